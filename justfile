@@ -1,0 +1,59 @@
+# Recipes for building, testing and releasing prec. `just` itself comes from the npm registry
+# (rust-just), so `npm test` / `npm run setup` is all a fresh machine needs first.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export PATH := justfile_directory() + "/node_modules/.bin:" + env_var('PATH')
+
+bpf_obj := "build/bpf/prec.bpf.o"
+addon_obj := "addon/build/Release/prec_addon.node"
+
+default:
+    @just --list
+
+# Build everything that changed: TypeScript, BPF object, addon.
+build: build-ts build-bpf build-addon
+
+build-ts:
+    tsc -p . --incremental --tsBuildInfoFile build/.tsbuildinfo
+
+# CO-RE object against the hand-written kernel type header; libbpf relocates it at load time.
+build-bpf:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [ -f bpf/prec.bpf.c ] || exit 0
+    if [ -f {{bpf_obj}} ] && [ -z "$(find bpf -newer {{bpf_obj}} -type f)" ]; then exit 0; fi
+    mkdir -p build/bpf
+    arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+    clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_${arch} -I bpf -c bpf/prec.bpf.c -o {{bpf_obj}}.tmp
+    mv {{bpf_obj}}.tmp {{bpf_obj}}
+
+build-addon:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [ -f addon/binding.gyp ] || exit 0
+    if [ -f {{addon_obj}} ] && [ -z "$(find addon bpf/prec.h -newer {{addon_obj}} -type f -not -path 'addon/build/*')" ]; then exit 0; fi
+    node-gyp rebuild -C addon --loglevel=warn
+
+# Every test: unit tests in parallel, then end-to-end tests (real precd, real eBPF) one at a time.
+test: build
+    node test/run.mjs
+
+unit: build
+    node test/run.mjs unit
+
+e2e: build
+    node test/run.mjs e2e
+
+bench: build
+    node build/bench/run.js
+
+# Run precd in the foreground on the embedded defaults (or -c PATH).
+run-daemon *ARGS: build
+    node bin/precd.js {{ARGS}}
+
+release: build
+    bash packaging/build-deb.sh
+
+clean:
+    rm -rf build addon/build dist

@@ -1,0 +1,181 @@
+// The field catalogue: the one table that drives record serialization order, record types,
+// query typing, `-f` selection, default output columns and CSV headers. Add a field here and
+// every consumer picks it up; nothing else in the tree keeps its own list of field names.
+
+export type FieldType = 'string' | 'number' | 'boolean' | 'timestamp' | 'duration' | 'string[]';
+
+/** Record kinds as written by precd, one JSON object per line. */
+export type RecordType = 'start' | 'end' | 'fail' | 'loss';
+
+/** Row kinds as seen by `prec` after start and end are merged by event_id. */
+export type RowType = 'command' | 'fail' | 'loss';
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly type: FieldType;
+  /** Raw records that carry the key. Empty for fields derived when rows are merged. */
+  readonly records: readonly RecordType[];
+  /** Merged rows that have a value for it. */
+  readonly rows: readonly RowType[];
+  /** Known only once the command has ended: a condition on it waits for (or needs) the end record. */
+  readonly endOnly: boolean;
+  /** May be omitted from a record that carries it (absent optional keys are omitted, never null). */
+  readonly optional: boolean;
+  /** Part of `prec`'s default output, in catalogue order. */
+  readonly defaultOutput: boolean;
+  /** Closed set of values, checked when a query names one. */
+  readonly values?: readonly string[];
+  readonly description: string;
+}
+
+const START_FAIL = ['start', 'fail'] as const;
+const CMD_FAIL = ['command', 'fail'] as const;
+
+// Generic so that names, types, record kinds and optionality stay literal types: records.ts derives
+// the TypeScript record shapes from this very table.
+function field<
+  const N extends string,
+  const T extends FieldType,
+  const R extends readonly RecordType[],
+  const O extends boolean = false,
+>(
+  name: N,
+  type: T,
+  records: R,
+  rows: readonly RowType[],
+  description: string,
+  opts: { endOnly?: boolean; optional?: O; defaultOutput?: boolean; values?: readonly string[] } = {},
+): Omit<FieldSpec, 'name' | 'type' | 'records' | 'optional'> & { name: N; type: T; records: R; optional: O } {
+  return {
+    name,
+    type,
+    records,
+    rows,
+    endOnly: opts.endOnly ?? false,
+    optional: (opts.optional ?? false) as O,
+    defaultOutput: opts.defaultOutput ?? false,
+    values: opts.values,
+    description,
+  };
+}
+
+/**
+ * Catalogue order is the key order of every record (each record writes the keys it carries, in
+ * this order) and the column order of `-f all`.
+ */
+export const FIELDS = [
+  field('timestamp', 'timestamp', ['start', 'end', 'fail', 'loss'], ['command', 'fail', 'loss'],
+    'RFC3339 time with nanoseconds and the host offset: exec time (start, fail), end time (end)', { defaultOutput: true }),
+  field('end_timestamp', 'timestamp', [], ['command'], 'time the command ended (from its end record)',
+    { endOnly: true, optional: true }),
+  field('event_id', 'string', ['start', 'end', 'fail'], CMD_FAIL, '<precd start YYYYMMDDhhmmss>-<sequence>'),
+  field('uid', 'number', START_FAIL, CMD_FAIL, 'real uid'),
+  field('gid', 'number', START_FAIL, CMD_FAIL, 'real gid'),
+  field('euid', 'number', START_FAIL, CMD_FAIL, 'effective uid'),
+  field('egid', 'number', START_FAIL, CMD_FAIL, 'effective gid'),
+  field('auid', 'number', START_FAIL, CMD_FAIL, 'login (audit) uid; omitted when unset', { optional: true }),
+  field('session_id', 'number', START_FAIL, CMD_FAIL, 'audit session id; omitted when unset', { optional: true }),
+  field('user', 'string', START_FAIL, CMD_FAIL, 'name of uid', { defaultOutput: true }),
+  field('group', 'string', START_FAIL, CMD_FAIL, 'name of gid', { defaultOutput: true }),
+  field('command', 'string', [], CMD_FAIL, 'argv joined by spaces (shown shell-quoted)', { defaultOutput: true }),
+  field('pid', 'number', ['start', 'end', 'fail'], CMD_FAIL, 'thread-group id'),
+  field('ppid', 'number', START_FAIL, CMD_FAIL, 'thread-group id of the real parent'),
+  field('comm', 'string', START_FAIL, CMD_FAIL, 'kernel task name after exec'),
+  field('exe', 'string', START_FAIL, CMD_FAIL, 'absolute path of the executed (or attempted) file'),
+  field('cwd', 'string', START_FAIL, CMD_FAIL, 'working directory'),
+  field('argv', 'string[]', START_FAIL, CMD_FAIL, 'arguments exactly as received'),
+  field('argc', 'number', START_FAIL, CMD_FAIL, 'real argument count'),
+  field('argv_truncated', 'boolean', START_FAIL, CMD_FAIL, 'present when argv was cut by the limits', { optional: true }),
+  field('argv_raw', 'string', START_FAIL, CMD_FAIL, 'base64 of NUL-separated raw argv when not valid UTF-8', { optional: true }),
+  field('cgroup', 'string', START_FAIL, CMD_FAIL, 'cgroup v2 path'),
+  field('container_id', 'string', START_FAIL, CMD_FAIL, '64-hex container id named by the cgroup path', { optional: true }),
+  field('tty', 'string', START_FAIL, CMD_FAIL, 'controlling terminal', { optional: true }),
+  field('tty_nr', 'number', START_FAIL, CMD_FAIL, 'encoded terminal device number', { optional: true }),
+  field('source', 'string', ['start', 'end', 'fail'], CMD_FAIL, 'user (interactive shell) or system',
+    { values: ['user', 'system'] }),
+  field('record_type', 'string', ['start', 'end', 'fail', 'loss'], ['command', 'fail', 'loss'], 'kind of record or row',
+    { values: ['command', 'start', 'end', 'fail', 'loss'] }),
+  field('exec_errno', 'number', ['fail'], ['fail'], 'errno of the failed exec'),
+  field('exec_error', 'string', ['fail'], ['fail'], 'text of the errno, lower case'),
+  field('parent_comm', 'string', START_FAIL, CMD_FAIL, 'task name of the real parent'),
+  field('parent_exe', 'string', START_FAIL, CMD_FAIL, 'executable of the real parent'),
+  field('parent_cmdline', 'string', START_FAIL, CMD_FAIL, 'argv of the real parent joined by spaces, at most 512 chars'),
+  field('parent_tty', 'string', START_FAIL, CMD_FAIL, "the parent's terminal", { optional: true }),
+  field('parent_tty_nr', 'number', START_FAIL, CMD_FAIL, "the parent's encoded terminal number", { optional: true }),
+  field('duration_ns', 'number', ['end'], ['command'], 'run time in nanoseconds', { endOnly: true }),
+  field('duration', 'duration', [], ['command'], 'run time as YYYY-MM-DD HH:MM:SS (elapsed)', { endOnly: true, optional: true }),
+  field('exit_status', 'number', ['end'], ['command'], 'shell-visible status: exit code or 128+signal',
+    { endOnly: true, optional: true }),
+  field('signal', 'string', ['end'], ['command'], 'fatal signal name', { endOnly: true, optional: true }),
+  field('exec_replaced', 'boolean', ['end'], ['command'], 'the program exec\'d again; the next start follows',
+    { endOnly: true, optional: true }),
+  field('lost_samples', 'number', ['loss'], ['loss'], 'events dropped since the previous loss record'),
+  field('lost_samples_total', 'number', ['loss'], ['loss'], 'events dropped since precd started'),
+] as const;
+
+export type CatalogueField = (typeof FIELDS)[number];
+export type FieldName = CatalogueField['name'];
+
+const BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map((f): [string, FieldSpec] => [f.name, f]));
+
+export function fieldByName(name: string): FieldSpec | undefined {
+  return BY_NAME.get(name);
+}
+
+export const FIELD_NAMES: readonly string[] = FIELDS.map((f) => f.name);
+const SPECS: readonly FieldSpec[] = FIELDS;
+
+/** Keys a raw record of this kind may carry, in the order they are written. */
+export function recordKeys(type: RecordType): readonly string[] {
+  return RECORD_KEYS[type];
+}
+
+function keysOf(type: RecordType): string[] {
+  return (FIELDS as readonly FieldSpec[]).filter((f) => f.records.includes(type)).map((f) => f.name);
+}
+
+const RECORD_KEYS: Readonly<Record<RecordType, readonly string[]>> = {
+  start: keysOf('start'),
+  end: keysOf('end'),
+  fail: keysOf('fail'),
+  loss: keysOf('loss'),
+};
+
+/** `prec`'s default output fields, in catalogue order. */
+export const DEFAULT_OUTPUT_FIELDS: readonly string[] = SPECS.filter((f) => f.defaultOutput).map((f) => f.name);
+
+/** Fields whose value is only known once the command has ended. */
+export const END_ONLY_FIELDS: readonly string[] = SPECS.filter((f) => f.endOnly).map((f) => f.name);
+
+/** Fields that `prec` can select and query: every catalogue field. */
+export const ROW_FIELDS: readonly string[] = SPECS.filter((f) => f.rows.length > 0).map((f) => f.name);
+
+/** The nearest known field name, for "did you mean" hints; undefined when nothing is close. */
+export function suggestField(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of FIELD_NAMES) {
+    const d = editDistance(name.toLowerCase(), candidate);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  const allowed = Math.max(2, Math.floor(name.length / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
