@@ -1,0 +1,73 @@
+// Typed kernel events, as decoded from the ring-buffer records laid out in bpf/prec.h.
+// This is the contract between the kernel side (bpf/, addon/, decoder.ts) and the daemon pipeline
+// (enrichment, filter, writer): everything the start/end/fail records need that the kernel knows.
+
+/** Ids exactly as the kernel holds them; 4294967295 means unset for auid and sessionId. */
+export interface TaskIds {
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  auid: number;
+  sessionId: number;
+}
+
+/** What both a successful and a failed exec know of the calling/new task and its real parent. */
+export interface TaskContext extends TaskIds {
+  /** CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns) when the event happened. */
+  monoNs: bigint;
+  pid: number; // thread-group id
+  tid: number; // thread id that exec'd
+  ppid: number; // real parent's thread-group id
+  comm: string; // task name (after exec, for exec events)
+  cwd: string; // absolute, resolved in the kernel by a bounded dentry walk across mounts
+  /** Terminal name relative to /dev (`pts/3`, `tty1`), '' when none. */
+  tty: string;
+  /** Encoded device number as in /proc/PID/stat field 7; 0 when none. */
+  ttyNr: number;
+  parentComm: string;
+  parentExe: string; // '' when it could not be resolved
+  parentTty: string;
+  parentTtyNr: number;
+  /** cgroup v2 path, e.g. `/system.slice/nginx.service` ('/' for the root). */
+  cgroup: string;
+}
+
+export interface ExecEvent extends TaskContext {
+  kind: 'exec';
+  /** Absolute path of the executed file (resolved from the new mm's exe_file). */
+  exe: string;
+  /** The filename as passed to exec (bprm->filename). */
+  filename: string;
+  /** Argument bytes as the kernel holds them: each argument followed by NUL, at most 32 KiB. */
+  args: Buffer;
+  /** bprm->argc: the real count, even when `args` was cut. */
+  argc: number;
+  /** true when the kernel could not copy every argument byte (limit reached or fault). */
+  argsTruncated: boolean;
+}
+
+export interface ExecFailEvent extends TaskContext {
+  kind: 'fail';
+  /** The path that was attempted, as given to execve/execveat (made absolute by user space when possible). */
+  filename: string;
+  /** Attempted arguments, NUL-terminated each, best effort (user pages may be absent). */
+  args: Buffer;
+  /** Number of arguments read (the real count when every pointer could be read). */
+  argc: number;
+  argsTruncated: boolean;
+  /** Positive errno of the failed exec (ENOENT = 2). */
+  errno: number;
+  /** dirfd of execveat (AT_FDCWD = -100 for execve), for resolving a relative path. */
+  dirfd: number;
+}
+
+export interface ExitEvent {
+  kind: 'exit';
+  monoNs: bigint;
+  pid: number; // thread-group id; sent when the last thread of the group has exited
+  /** Wait status as the parent sees it: (code << 8) | termsig (| 0x80 for a core dump). */
+  exitCode: number;
+}
+
+export type KernelEvent = ExecEvent | ExecFailEvent | ExitEvent;
