@@ -1,6 +1,15 @@
-// Contract of the query module (implementation in progress): parse -> { predicate, keys, needsEnd }.
-// Shared by precd's filter rules and prec's -q; depends on the schema only.
-import type { FieldBag } from '../schema/index.js';
+// The query language of SPEC section 7, shared by precd's filter rules and prec's -q; depends on
+// the schema only. Text -> (chevrotain) -> checked AST -> predicate made of closures.
+import { END_ONLY_FIELDS, type FieldBag } from '../schema/index.js';
+import type { QueryNode } from './ast.js';
+import { allOf, compileNode } from './compile.js';
+import { parseQuery } from './parser.js';
+
+export { QueryError } from './errors.js';
+export { parseQuery } from './parser.js';
+export { printQuery, printValue, OPERATORS } from './ast.js';
+export type { QueryNode, ClauseNode, NotNode, AndNode, OrNode, Operator } from './ast.js';
+export { isFinalized } from './compile.js';
 
 export interface CompiledQuery {
   /** true when the row satisfies every query given (repeated queries are ANDed). */
@@ -11,23 +20,45 @@ export interface CompiledQuery {
   readonly needsEnd: boolean;
 }
 
-/** A query that does not parse or type-check: message, 1-based column, and the query shown with a caret. */
-export class QueryError extends Error {
-  constructor(
-    message: string,
-    readonly query: string,
-    readonly column: number,
-  ) {
-    super(message);
-    this.name = 'QueryError';
-  }
+const END_ONLY: ReadonlySet<string> = new Set(END_ONLY_FIELDS);
 
-  /** `message at column N`, the query, and a caret under the column: what users see. */
-  format(): string {
-    return `${this.message} (column ${this.column})\n  ${this.query}\n  ${' '.repeat(Math.max(0, this.column - 1))}^`;
-  }
+/**
+ * Parses, checks and compiles one query or several (ANDed; no query at all matches every row).
+ * Throws QueryError, naming the query that failed, and nothing else.
+ */
+export function compileQuery(queries: string | readonly string[]): CompiledQuery {
+  const list = typeof queries === 'string' ? [queries] : queries;
+  return compileAst(list.map(parseQuery));
 }
 
-export function compileQuery(_queries: string | readonly string[]): CompiledQuery {
-  throw new Error('query module not implemented yet');
+/** Compiles already parsed queries (from parseQuery), ANDed. */
+export function compileAst(asts: readonly QueryNode[]): CompiledQuery {
+  const keys = new Set<string>();
+  for (const ast of asts) collectKeys(ast, keys);
+  return {
+    predicate: allOf(asts.map(compileNode)),
+    keys,
+    needsEnd: [...keys].some((k) => END_ONLY.has(k)),
+  };
+}
+
+/** Catalogue fields a parsed query names, in order of first appearance. */
+export function queryKeys(ast: QueryNode): Set<string> {
+  return collectKeys(ast, new Set());
+}
+
+function collectKeys(node: QueryNode, into: Set<string>): Set<string> {
+  switch (node.kind) {
+    case 'clause':
+      into.add(node.key);
+      break;
+    case 'not':
+      collectKeys(node.operand, into);
+      break;
+    case 'and':
+    case 'or':
+      for (const o of node.operands) collectKeys(o, into);
+      break;
+  }
+  return into;
 }

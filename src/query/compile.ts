@@ -1,0 +1,295 @@
+// Checked AST -> predicate. Each clause becomes a closure specialized for its field type and
+// operator, holding the query value already converted (number, instant, nanoseconds); and/or/not
+// combine closures. Nothing looks at the AST once a row is being tested.
+import { fieldByName, parseDuration, type FieldBag } from '../schema/index.js';
+import type { ClauseNode, Operator, QueryNode } from './ast.js';
+
+export type Predicate = (row: FieldBag) => boolean;
+
+/**
+ * A command row is finalized once its end is known, which merging marks with `end_timestamp`.
+ * Conditions on end-only fields (exit_status, duration, ...) hold only for finalized rows.
+ */
+export function isFinalized(row: FieldBag): boolean {
+  return typeof row['end_timestamp'] === 'string';
+}
+
+export function compileNode(node: QueryNode): Predicate {
+  switch (node.kind) {
+    case 'clause':
+      return compileClause(node);
+    case 'not': {
+      const p = compileNode(node.operand);
+      return (row) => !p(row);
+    }
+    case 'and':
+      return allOf(node.operands.map(compileNode));
+    case 'or':
+      return anyOf(node.operands.map(compileNode));
+  }
+}
+
+export function allOf(ps: readonly Predicate[]): Predicate {
+  if (ps.length === 0) return () => true;
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) {
+    const [a, b] = ps as [Predicate, Predicate];
+    return (row) => a(row) && b(row);
+  }
+  const [a, ...rest] = ps as [Predicate, ...Predicate[]];
+  const b = allOf(rest);
+  return (row) => a(row) && b(row);
+}
+
+function anyOf(ps: readonly Predicate[]): Predicate {
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) {
+    const [a, b] = ps as [Predicate, Predicate];
+    return (row) => a(row) || b(row);
+  }
+  const [a, ...rest] = ps as [Predicate, ...Predicate[]];
+  const b = anyOf(rest);
+  return (row) => a(row) || b(row);
+}
+
+function compileClause(clause: ClauseNode): Predicate {
+  const spec = fieldByName(clause.key);
+  if (!spec) throw new Error(`unchecked query AST: unknown field ${clause.key}`);
+  let p: Predicate;
+  switch (spec.type) {
+    case 'number':
+      p = numberClause(clause.key, clause.op, Number(clause.value));
+      break;
+    case 'timestamp':
+      p = timestampClause(clause.key, clause.op, clause.value);
+      break;
+    case 'duration':
+      p = durationClause(clause.op, clause.value);
+      break;
+    case 'boolean':
+      p = booleanClause(clause.key, clause.op, clause.value === 'true');
+      break;
+    case 'string[]':
+      p = stringClause(joinedArgv, clause.op, clause.value);
+      break;
+    case 'string':
+      p = stringClause(clause.key === 'command' ? commandText : propertyText(clause.key), clause.op, clause.value);
+      break;
+  }
+  if (!spec.endOnly) return p;
+  const inner = p;
+  return (row) => typeof row['end_timestamp'] === 'string' && inner(row);
+}
+
+// Comparisons below use NaN for "the row lacks a comparable value": every ordering with NaN is
+// false and only `!==` is true, which is exactly the rule for missing keys.
+function byOrder(op: Operator, compare: (row: FieldBag) => number): Predicate {
+  switch (op) {
+    case '=':
+      return (row) => compare(row) === 0;
+    case '!=':
+      return (row) => !(compare(row) === 0);
+    case '>':
+      return (row) => compare(row) > 0;
+    case '>=':
+      return (row) => compare(row) >= 0;
+    case '<':
+      return (row) => compare(row) < 0;
+    case '<=':
+      return (row) => compare(row) <= 0;
+    default:
+      throw new Error(`unchecked query AST: ${op} on an ordered field`);
+  }
+}
+
+function numberClause(key: string, op: Operator, v: number): Predicate {
+  switch (op) {
+    case '=':
+      return (row) => row[key] === v;
+    case '!=':
+      return (row) => row[key] !== v;
+    case '>':
+      return (row) => {
+        const x = row[key];
+        return typeof x === 'number' && x > v;
+      };
+    case '>=':
+      return (row) => {
+        const x = row[key];
+        return typeof x === 'number' && x >= v;
+      };
+    case '<':
+      return (row) => {
+        const x = row[key];
+        return typeof x === 'number' && x < v;
+      };
+    case '<=':
+      return (row) => {
+        const x = row[key];
+        return typeof x === 'number' && x <= v;
+      };
+    default:
+      throw new Error(`unchecked query AST: ${op} on a number field`);
+  }
+}
+
+function timestampClause(key: string, op: Operator, value: string): Predicate {
+  const qSeconds = parseInstant(value);
+  const qNanos = instantNanos;
+  if (Number.isNaN(qSeconds)) throw new Error(`unchecked query AST: bad timestamp ${value}`);
+  return byOrder(op, (row) => {
+    const x = row[key];
+    if (typeof x !== 'string') return NaN;
+    const s = parseInstant(x);
+    if (s !== qSeconds) return s - qSeconds; // NaN when malformed
+    return instantNanos - qNanos;
+  });
+}
+
+function durationClause(op: Operator, value: string): Predicate {
+  const q = parseDuration(value);
+  if (q === undefined) throw new Error(`unchecked query AST: bad duration ${value}`);
+  return byOrder(op, (row) => {
+    const ns = row['duration_ns'];
+    if (typeof ns === 'number') return ns - q;
+    // A row carrying only the printed form (whole seconds).
+    const text = row['duration'];
+    const parsed = typeof text === 'string' ? parseDuration(text) : undefined;
+    return parsed === undefined ? NaN : parsed - q;
+  });
+}
+
+function booleanClause(key: string, op: Operator, v: boolean): Predicate {
+  if (op === '=') return (row) => row[key] === v;
+  if (op === '!=') return (row) => row[key] !== v;
+  throw new Error(`unchecked query AST: ${op} on a boolean field`);
+}
+
+function stringClause(text: (row: FieldBag) => unknown, op: Operator, v: string): Predicate {
+  switch (op) {
+    case '=':
+      return (row) => text(row) === v;
+    case '!=':
+      return (row) => text(row) !== v;
+    case '~=':
+      return (row) => {
+        const x = text(row);
+        return typeof x === 'string' && x.includes(v);
+      };
+    case '!~=':
+      return (row) => {
+        const x = text(row);
+        return typeof x !== 'string' || !x.includes(v);
+      };
+    default:
+      throw new Error(`unchecked query AST: ${op} on a text field`);
+  }
+}
+
+function propertyText(key: string): (row: FieldBag) => unknown {
+  return (row) => row[key];
+}
+
+// Joining argv allocates; a row is usually tested by several clauses (and queries) in a row, so
+// the last join is kept, keyed by the argv array itself.
+let lastArgv: unknown = Symbol("no argv yet");
+let lastJoined = '';
+
+/** argv as its space-joined text; undefined when the row has no argv array. */
+function joinedArgv(row: FieldBag): string | undefined {
+  const argv = row['argv'];
+  if (argv === lastArgv) return lastJoined;
+  if (!Array.isArray(argv)) return undefined;
+  lastJoined = argv.join(' ');
+  lastArgv = argv;
+  return lastJoined;
+}
+
+/** `command` is derived from argv (joined by single spaces); a row without argv may carry it. */
+function commandText(row: FieldBag): unknown {
+  const joined = joinedArgv(row);
+  return joined === undefined ? row['command'] : joined;
+}
+
+// RFC3339 -> epoch seconds (returned; NaN when malformed) and nanoseconds within the second (left
+// in instantNanos), without a regex, Date or bigint: the hot path of timestamp conditions.
+let instantNanos = 0;
+
+function digits(s: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Exported for tests: the fast RFC3339 reader must agree with schema's parseTimestampNs. */
+export function parseInstant(s: string): number {
+  const len = s.length;
+  if (len < 20) return NaN;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  const t = s.charCodeAt(10);
+  if (t !== 84 && t !== 116) return NaN; // T or t
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  let i = 19;
+  let nanos = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    const start = i;
+    while (i < len && i - start < 10) {
+      const d = s.charCodeAt(i) - 48;
+      if (!(d >= 0 && d <= 9)) break;
+      nanos = nanos * 10 + d;
+      i++;
+    }
+    const count = i - start;
+    if (count === 0 || count > 9) return NaN;
+    for (let k = count; k < 9; k++) nanos *= 10;
+  }
+  let offsetMinutes: number;
+  const z = s.charCodeAt(i);
+  if (z === 90 || z === 122) {
+    if (i + 1 !== len) return NaN;
+    offsetMinutes = 0;
+  } else if (z === 43 || z === 45) {
+    if (i + 6 !== len || s.charCodeAt(i + 3) !== 58) return NaN;
+    const oh = digits(s, i + 1, 2);
+    const om = digits(s, i + 4, 2);
+    if (!(oh <= 23 && om <= 59)) return NaN;
+    offsetMinutes = (z === 45 ? -1 : 1) * (oh * 60 + om);
+  } else {
+    return NaN;
+  }
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) && hour <= 23 && minute <= 59 && second <= 60)) {
+    return NaN;
+  }
+  instantNanos = nanos;
+  return daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+}
+
+function isLeap(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  return month === 2 && isLeap(year) ? 29 : MONTH_DAYS[month - 1]!;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}

@@ -1,0 +1,273 @@
+// Text -> checked AST. Chevrotain does the syntax (one parser instance, built at module load and
+// reused); a second pass checks keys, operators and values against the field catalogue. Every
+// failure, syntactic or semantic, becomes a QueryError with a 1-based column.
+import { EmbeddedActionsParser, EOF, tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain';
+import { fieldByName, parseDuration, parseTimestampNs, suggestField, type FieldSpec } from '../schema/index.js';
+import { OPERATORS, SPACE_CHARS, type Operator as Op, type QueryNode } from './ast.js';
+import { QueryError } from './errors.js';
+import {
+  ALL_TOKENS, And, Key, LParen, Not, Operator, Or, QuotedValue, RParen, UnterminatedValue, Value, queryLexer,
+} from './lexer.js';
+
+// The syntax tree before checking: the AST plus the tokens, for error positions.
+type RawNode =
+  | { kind: 'clause'; key: IToken; op: IToken; value: IToken | undefined }
+  | { kind: 'not'; operand: RawNode }
+  | { kind: 'and' | 'or'; operands: RawNode[] };
+
+class QueryParser extends EmbeddedActionsParser {
+  constructor() {
+    super(ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 1 });
+    this.performSelfAnalysis();
+  }
+
+  readonly query = this.RULE('query', (): RawNode => this.SUBRULE(this.orExpr));
+
+  private readonly orExpr = this.RULE('orExpr', (): RawNode => {
+    const operands = [this.SUBRULE(this.andExpr)];
+    this.MANY(() => {
+      this.CONSUME(Or);
+      operands.push(this.SUBRULE2(this.andExpr));
+    });
+    return operands.length === 1 ? operands[0]! : { kind: 'or', operands };
+  });
+
+  private readonly andExpr = this.RULE('andExpr', (): RawNode => {
+    const operands = [this.SUBRULE(this.unary)];
+    this.MANY(() => {
+      this.CONSUME(And);
+      operands.push(this.SUBRULE2(this.unary));
+    });
+    return operands.length === 1 ? operands[0]! : { kind: 'and', operands };
+  });
+
+  private readonly unary = this.RULE('unary', (): RawNode =>
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Not);
+          return { kind: 'not', operand: this.SUBRULE(this.unary) };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          const inner = this.SUBRULE(this.orExpr);
+          this.CONSUME(RParen);
+          return inner;
+        },
+      },
+      { ALT: () => this.SUBRULE(this.clause) },
+    ]),
+  );
+
+  private readonly clause = this.RULE('clause', (): RawNode => {
+    const key = this.CONSUME(Key);
+    const op = this.CONSUME(Operator);
+    const value = this.OPTION(() => this.CONSUME(Value));
+    return { kind: 'clause', key, op, value };
+  });
+}
+
+const parser = new QueryParser();
+
+const OPERATOR_LIST = OPERATORS.join(', ');
+
+/** Parses and type-checks one query; throws QueryError (only) when it is not valid. */
+export function parseQuery(text: string): QueryNode {
+  if (typeof text !== 'string') throw new QueryError('a query must be a string', String(text), 1);
+  if ([...text].every((c) => SPACE_CHARS.includes(c))) {
+    throw new QueryError('empty query: expected a condition such as user=root', text, 1);
+  }
+  const { tokens } = queryLexer.tokenize(text);
+  parser.input = tokens;
+  let raw: RawNode;
+  try {
+    raw = parser.query();
+  } catch (e) {
+    // Recognition errors are collected in parser.errors; anything thrown is a bug we still contain.
+    throw new QueryError(`cannot parse the query (${e instanceof Error ? e.message : String(e)})`, text, 1);
+  }
+  if (parser.errors.length > 0) throw syntaxError(text, tokens, parser.errors[0]!);
+  return check(raw, text);
+}
+
+function column(text: string, offset: number): number {
+  if (!Number.isFinite(offset)) return [...text].length + 1;
+  return [...text.slice(0, offset)].length + 1;
+}
+
+function endColumn(text: string): number {
+  return [...text].length + 1;
+}
+
+function isEof(token: IToken | undefined): boolean {
+  return token === undefined || token.tokenType === EOF;
+}
+
+function shown(token: IToken): string {
+  return JSON.stringify(token.image);
+}
+
+function syntaxError(text: string, tokens: IToken[], error: IRecognitionException): QueryError {
+  const token = error.token;
+  const previous = (error as { previousToken?: IToken }).previousToken;
+  const prev = previous === undefined || isEof(previous) || !Number.isFinite(previous.startOffset) ? undefined : previous;
+  const at = isEof(token) ? endColumn(text) : column(text, token.startOffset);
+  const found = isEof(token) ? 'the end of the query' : shown(token);
+  const fail = (message: string) => new QueryError(message, text, at);
+
+  if (error.name === 'NotAllInputParsedException') {
+    if (tokenMatcher(token, RParen)) return fail('unexpected ")": no "(" to close');
+    const after = tokens[tokens.indexOf(token) - 1];
+    const what = after === undefined || tokenMatcher(after, Value) ? 'the value' : shown(after);
+    return fail(`expected && or || after ${what}, found ${found}`);
+  }
+  if (error.name === 'MismatchedTokenException' && prev && tokenMatcher(prev, Key)) {
+    return fail(`expected an operator (${OPERATOR_LIST}) after ${shown(prev)}`);
+  }
+  if (error.name === 'MismatchedTokenException') {
+    // The only other terminal that can mismatch is the ")" closing a group.
+    const open = matchingOpen(tokens, token);
+    const where = open === undefined ? '' : ` at column ${column(text, open.startOffset)}`;
+    return fail(`expected ")" to close the "("${where}, found ${found}`);
+  }
+  // No condition where one must start: at the beginning, or after &&, ||, ( or !.
+  if (isEof(token)) {
+    return fail(`unexpected end of query: expected a condition such as user=root${prev ? ` after ${shown(prev)}` : ''}`);
+  }
+  if (tokenMatcher(token, Operator)) return fail(`expected a field name before ${shown(token)}`);
+  return fail(`expected a condition such as user=root, "(" or "!"${prev ? ` after ${shown(prev)}` : ''}, found ${found}`);
+}
+
+/** The "(" left open at `token`: the last one not closed before it. */
+function matchingOpen(tokens: IToken[], token: IToken): IToken | undefined {
+  const stack: IToken[] = [];
+  for (const t of tokens) {
+    if (t === token) break;
+    if (tokenMatcher(t, LParen)) stack.push(t);
+    else if (tokenMatcher(t, RParen)) stack.pop();
+  }
+  return stack.at(-1);
+}
+
+function check(node: RawNode, text: string): QueryNode {
+  switch (node.kind) {
+    case 'not':
+      return { kind: 'not', operand: check(node.operand, text) };
+    case 'and':
+    case 'or':
+      return { kind: node.kind, operands: node.operands.map((o) => check(o, text)) };
+    case 'clause':
+      return checkClause(node, text);
+  }
+}
+
+function checkClause(node: Extract<RawNode, { kind: 'clause' }>, text: string): QueryNode {
+  const key = node.key.image;
+  const op = node.op.image as Op;
+  const spec = fieldByName(key);
+  if (!spec) {
+    const hint = suggestField(key);
+    throw new QueryError(`unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`, text, column(text, node.key.startOffset));
+  }
+  const opColumn = column(text, node.op.startOffset);
+  const valueColumn = node.value ? column(text, node.value.startOffset) : opColumn + [...op].length;
+  const value = node.value ? decodeValue(node.value, text) : '';
+  checkOperator(spec, op, text, opColumn);
+  checkValue(spec, op, value, text, valueColumn);
+  return { kind: 'clause', key, op, value };
+}
+
+function decodeValue(token: IToken, text: string): string {
+  const image = token.image;
+  if (token.tokenType === UnterminatedValue) {
+    throw new QueryError('unterminated quoted value: expected a closing "', text, column(text, token.startOffset));
+  }
+  if (token.tokenType === QuotedValue) {
+    let out = '';
+    for (let i = 1; i < image.length - 1; i++) {
+      const c = image[i]!;
+      if (c !== '\\') {
+        out += c;
+        continue;
+      }
+      const next = image[i + 1]!;
+      if (next !== '"' && next !== '\\') {
+        const escape = String.fromCodePoint(image.codePointAt(i + 1)!);
+        throw new QueryError(`invalid escape "\\${escape}" in a quoted value: only \\" and \\\\ are allowed`, text, column(text, token.startOffset + i));
+      }
+      out += next;
+      i++;
+    }
+    return out;
+  }
+  let end = image.length;
+  while (end > 0 && SPACE_CHARS.includes(image[end - 1]!)) end--;
+  return image.slice(0, end);
+}
+
+const ORDERING: ReadonlySet<string> = new Set(['>', '>=', '<', '<=']);
+const TEXT_OPS: ReadonlySet<string> = new Set(['~=', '!~=']);
+
+function checkOperator(spec: FieldSpec, op: Op, text: string, at: number): void {
+  const name = JSON.stringify(spec.name);
+  switch (spec.type) {
+    case 'number':
+    case 'timestamp':
+    case 'duration':
+      if (TEXT_OPS.has(op)) {
+        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to ${spec.type} field ${name}: use =, !=, >, >=, <, <=`, text, at);
+      }
+      return;
+    case 'boolean':
+      if (op !== '=' && op !== '!=') {
+        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to boolean field ${name}: use = or !=`, text, at);
+      }
+      return;
+    case 'string':
+    case 'string[]':
+      if (ORDERING.has(op)) {
+        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to text field ${name}: use =, !=, ~= or !~=`, text, at);
+      }
+      return;
+  }
+}
+
+const INTEGER_RE = /^-?\d+$/;
+
+function checkValue(spec: FieldSpec, op: Op, value: string, text: string, at: number): void {
+  const v = JSON.stringify(value);
+  const field = `(field ${spec.name})`;
+  const fail = (message: string) => new QueryError(message, text, at);
+  switch (spec.type) {
+    case 'number':
+      if (value === '') throw fail(`expected a number after ${JSON.stringify(spec.name + op)} ${field}`);
+      if (!INTEGER_RE.test(value)) throw fail(`${v} is not a number ${field}`);
+      if (!Number.isSafeInteger(Number(value))) throw fail(`${v} is out of range ${field}`);
+      return;
+    case 'timestamp':
+      if (parseTimestampNs(value) === undefined) {
+        throw fail(`${v} is not an RFC3339 timestamp such as 2026-11-22T15:04:05+09:00 ${field}`);
+      }
+      return;
+    case 'duration':
+      if (parseDuration(value) === undefined) {
+        throw fail(`${v} is not a duration YYYY-MM-DD HH:MM:SS such as 0000-00-00 00:10:00 ${field}`);
+      }
+      return;
+    case 'boolean':
+      if (value !== 'true' && value !== 'false') throw fail(`${v} is not true or false ${field}`);
+      return;
+    case 'string':
+    case 'string[]':
+      if (spec.values && !spec.values.includes(value)) {
+        throw fail(`${v} is not a valid ${spec.name}: expected ${listOr(spec.values)}`);
+      }
+      return;
+  }
+}
+
+function listOr(values: readonly string[]): string {
+  return values.length <= 2 ? values.join(' or ') : `one of ${values.join(', ')}`;
+}
