@@ -1,0 +1,41 @@
+// Kernel CLOCK_MONOTONIC ns -> RFC3339Nano in the host's local offset. The realtime - monotonic
+// offset is sampled at start and refreshed periodically (NTP steps, suspend), so timestamps keep the
+// kernel's ns precision relative to each other. process.hrtime.bigint() reads CLOCK_MONOTONIC, the
+// same clock as bpf_ktime_get_ns.
+import { formatTimestamp } from '../schema/index.js';
+
+export class MonoClock {
+  private offsetNs = 0n; // realtime - monotonic
+  private offsetMinutes = 0;
+
+  constructor(
+    private readonly monoNow: () => bigint = () => process.hrtime.bigint(),
+    private readonly realNowMs: () => number = Date.now,
+  ) {
+    this.refresh();
+  }
+
+  /** Re-samples the offset and the local UTC offset. */
+  refresh(): void {
+    const before = this.monoNow();
+    const realMs = this.realNowMs();
+    const after = this.monoNow();
+    // Date.now() truncates to the ms: the true realtime lies in [ms, ms+1): take the middle.
+    const realNs = BigInt(realMs) * 1_000_000n + 500_000n;
+    this.offsetNs = realNs - (before + (after - before) / 2n);
+    this.offsetMinutes = -new Date(realMs).getTimezoneOffset();
+  }
+
+  epochNs(monoNs: bigint): bigint {
+    return monoNs + this.offsetNs;
+  }
+
+  format(monoNs: bigint): string {
+    return formatTimestamp(monoNs + this.offsetNs, this.offsetMinutes);
+  }
+
+  /** Now, as a record timestamp (loss records). */
+  now(): string {
+    return this.format(this.monoNow());
+  }
+}

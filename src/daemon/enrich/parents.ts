@@ -1,0 +1,64 @@
+// parent_cmdline: the parent's argv joined by spaces, at most 512 chars. Most parents exec'd while
+// precd was running, so their argv is remembered from their own start (bounded pid -> cmdline
+// cache, forgotten when the pid exits); older parents are read once from /proc/PID/cmdline.
+import { readFileSync } from 'node:fs';
+
+export const MAX_PARENT_CMDLINE = 512;
+const DEFAULT_CAPACITY = 65_536;
+
+export class ParentCmdlines {
+  private readonly cache = new Map<number, string>();
+
+  constructor(
+    private readonly capacity = DEFAULT_CAPACITY,
+    private readonly procRoot = '/proc',
+  ) {}
+
+  /** A program exec'd: its argv is what its future children will show as parent_cmdline. */
+  remember(pid: number, argv: readonly string[]): void {
+    this.put(pid, cmdlineOf(argv));
+  }
+
+  forget(pid: number): void {
+    this.cache.delete(pid);
+  }
+
+  get(ppid: number): string {
+    const hit = this.cache.get(ppid);
+    if (hit !== undefined) return hit;
+    const read = this.readProc(ppid);
+    if (read !== undefined) this.put(ppid, read);
+    return read ?? '';
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private put(pid: number, cmdline: string): void {
+    this.cache.delete(pid); // re-insert: Map order is then age order for eviction
+    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(pid, cmdline);
+  }
+
+  private readProc(pid: number): string | undefined {
+    if (pid <= 0) return undefined;
+    try {
+      const raw = readFileSync(`${this.procRoot}/${pid}/cmdline`);
+      const args = raw.toString('utf8').split('\0');
+      if (args[args.length - 1] === '') args.pop();
+      return cmdlineOf(args);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export function cmdlineOf(argv: readonly string[]): string {
+  const s = argv.join(' ');
+  if (s.length <= MAX_PARENT_CMDLINE) return s;
+  let cut = s.slice(0, MAX_PARENT_CMDLINE);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1); // no lone high surrogate
+  return cut;
+}

@@ -1,0 +1,54 @@
+// pid -> the start record still open for it, needed to write its end. Bounded; swept of pids that no
+// longer exist (their exit was lost, e.g. to a ring-buffer overflow) so it cannot grow without end.
+import { existsSync } from 'node:fs';
+import type { Source } from '../schema/index.js';
+
+export interface OpenStart {
+  eventId: string;
+  source: Source;
+  monoNs: bigint;
+}
+
+const DEFAULT_CAPACITY = 1 << 20;
+
+export class RunningPids {
+  private readonly open = new Map<number, OpenStart>();
+
+  constructor(
+    private readonly capacity = DEFAULT_CAPACITY,
+    private readonly alive: (pid: number) => boolean = (pid) => existsSync(`/proc/${pid}`),
+  ) {}
+
+  get(pid: number): OpenStart | undefined {
+    return this.open.get(pid);
+  }
+
+  set(pid: number, start: OpenStart): void {
+    this.open.delete(pid);
+    // Full: drop the oldest entry; its end will not be written (prec shows it as still running).
+    if (this.open.size >= this.capacity) this.open.delete(this.open.keys().next().value!);
+    this.open.set(pid, start);
+  }
+
+  take(pid: number): OpenStart | undefined {
+    const s = this.open.get(pid);
+    if (s) this.open.delete(pid);
+    return s;
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Forgets pids that no longer exist; returns how many. */
+  sweep(): number {
+    let removed = 0;
+    for (const pid of this.open.keys()) {
+      if (!this.alive(pid)) {
+        this.open.delete(pid);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}

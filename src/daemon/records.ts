@@ -1,0 +1,156 @@
+// Kernel events -> record objects. Fields are gathered into a bag first (the filter reads the bag);
+// a record that is written is laid out in exactly the catalogue's key order (recordKeys), with absent
+// optional keys omitted, never null.
+import { posix } from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { recordKeys, type RecordType } from '../schema/index.js';
+import type { ExecEvent, ExecFailEvent, TaskContext } from './kernel/events.js';
+import { decodeArgv, type ArgvLimits } from './enrich/argv.js';
+import { containerIdFromCgroup } from './enrich/container.js';
+import { errnoText, signalName } from './enrich/errors.js';
+import type { ParentCmdlines } from './enrich/parents.js';
+import { classifySource } from './enrich/source.js';
+import { ttyPath } from './enrich/tty.js';
+import type { UserNames } from './enrich/users.js';
+
+export type Bag = Record<string, unknown>;
+
+const UNSET_ID = 4294967295;
+const AT_FDCWD = -100;
+
+export interface Enrichment {
+  users: UserNames;
+  parents: ParentCmdlines;
+  limits: ArgvLimits;
+  /** RFC3339Nano of a kernel monotonic time. */
+  timestamp: (monoNs: bigint) => string;
+}
+
+/** Fields shared by start and fail: who, where, which terminal, which parent. */
+function contextFields(e: TaskContext, bag: Bag, x: Enrichment): void {
+  bag.timestamp = x.timestamp(e.monoNs);
+  bag.uid = e.uid;
+  bag.gid = e.gid;
+  bag.euid = e.euid;
+  bag.egid = e.egid;
+  if (e.auid !== UNSET_ID) bag.auid = e.auid;
+  if (e.sessionId !== UNSET_ID) bag.session_id = e.sessionId;
+  bag.user = x.users.user(e.uid);
+  bag.group = x.users.group(e.gid);
+  bag.pid = e.pid;
+  bag.ppid = e.ppid;
+  bag.comm = e.comm;
+  bag.cwd = e.cwd;
+  bag.cgroup = e.cgroup;
+  const cid = containerIdFromCgroup(e.cgroup);
+  if (cid !== undefined) bag.container_id = cid;
+  const tty = ttyPath(e.tty);
+  if (tty !== undefined) bag.tty = tty;
+  if (e.ttyNr !== 0) bag.tty_nr = e.ttyNr;
+  bag.source = classifySource(e);
+  bag.parent_comm = e.parentComm;
+  bag.parent_exe = e.parentExe;
+  bag.parent_cmdline = x.parents.get(e.ppid);
+  const ptty = ttyPath(e.parentTty);
+  if (ptty !== undefined) bag.parent_tty = ptty;
+  if (e.parentTtyNr !== 0) bag.parent_tty_nr = e.parentTtyNr;
+}
+
+function argvFields(args: Buffer, argc: number, truncated: boolean, bag: Bag, x: Enrichment): void {
+  const a = decodeArgv(args, argc, truncated, x.limits);
+  bag.argv = a.argv;
+  bag.argc = a.argc;
+  if (a.truncated) bag.argv_truncated = true;
+  if (a.raw !== undefined) bag.argv_raw = a.raw;
+}
+
+export function startBag(e: ExecEvent, x: Enrichment): Bag {
+  const bag: Bag = { record_type: 'start' };
+  contextFields(e, bag, x);
+  bag.exe = e.exe !== '' ? e.exe : resolveAttempted(e.filename, e.cwd, AT_FDCWD, e.pid);
+  argvFields(e.args, e.argc, e.argsTruncated, bag, x);
+  return bag;
+}
+
+export function failBag(e: ExecFailEvent, x: Enrichment): Bag {
+  const bag: Bag = { record_type: 'fail' };
+  contextFields(e, bag, x);
+  bag.exe = resolveAttempted(e.filename, e.cwd, e.dirfd, e.pid);
+  // argv/argc only where the attempted arguments could be read (best effort in the kernel).
+  if (e.args.length > 0 || e.argc > 0) argvFields(e.args, e.argc, e.argsTruncated, bag, x);
+  bag.exec_errno = e.errno;
+  bag.exec_error = errnoText(e.errno);
+  return bag;
+}
+
+/**
+ * The attempted path made absolute when possible: relative to cwd for execve (and execveat with
+ * AT_FDCWD), relative to the directory fd of execveat (read from /proc while the caller lives).
+ */
+export function resolveAttempted(filename: string, cwd: string, dirfd: number, pid: number): string {
+  if (filename.startsWith('/')) return filename;
+  let base: string | undefined;
+  if (dirfd === AT_FDCWD) base = cwd;
+  else {
+    try {
+      base = readlinkSync(`/proc/${pid}/fd/${dirfd}`);
+    } catch {
+      base = undefined;
+    }
+  }
+  if (base === undefined || !base.startsWith('/')) return filename;
+  if (filename === '') return base; // execveat(fd, "", AT_EMPTY_PATH): the fd itself
+  return posix.resolve(base, filename);
+}
+
+/** Wait status -> shell-visible status and, when killed, the signal name. */
+export function exitStatusOf(waitStatus: number): { exitStatus: number; signal?: string } {
+  const sig = waitStatus & 0x7f;
+  if (sig !== 0) return { exitStatus: 128 + sig, signal: signalName(sig) };
+  return { exitStatus: (waitStatus >> 8) & 0xff };
+}
+
+export function endBag(
+  timestamp: string,
+  eventId: string,
+  pid: number,
+  source: string,
+  durationNs: bigint,
+  how: { waitStatus: number } | { execReplaced: true },
+): Bag {
+  const bag: Bag = {
+    timestamp,
+    event_id: eventId,
+    pid,
+    source,
+    record_type: 'end',
+    duration_ns: Number(durationNs < 0n ? 0n : durationNs),
+  };
+  if ('waitStatus' in how) {
+    const s = exitStatusOf(how.waitStatus);
+    bag.exit_status = s.exitStatus;
+    if (s.signal !== undefined) bag.signal = s.signal;
+  } else {
+    bag.exec_replaced = true;
+  }
+  return bag;
+}
+
+export function lossBag(timestamp: string, lost: number, total: number): Bag {
+  return { timestamp, record_type: 'loss', lost_samples: lost, lost_samples_total: total };
+}
+
+/** The bag as a record object in catalogue key order; keys not carried by this record type dropped. */
+export function orderRecord(type: RecordType, bag: Bag): Bag {
+  const out: Bag = {};
+  for (const k of recordKeys(type)) {
+    const v = bag[k];
+    if (v !== undefined && v !== null) out[k] = v;
+  }
+  return out;
+}
+
+/** One JSON line (with its newline). */
+export function serialize(type: RecordType, bag: Bag): string {
+  return JSON.stringify(orderRecord(type, bag)) + '\n';
+}
