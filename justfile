@@ -25,7 +25,9 @@ build-bpf:
     if [ -f {{bpf_obj}} ] && [ -z "$(find bpf -newer {{bpf_obj}} -type f)" ]; then exit 0; fi
     mkdir -p build/bpf
     arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-    clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_${arch} -I bpf -c bpf/prec.bpf.c -o {{bpf_obj}}.tmp
+    # linux/types.h and linux/bpf.h need the multiarch asm/ headers, which -target bpf does not search.
+    multiarch=$(gcc -print-multiarch 2>/dev/null || echo "$(uname -m)-linux-gnu")
+    clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_${arch} -I bpf -idirafter /usr/include/${multiarch} -c bpf/prec.bpf.c -o {{bpf_obj}}.tmp
     mv {{bpf_obj}}.tmp {{bpf_obj}}
 
 build-addon:
