@@ -1,0 +1,26 @@
+// What every view needs: the parsed options, the row filter, the formatter and the output.
+import type { LogRecord } from '../schema/index.js';
+import type { Formatter } from './format.js';
+import type { RowBag } from './merge.js';
+import type { Output } from './output.js';
+
+export interface ViewContext {
+  /** A fresh pass over the input records (list and tree may read twice; only the first pass counts bad lines). */
+  readonly records: (firstPass: boolean) => AsyncIterable<LogRecord>;
+  readonly matches: (row: RowBag) => boolean;
+  /** End values are needed, by the query or by the output fields. */
+  readonly needEnd: boolean;
+  /** -n */
+  readonly limit: number;
+  readonly formatter: Formatter;
+  readonly out: Output;
+  readonly signal: AbortSignal;
+  /** OrderedMerger window (records); a test hook may lower it. */
+  readonly mergeWindow: number;
+}
+
+/** Writes one formatted piece, waiting only when the output asks for it. */
+export async function emit(out: Output, text: string): Promise<void> {
+  const p = out.write(text);
+  if (p) await p;
+}

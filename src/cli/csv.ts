@@ -1,0 +1,36 @@
+// `-o csv`: RFC 4180 via csv-stringify, a header row of field names, argv as a JSON array. Cells that
+// a spreadsheet would take for a formula (starting with = + - @ tab or CR) get a leading `'` unless
+// --csv-raw. In tree mode two columns follow the fields: tree_depth and tree_ancestor.
+import { stringify } from 'csv-stringify/sync';
+import type { FormatOptions, Formatter, TreePlace } from './format.js';
+import type { RowBag } from './merge.js';
+import { textValue } from './values.js';
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function neutralizeFormula(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+export class CsvFormatter implements Formatter {
+  constructor(private readonly opts: FormatOptions) {}
+
+  begin(): string {
+    const head = [...this.opts.fields];
+    if (this.opts.tree) head.push('tree_depth', 'tree_ancestor');
+    return stringify([head]);
+  }
+
+  row(row: RowBag, place?: TreePlace): string {
+    const cells = this.opts.fields.map((f) => {
+      const v = textValue(row, f, this.opts) ?? '';
+      return this.opts.csvRaw ? v : neutralizeFormula(v);
+    });
+    if (this.opts.tree) cells.push(String(place?.depth ?? 0), String(place?.ancestor ?? false));
+    return stringify([cells]);
+  }
+
+  end(): string {
+    return '';
+  }
+}

@@ -1,0 +1,39 @@
+// Turns any failure into what the user sees: `prec: MESSAGE` on stderr, exit status 1, no stack.
+// A query error adds the query with a caret under the faulty spot (SPEC 7), on two more lines.
+import { QueryError } from '../query/index.js';
+import { escapeText } from './escape.js';
+
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EIO: 'input/output error',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'file name too long',
+};
+
+export function errorText(err: unknown): string {
+  if (err instanceof QueryError) return `bad query: ${err.format()}`;
+  const e = err as NodeJS.ErrnoException & { oclif?: unknown };
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    const what = ERRNO_TEXT[e.code] ?? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    return e.path ? `cannot read ${escapeText(e.path)}: ${what}` : `${e.syscall}: ${what}`;
+  }
+  const message = e instanceof Error ? e.message : String(err);
+  // oclif's parse errors are multi-line and may be coloured; the first line says it all.
+  const first = message.replace(/\x1b\[[0-9;]*m/g, '').split('\n')[0]!.trim();
+  if (e && e.oclif !== undefined) return `${first} (see prec --help)`;
+  return first || 'unknown error';
+}
+
+export function reportError(err: unknown): void {
+  process.exitCode = 1;
+  try {
+    process.stderr.write(`prec: ${errorText(err)}\n`);
+  } catch {
+    // stderr gone: nothing left to tell
+  }
+}

@@ -1,0 +1,125 @@
+// Runs prec once the command line is parsed: validates everything that needs no file, then reads.
+import { readFileSync } from 'node:fs';
+import { END_ONLY_FIELDS, DEFAULT_OUTPUT_FIELDS } from '../schema/index.js';
+import { compileQuery } from '../query/index.js';
+import { parseFieldSpec } from './fields.js';
+import { createFormatter } from './format.js';
+import { checkCombination, defaultInput, parseLimit, parseOutput } from './options.js';
+import { Output } from './output.js';
+import { Progress } from './progress.js';
+import { readRecordsFrom, resolveInputs, type ReadStats } from './input.js';
+import type { ViewContext } from './context.js';
+import type { RowBag } from './merge.js';
+
+export interface RawOptions {
+  input: string | undefined;
+  allLogs: boolean;
+  allSources: boolean;
+  queries: string[];
+  fields: string | undefined;
+  fullTime: boolean;
+  limit: string | undefined;
+  follow: boolean;
+  tree: boolean;
+  output: string | undefined;
+  csvRaw: boolean;
+}
+
+const END_ONLY = new Set(END_ONLY_FIELDS);
+
+/** `prec --version`: version, commit and build time when the build recorded them, runtime. */
+export function versionText(version: string): string {
+  let build = '';
+  try {
+    const info = JSON.parse(readFileSync(new URL('../../build-info.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const parts = [info.commit && `commit ${String(info.commit)}`, info.date && `built ${String(info.date)}`].filter(Boolean);
+    if (parts.length > 0) build = ` (${parts.join(', ')})`;
+  } catch {
+    // no build info recorded
+  }
+  return `prec ${version}${build} node ${process.version} ${process.platform}-${process.arch}\n`;
+}
+
+/**
+ * The implicit filter: without any -q and without -A only source=user rows are shown. Loss rows
+ * stay: they say records may be missing, whoever ran the lost commands.
+ */
+function implicitFilter(row: RowBag): boolean {
+  return row.source === 'user' || row.record_type === 'loss';
+}
+
+export async function runPrec(raw: RawOptions): Promise<void> {
+  const fields = raw.fields !== undefined ? parseFieldSpec(raw.fields) : [...DEFAULT_OUTPUT_FIELDS];
+  const limit = parseLimit(raw.limit);
+  const output = parseOutput(raw.output);
+  checkCombination(raw);
+  let matches: (row: RowBag) => boolean = () => true;
+  let queryNeedsEnd = false;
+  if (raw.queries.length > 0) {
+    const q = compileQuery(raw.queries);
+    matches = q.predicate;
+    queryNeedsEnd = q.needsEnd;
+  } else if (!raw.allSources) {
+    matches = implicitFilter;
+  }
+  const input = raw.input ?? defaultInput();
+  const needEnd = queryNeedsEnd || fields.some((f) => END_ONLY.has(f));
+
+  const out = new Output(process.stdout);
+  const abort = new AbortController();
+  out.onClose(() => abort.abort());
+  const formatter = await createFormatter(output, {
+    fields,
+    fullTime: raw.fullTime,
+    csvRaw: raw.csvRaw,
+    tree: raw.tree,
+    streaming: raw.follow,
+  });
+  const stats: ReadStats = { badLines: 0 };
+
+  if (raw.follow) {
+    const { followView } = await import('./follow.js');
+    await followView({ input, allLogs: raw.allLogs, matches, needEnd, limit, formatter, out, signal: abort.signal, stats });
+  } else {
+    const files = await resolveInputs(input, raw.allLogs);
+    const progress = new Progress(process.stderr);
+    out.setBeforeWrite(() => progress.clear());
+    const ctx: ViewContext = {
+      records: (first) =>
+        readRecordsFrom(
+          files,
+          {
+            signal: abort.signal,
+            onProgress: first ? (read, total) => progress.update(read, total) : undefined,
+            onWarning: first ? (m) => warn(progress, m) : undefined,
+          },
+          first ? stats : { badLines: 0 },
+        ),
+      matches,
+      needEnd,
+      limit,
+      formatter,
+      out,
+      signal: abort.signal,
+      mergeWindow: mergeWindow(),
+    };
+    if (raw.tree) await (await import('./tree.js')).treeView(ctx);
+    else await (await import('./list.js')).listView(ctx);
+    progress.clear();
+  }
+  await out.end();
+  if (stats.badLines > 0) {
+    process.stderr.write(`prec: skipped ${stats.badLines} line${stats.badLines === 1 ? '' : 's'} that ${stats.badLines === 1 ? 'is' : 'are'} not a valid record\n`);
+  }
+}
+
+function warn(progress: Progress, message: string): void {
+  progress.clear();
+  process.stderr.write(`prec: ${message}\n`);
+}
+
+// Test hook: lets end-to-end tests exercise the far-end lookup of long-running commands on small logs.
+function mergeWindow(): number {
+  const v = Number(process.env.PREC_MERGE_WINDOW);
+  return Number.isSafeInteger(v) && v > 0 ? v : 20_000;
+}

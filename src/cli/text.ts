@@ -1,0 +1,33 @@
+// Default output: one line per row, the selected fields separated by two spaces, no header (so that
+// `prec -f command | sort` and follow mode stream cleanly). A field the row lacks prints as `-` so
+// columns stay countable. Every value is terminal-escaped.
+import { escapeText } from './escape.js';
+import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
+import type { RowBag } from './merge.js';
+import { textValue } from './values.js';
+
+export const TEXT_SEPARATOR = '  ';
+export const TEXT_MISSING = '-';
+
+export class TextFormatter implements Formatter {
+  constructor(private readonly opts: FormatOptions) {}
+
+  begin(): string {
+    return '';
+  }
+
+  row(row: RowBag, place?: TreePlace): string {
+    let line = place ? place.prefix + (place.ancestor ? ANCESTOR_MARK : '') : '';
+    const fields = this.opts.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const v = textValue(row, fields[i]!, this.opts);
+      if (i > 0) line += TEXT_SEPARATOR;
+      line += v === undefined || v === '' ? TEXT_MISSING : escapeText(v);
+    }
+    return line + '\n';
+  }
+
+  end(): string {
+    return '';
+  }
+}
