@@ -1,6 +1,5 @@
 // Turns any failure into what the user sees: `prec: MESSAGE` on stderr, exit status 1, no stack.
 // A query error adds the query with a caret under the faulty spot (SPEC 7), on two more lines.
-import { QueryError } from '../query/index.js';
 import { escapeText } from './escape.js';
 
 const ERRNO_TEXT: Readonly<Record<string, string>> = {
@@ -16,7 +15,9 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
 };
 
 export function errorText(err: unknown): string {
-  if (err instanceof QueryError) return `bad query: ${err.format()}`;
+  // Duck-typed: importing the query module (chevrotain) only to recognise its error would slow every start.
+  const q = err as { name?: unknown; format?: unknown };
+  if (q && q.name === 'QueryError' && typeof q.format === 'function') return `bad query: ${(q.format as () => string).call(err)}`;
   const e = err as NodeJS.ErrnoException & { oclif?: unknown };
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
     const what = ERRNO_TEXT[e.code] ?? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');

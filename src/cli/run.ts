@@ -1,7 +1,6 @@
 // Runs prec once the command line is parsed: validates everything that needs no file, then reads.
 import { readFileSync } from 'node:fs';
 import { END_ONLY_FIELDS, DEFAULT_OUTPUT_FIELDS } from '../schema/index.js';
-import { compileQuery } from '../query/index.js';
 import { parseFieldSpec } from './fields.js';
 import { createFormatter } from './format.js';
 import { checkCombination, defaultInput, parseLimit, parseOutput } from './options.js';
@@ -56,6 +55,8 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   let matches: (row: RowBag) => boolean = () => true;
   let queryNeedsEnd = false;
   if (raw.queries.length > 0) {
+    // Loaded only when needed: the parser (chevrotain) costs a fifth of a second at startup.
+    const { compileQuery } = await import('../query/index.js');
     const q = compileQuery(raw.queries);
     matches = q.predicate;
     queryNeedsEnd = q.needsEnd;
