@@ -35,7 +35,13 @@ build-addon:
     set -euo pipefail
     [ -f addon/binding.gyp ] || exit 0
     if [ -f {{addon_obj}} ] && [ -z "$(find addon bpf/prec.h -newer {{addon_obj}} -type f -not -path 'addon/build/*')" ]; then exit 0; fi
-    node-gyp rebuild -C addon --loglevel=warn
+    # Use the headers that ship with this node when present: node-gyp would otherwise download them.
+    nodedir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+    if [ -f "$nodedir/include/node/node_api.h" ]; then
+      node-gyp rebuild -C addon --loglevel=warn --nodedir="$nodedir"
+    else
+      node-gyp rebuild -C addon --loglevel=warn
+    fi
 
 # Every test: unit tests in parallel, then end-to-end tests (real precd, real eBPF) one at a time.
 test: build

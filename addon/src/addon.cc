@@ -1,0 +1,416 @@
+// prec_addon: the thin native layer between libbpf and precd. It opens, sizes, loads and attaches
+// build/bpf/prec.bpf.o, reads the ring buffer on its own thread and hands record batches to
+// JavaScript through a thread-safe function, so the Node event loop never waits on the kernel.
+// Record decoding lives in TypeScript (src/daemon/kernel/decoder.ts). The only other export is
+// flockExclusive, because Node has no flock(2) and precd's single-instance lock must be a real one.
+#include <napi.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "prec.h"
+
+namespace {
+
+// ---- libbpf log capture: kept so a failed load can explain itself (verifier log included). ----
+
+std::mutex g_log_mutex;
+std::string g_log;
+constexpr size_t kLogKeep = 64 * 1024;
+
+int CaptureLibbpfLog(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char line[2048];
+  int n = vsnprintf(line, sizeof(line), fmt, args);
+  if (n < 0) return 0;
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  g_log.append(line, std::min<size_t>(static_cast<size_t>(n), sizeof(line) - 1));
+  if (g_log.size() > 2 * kLogKeep) g_log.erase(0, g_log.size() - kLogKeep);
+  return 0;
+}
+
+std::string TakeLog() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  std::string out;
+  out.swap(g_log);
+  // The end of a verifier log says why; its beginning is thousands of instructions.
+  constexpr size_t kShow = 12 * 1024;
+  if (out.size() > kShow) out = "...\n" + out.substr(out.size() - kShow);
+  return out;
+}
+
+std::string ErrnoText(int err) { return std::string(strerror(err < 0 ? -err : err)); }
+
+bool Exists(const char* path) { return access(path, F_OK) == 0; }
+
+// ---- fail-fast environment checks, each with the reason and the fix in its message ----
+
+std::string CheckEnvironment() {
+  if (!Exists("/sys/kernel/btf/vmlinux"))
+    return "kernel BTF is missing (/sys/kernel/btf/vmlinux): precd needs a kernel built with "
+           "CONFIG_DEBUG_INFO_BTF=y";
+  int probe = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, nullptr);
+  if (probe < 0) {
+    if (probe == -EPERM || probe == -EACCES)
+      return "bpf() is not permitted: run precd as root (or with CAP_BPF, CAP_PERFMON and "
+             "CAP_SYS_RESOURCE)";
+    return "bpf() is not available: " + ErrnoText(probe);
+  }
+  if (probe == 0) return "the kernel does not support BPF tracepoint programs";
+  // Syscall tracepoints are attached through tracefs (libbpf reads their ids there). Systemd
+  // hosts mount it; minimal ones may not, so mount it where the kernel expects it.
+  if (!Exists("/sys/kernel/tracing/events") && !Exists("/sys/kernel/debug/tracing/events")) {
+    if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0)
+      return "tracefs is not mounted and could not be mounted on /sys/kernel/tracing: " +
+             ErrnoText(errno);
+  }
+  const char* base = Exists("/sys/kernel/debug/tracing/events") ? "/sys/kernel/debug/tracing/events"
+                                                                : "/sys/kernel/tracing/events";
+  for (const char* tp : {"syscalls/sys_enter_execve", "syscalls/sys_exit_execve",
+                         "syscalls/sys_enter_execveat", "syscalls/sys_exit_execveat",
+                         "sched/sched_process_exec", "sched/sched_process_exit"}) {
+    std::string path = std::string(base) + "/" + tp;
+    if (!Exists(path.c_str()))
+      return std::string("tracepoint ") + tp + " is missing (" + path +
+             "): the kernel needs CONFIG_FTRACE_SYSCALLS=y and sched tracepoints";
+  }
+  return "";
+}
+
+// ---- batches handed to JavaScript ----
+
+struct Batch {
+  std::vector<uint8_t> bytes;
+  std::vector<uint32_t> offsets;  // start of each record, then the end of the last
+  std::string error;              // non-empty: the reader failed
+  bool done = false;              // last call: the reader has finished
+};
+
+constexpr size_t kBatchBytes = 1 << 20;
+constexpr size_t kBatchRecords = 8192;
+constexpr int kBatchFull = -EFBIG;  // returned from the sample callback to flush a full batch
+constexpr int kPollMs = 50;         // the BPF side wakes us only for a backlog; poll this often
+constexpr size_t kQueuedBatches = 8;  // JS falling behind blocks the reader, not memory growth
+
+class Collector : public Napi::ObjectWrap<Collector> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Collector",
+                       {InstanceMethod<&Collector::Start>("start"),
+                        InstanceMethod<&Collector::Stop>("stop"),
+                        InstanceMethod<&Collector::DropCount>("dropCount")});
+  }
+
+  Collector(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Collector>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      Napi::TypeError::New(env, "Collector(objectPath: string, ringBufferBytes: number)")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    std::string path = info[0].As<Napi::String>();
+    double ring = info[1].As<Napi::Number>().DoubleValue();
+    std::string err = Open(path, ring);
+    if (!err.empty()) {
+      Close();
+      Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    }
+  }
+
+  ~Collector() override {
+    if (reader_.joinable()) {
+      stopping_ = true;
+      if (tsfn_) tsfn_.Abort();
+      reader_.join();
+    }
+    Close();
+  }
+
+ private:
+  std::string Open(const std::string& path, double ringBytes) {
+    std::string env_err = CheckEnvironment();
+    if (!env_err.empty()) return env_err;
+    long page = sysconf(_SC_PAGESIZE);
+    auto ring = static_cast<uint64_t>(ringBytes);
+    if (ringBytes != static_cast<double>(ring) || ring < static_cast<uint64_t>(page) ||
+        (ring & (ring - 1)) != 0 || ring > (1ull << 30))
+      return "ringBufferBytes must be a power of two between the page size and 1 GiB";
+    if (!Exists(path.c_str())) return "BPF object not found: " + path + " (run `just build-bpf`)";
+
+    TakeLog();
+    libbpf_set_print(CaptureLibbpfLog);
+    obj_ = bpf_object__open_file(path.c_str(), nullptr);
+    if (!obj_) {
+      int e = errno;
+      obj_ = nullptr;
+      return "cannot open BPF object " + path + ": " + ErrnoText(e) + "\n" + TakeLog();
+    }
+    struct bpf_map* events = bpf_object__find_map_by_name(obj_, "events");
+    struct bpf_map* scratch = bpf_object__find_map_by_name(obj_, "scratch");
+    drops_ = bpf_object__find_map_by_name(obj_, "drops");
+    if (!events || !scratch || !drops_) return "BPF object " + path + " lacks the prec maps";
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0) return "cannot count possible CPUs: " + ErrnoText(ncpu);
+    ncpu_ = ncpu;
+    if (bpf_map__set_max_entries(events, static_cast<uint32_t>(ring)) != 0 ||
+        bpf_map__set_max_entries(scratch, static_cast<uint32_t>(ncpu)) != 0)
+      return "cannot size the BPF maps\n" + TakeLog();
+    int err = bpf_object__load(obj_);
+    if (err) {
+      std::string why = ErrnoText(err);
+      return "loading the BPF programs failed (" + why + "); libbpf/verifier log:\n" + TakeLog();
+    }
+    struct bpf_program* prog;
+    bpf_object__for_each_program(prog, obj_) {
+      struct bpf_link* link = bpf_program__attach(prog);
+      if (!link) {
+        int e = errno;
+        return std::string("attaching ") + bpf_program__name(prog) + " (" +
+               bpf_program__section_name(prog) + ") failed: " + ErrnoText(e) + "\n" + TakeLog();
+      }
+      links_.push_back(link);
+    }
+    rb_ = ring_buffer__new(bpf_map__fd(events), &Collector::OnSample, this, nullptr);
+    if (!rb_) {
+      int e = errno;
+      return "cannot open the BPF ring buffer: " + ErrnoText(e) + "\n" + TakeLog();
+    }
+    TakeLog();
+    return "";
+  }
+
+  void Detach() {
+    for (struct bpf_link* link : links_) bpf_link__destroy(link);
+    links_.clear();
+  }
+
+  void Close() {
+    Detach();
+    if (rb_) ring_buffer__free(rb_);
+    rb_ = nullptr;
+    if (obj_) bpf_object__close(obj_);
+    obj_ = nullptr;
+    drops_ = nullptr;
+  }
+
+  // ---- reader thread ----
+
+  static int OnSample(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<Collector*>(ctx);
+    Batch& b = *self->batch_;
+    b.offsets.push_back(static_cast<uint32_t>(b.bytes.size()));
+    const auto* p = static_cast<const uint8_t*>(data);
+    b.bytes.insert(b.bytes.end(), p, p + size);
+    // The record is already consumed when we are called: returning this only ends the pass.
+    if (b.bytes.size() >= kBatchBytes || b.offsets.size() >= kBatchRecords) return kBatchFull;
+    return 0;
+  }
+
+  bool Deliver(Batch* b) {
+    napi_status st = tsfn_.BlockingCall(b);
+    if (st != napi_ok) {
+      delete b;
+      return false;
+    }
+    return true;
+  }
+
+  void Flush() {
+    if (batch_->offsets.empty()) return;
+    Batch* full = batch_;
+    full->offsets.push_back(static_cast<uint32_t>(full->bytes.size()));
+    batch_ = new Batch();
+    batch_->bytes.reserve(64 * 1024);
+    if (!Deliver(full)) stopping_ = true;
+  }
+
+  // Consume everything available now, in batches, without sleeping.
+  int Drain() {
+    for (;;) {
+      int r = ring_buffer__consume(rb_);
+      Flush();
+      if (r != kBatchFull) return r < 0 && r != -EINTR ? r : 0;
+    }
+  }
+
+  void ReadLoop() {
+    batch_ = new Batch();
+    std::string error;
+    while (!stopping_) {
+      int r = ring_buffer__poll(rb_, kPollMs);
+      if (r < 0 && r != kBatchFull && r != -EINTR) {
+        error = "ring buffer poll failed: " + ErrnoText(r);
+        break;
+      }
+      r = Drain();
+      if (r < 0) {
+        error = "ring buffer read failed: " + ErrnoText(r);
+        break;
+      }
+    }
+    // Probes are detached by now (Stop): whatever is left is the complete tail.
+    if (error.empty() && !aborted_) Drain();
+    Flush();
+    delete batch_;
+    batch_ = nullptr;
+    if (!aborted_) {
+      auto* last = new Batch();
+      last->error = error;
+      last->done = true;
+      Deliver(last);
+    }
+    tsfn_.Release();
+  }
+
+  static void CallJs(Napi::Env env, Napi::Function onBatch, Collector* self, Batch* b) {
+    if (env == nullptr || b == nullptr) {
+      delete b;
+      return;
+    }
+    if (b->done) {
+      if (!b->error.empty() && !self->onError_.IsEmpty())
+        self->onError_.Call({Napi::Error::New(env, b->error).Value()});
+      delete b;
+      return;
+    }
+    size_t n = b->offsets.size();
+    Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::Copy(env, b->bytes.data(), b->bytes.size());
+    Napi::Uint32Array offsets = Napi::Uint32Array::New(env, n);
+    std::memcpy(offsets.Data(), b->offsets.data(), n * sizeof(uint32_t));
+    delete b;
+    onBatch.Call({data, offsets});
+  }
+
+  static void Finalize(Napi::Env env, void*, Collector* self) {
+    if (self->reader_.joinable()) self->reader_.join();
+    self->Close();
+    if (self->stopDeferred_) {
+      self->stopDeferred_->Resolve(env.Undefined());
+      delete self->stopDeferred_;
+      self->stopDeferred_ = nullptr;
+    }
+    self->onError_.Reset();
+    self->Unref();
+  }
+
+  // start(onBatch(data: Buffer, offsets: Uint32Array), onError?(err))
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!rb_ || started_) {
+      Napi::Error::New(env, started_ ? "collector already started" : "collector is closed")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      Napi::TypeError::New(env, "start(onBatch, onError?)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (info.Length() > 1 && info[1].IsFunction())
+      onError_ = Napi::Persistent(info[1].As<Napi::Function>());
+    started_ = true;
+    Ref();  // kept alive until the reader is done
+    tsfn_ = TSFN::New(env, info[0].As<Napi::Function>(), "prec-ringbuf", kQueuedBatches, 1, this,
+                      &Collector::Finalize, static_cast<void*>(nullptr));
+    reader_ = std::thread([this] { ReadLoop(); });
+    return env.Undefined();
+  }
+
+  // stop(): detach the probes, deliver what is still in the ring buffer, free. Resolves after
+  // the last batch has been handed to onBatch.
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto deferred = Napi::Promise::Deferred::New(env);
+    Napi::Promise promise = deferred.Promise();
+    Detach();
+    if (!started_ || stopRequested_) {
+      if (!started_) Close();
+      deferred.Resolve(env.Undefined());
+      return promise;
+    }
+    stopRequested_ = true;
+    stopDeferred_ = new Napi::Promise::Deferred(deferred);
+    stopping_ = true;
+    return promise;
+  }
+
+  Napi::Value DropCount(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!drops_ || !obj_) return Napi::Number::New(env, static_cast<double>(lastDrops_));
+    std::vector<uint64_t> values(static_cast<size_t>(ncpu_));
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(drops_), &key, values.data()) != 0) {
+      Napi::Error::New(env, "reading the drop counter failed: " + ErrnoText(errno))
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    uint64_t sum = 0;
+    for (uint64_t v : values) sum += v;
+    lastDrops_ = sum;
+    return Napi::Number::New(env, static_cast<double>(sum));
+  }
+
+  using TSFN = Napi::TypedThreadSafeFunction<Collector, Batch, &Collector::CallJs>;
+
+  struct bpf_object* obj_ = nullptr;
+  struct bpf_map* drops_ = nullptr;
+  struct ring_buffer* rb_ = nullptr;
+  std::vector<struct bpf_link*> links_;
+  int ncpu_ = 0;
+  uint64_t lastDrops_ = 0;
+  TSFN tsfn_;
+  std::thread reader_;
+  Batch* batch_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  bool aborted_ = false;
+  bool started_ = false;
+  bool stopRequested_ = false;
+  Napi::Promise::Deferred* stopDeferred_ = nullptr;
+  Napi::FunctionReference onError_;
+};
+
+// flockExclusive(fd): true when the exclusive lock was taken, false when another open file
+// description holds it; throws on any other error.
+Napi::Value FlockExclusive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "flockExclusive(fd: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) return Napi::Boolean::New(env, true);
+  if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+  Napi::Error::New(env, "flock(" + std::to_string(fd) + "): " + ErrnoText(errno))
+      .ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Collector", Collector::Init(env));
+  exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusive));
+  exports.Set("recordLimits",
+              [&] {
+                Napi::Object o = Napi::Object::New(env);
+                o.Set("argsMax", PREC_ARGS_MAX);
+                o.Set("taskHeaderSize", PREC_TASK_HDR_SIZE);
+                return o;
+              }());
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(prec_addon, Init)
