@@ -1,0 +1,413 @@
+// The log writer (SPEC section 6, "Writing"). Records are buffered and compressed in batches, then
+// written with synchronous appends: simple, strictly ordered, and a crash loses at most one flush
+// interval. Each open of the log starts a new zstd frame / gzip member appended to the file, so a
+// log left by a killed precd (unfinished frame) is followed by a clean frame after a restart.
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import zlib from 'node:zlib';
+import zstd from 'zstd-napi/binding.js';
+import type { Compress } from './defaults.js';
+
+export interface LogWriterOptions {
+  readonly path: string;
+  readonly compress: Compress;
+  /** zstd 1..19, gz 1..9; ignored for "no". */
+  readonly level: number;
+  /** Buffered records are flushed (made decodable on disk) at most this long after being written. */
+  readonly flushIntervalMs: number;
+  /** One line for stderr: a write error (once per episode) and the recovery after it. */
+  readonly report: (message: string) => void;
+  /** Serialized loss record (no newline) for `count` records that could not be written. */
+  readonly lossRecord: (count: number) => string;
+  /** How often writing is retried after an error; default 1000 ms. */
+  readonly retryIntervalMs?: number;
+}
+
+/** The log could not be opened when precd starts (later errors are reported and counted instead). */
+export class LogOpenError extends Error {
+  override name = 'LogOpenError';
+}
+
+// Batches are compressed once they reach this size even before the flush interval: bounds memory
+// during a storm and keeps zlib/zstd calls large enough to be cheap per record.
+const CHUNK_BYTES = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+type Sink = (chunk: Uint8Array) => void;
+
+/** One compressed frame in progress. */
+interface Frame {
+  /** Compresses `data`; with `flush`, everything given so far becomes decodable from the output. */
+  write(data: Buffer, flush: boolean, sink: Sink): void;
+  /** Ends the frame (checksum/trailer). */
+  end(sink: Sink): void;
+}
+
+class PlainFrame implements Frame {
+  write(data: Buffer, _flush: boolean, sink: Sink): void {
+    if (data.length > 0) sink(data);
+  }
+  end(): void {}
+}
+
+class ZstdFrame implements Frame {
+  private readonly cctx = new zstd.CCtx();
+  private readonly out = Buffer.allocUnsafe(zstd.cStreamOutSize());
+
+  constructor(level: number) {
+    this.cctx.setParameter(zstd.CParameter.compressionLevel, level);
+    this.cctx.setParameter(zstd.CParameter.checksumFlag, 1);
+  }
+
+  write(data: Buffer, flush: boolean, sink: Sink): void {
+    this.run(data, flush ? zstd.EndDirective.flush : zstd.EndDirective.continue, sink);
+  }
+
+  end(sink: Sink): void {
+    this.run(EMPTY, zstd.EndDirective.end, sink);
+  }
+
+  private run(src: Buffer, op: zstd.EndDirective, sink: Sink): void {
+    for (;;) {
+      const [remaining, produced, consumed] = this.cctx.compressStream2(this.out, src, op);
+      // The sink writes synchronously, so the output buffer can be reused at once.
+      if (produced > 0) sink(this.out.subarray(0, produced));
+      src = src.subarray(consumed);
+      if (src.length === 0 && (op === zstd.EndDirective.continue || remaining === 0)) return;
+    }
+  }
+}
+
+// A gzip member built by hand: node's zlib streams are asynchronous only. Each batch is deflated
+// independently and ends with a sync flush (byte-aligned, not final), so the batches concatenate
+// into one valid deflate stream; end() adds the final empty block and the CRC32/size trailer.
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
+
+class GzipFrame implements Frame {
+  private crc = 0;
+  private size = 0;
+  private started = false;
+
+  constructor(private readonly level: number) {}
+
+  write(data: Buffer, _flush: boolean, sink: Sink): void {
+    if (data.length === 0) return;
+    const deflated = zlib.deflateRawSync(data, { level: this.level, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    this.crc = zlib.crc32(data, this.crc);
+    this.size = (this.size + data.length) >>> 0;
+    sink(this.started ? deflated : Buffer.concat([GZIP_HEADER, deflated]));
+    this.started = true;
+  }
+
+  end(sink: Sink): void {
+    if (!this.started) return;
+    const last = zlib.deflateRawSync(EMPTY, { finishFlush: zlib.constants.Z_FINISH });
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    trailer.writeUInt32LE(this.size, 4);
+    sink(Buffer.concat([last, trailer]));
+  }
+}
+
+/**
+ * Appends serialized records to the log. write() is cheap (buffering); data reaches the file at the
+ * flush interval, when a batch is large, on reopen() and on close(). Write errors never throw: they
+ * are reported once per episode, the records that could not be written are counted, writing is
+ * retried and resumes with a fresh frame that starts with a loss record for that count.
+ */
+export class LogWriter {
+  private fd: number | null = null;
+  private frame: Frame | null = null;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  /** Records handed to the frame since its last flush point: lost too if the flush fails. */
+  private unflushed = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failing = false;
+  private lost = 0;
+  private closed = false;
+  private written = 0;
+  /** File size at the last flush point: a failed write is cut back to it (no partial garbage). */
+  private flushedSize = 0;
+
+  constructor(private readonly opts: LogWriterOptions) {}
+
+  /** Opens (creates) the log; throws LogOpenError when it cannot, for precd to refuse to start. */
+  open(): void {
+    try {
+      this.openFd();
+    } catch (e) {
+      throw new LogOpenError(`cannot open log ${this.opts.path}: ${errorText(e)}`);
+    }
+  }
+
+  /** Queues one serialized record (JSON, no newline). */
+  write(line: string): void {
+    if (this.closed) return;
+    if (this.failing) {
+      this.lost++;
+      return;
+    }
+    this.pending.push(line);
+    this.pendingBytes += line.length + 1;
+    if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flush();
+      }, this.opts.flushIntervalMs);
+      this.flushTimer.unref();
+    }
+    if (this.pendingBytes >= CHUNK_BYTES) this.feed(false);
+  }
+
+  /** Makes every record written so far decodable on disk. */
+  flush(): void {
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    if (this.failing || this.closed) return;
+    if (this.pending.length > 0 || this.unflushed > 0) this.feed(true);
+  }
+
+  /** SIGHUP: finishes the frame, closes, and opens log_path again (a new file after a rename). */
+  reopen(): void {
+    if (this.closed) return;
+    if (this.failing) {
+      this.retry();
+      return;
+    }
+    this.finishFrame(false);
+    if (this.failing) return;
+    this.closeFd();
+    try {
+      this.openFd();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** SIGTERM: finishes the frame, fsyncs and closes. A pending loss count gets one last try. */
+  close(): void {
+    if (this.closed) return;
+    if (this.failing) this.retry();
+    if (!this.failing) this.finishFrame(true);
+    this.stopTimers();
+    this.closeFd();
+    this.closed = true;
+  }
+
+  /** Records that could not be written and are not yet covered by a loss record. */
+  get lostRecords(): number {
+    return this.lost;
+  }
+
+  /** Records that reached a flushed point of the log. */
+  get recordsWritten(): number {
+    return this.written;
+  }
+
+  /** True while writing fails (between an error and the recovery). */
+  get isFailing(): boolean {
+    return this.failing;
+  }
+
+  private readonly sink: Sink = (chunk) => {
+    let off = 0;
+    while (off < chunk.length) off += writeSync(this.fd!, chunk, off, chunk.length - off);
+  };
+
+  private takePending(): Buffer {
+    const data = this.pending.length === 0 ? EMPTY : Buffer.from(this.pending.join('\n') + '\n');
+    this.unflushed += this.pending.length;
+    this.pending = [];
+    this.pendingBytes = 0;
+    return data;
+  }
+
+  private feed(flush: boolean): void {
+    const data = this.takePending();
+    try {
+      this.frame ??= this.newFrame();
+      this.frame.write(data, flush, this.sink);
+      if (flush) this.flushed();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private finishFrame(sync: boolean): void {
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    const data = this.takePending();
+    try {
+      if (this.frame || data.length > 0) {
+        this.frame ??= this.newFrame();
+        this.frame.write(data, false, this.sink);
+        this.frame.end(this.sink);
+      }
+      this.frame = null;
+      if (sync && this.fd !== null) fsyncSync(this.fd);
+      this.flushed();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private flushed(): void {
+    this.written += this.unflushed;
+    this.unflushed = 0;
+    if (this.fd !== null) this.flushedSize = fstatSync(this.fd).size;
+  }
+
+  private openFd(): void {
+    this.fd = openLog(this.opts.path, this.opts.compress);
+    this.flushedSize = fstatSync(this.fd).size;
+  }
+
+  /**
+   * Cuts what a failed write left after the last flush point: a plain log keeps whole lines only,
+   * and a compressed one ends at a block boundary, so the records counted lost are exactly the
+   * records missing.
+   */
+  private truncateToFlushed(): void {
+    if (this.fd === null) return;
+    try {
+      if (fstatSync(this.fd).size > this.flushedSize) ftruncateSync(this.fd, this.flushedSize);
+    } catch {
+      // Best effort: a reader skips a broken tail anyway.
+    }
+  }
+
+  private newFrame(): Frame {
+    switch (this.opts.compress) {
+      case 'zstd':
+        return new ZstdFrame(this.opts.level);
+      case 'gz':
+        return new GzipFrame(this.opts.level);
+      case 'no':
+        return new PlainFrame();
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.lost += this.unflushed + this.pending.length;
+    this.unflushed = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.frame = null;
+    this.truncateToFlushed();
+    this.closeFd();
+    if (this.failing) return;
+    this.failing = true;
+    const every = this.opts.retryIntervalMs ?? 1000;
+    this.opts.report(
+      `cannot write log ${this.opts.path}: ${errorText(e)}; counting the records that cannot be written, retrying every ${every} ms`,
+    );
+    this.retryTimer = setInterval(() => this.retry(), every);
+    this.retryTimer.unref();
+  }
+
+  /** Reopens the log and writes, in a fresh frame, the loss record for what could not be written. */
+  private retry(): void {
+    const count = this.lost;
+    try {
+      this.closeFd();
+      this.openFd();
+      this.frame = this.newFrame();
+      this.frame.write(Buffer.from(this.opts.lossRecord(count) + '\n'), true, this.sink);
+      this.flushed();
+    } catch {
+      this.frame = null;
+      this.truncateToFlushed();
+      this.closeFd();
+      return;
+    }
+    this.failing = false;
+    this.lost = 0;
+    if (this.retryTimer !== undefined) clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    this.opts.report(`log ${this.opts.path} is writable again; wrote a loss record for ${count} records that could not be written`);
+  }
+
+  private stopTimers(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    if (this.retryTimer !== undefined) clearInterval(this.retryTimer);
+    this.flushTimer = undefined;
+    this.retryTimer = undefined;
+  }
+
+  private closeFd(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closing can report a deferred write error; the records are already counted.
+    }
+    this.fd = null;
+  }
+}
+
+/**
+ * Opens the log for appending, creating its directory (0750) and the file (0640) when missing. A
+ * plain log whose last line was cut (disk full mid-write) gets a newline first, so the next record
+ * starts on its own line.
+ */
+function openLog(path: string, compress: Compress): number {
+  const dir = dirname(path);
+  const created = mkdirSync(dir, { recursive: true, mode: 0o750 });
+  if (created !== undefined) {
+    // mkdir's mode is filtered by the umask: set it explicitly on every directory created here.
+    for (let d = dir; d.length >= created.length; d = dirname(d)) chmodSync(d, 0o750);
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'ax', 0o640);
+    fchmodSync(fd, 0o640);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    fd = openSync(path, 'a');
+  }
+  try {
+    if (compress === 'no') {
+      const size = fstatSync(fd).size;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        const rfd = openSync(path, 'r');
+        try {
+          readSync(rfd, last, 0, 1, size - 1);
+        } finally {
+          closeSync(rfd);
+        }
+        if (last[0] !== 0x0a) writeSync(fd, '\n');
+      }
+    }
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+function errorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string') {
+    const text = String(err.message).replace(/^[A-Z0-9]+:\s*/, '').replace(/,\s*\w+( '.*')?$/, '');
+    return `${text} (${err.code})`;
+  }
+  return String((e as Error)?.message ?? e);
+}
