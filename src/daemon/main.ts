@@ -1,0 +1,214 @@
+// precd: `precd [-c|--config PATH] [--check-config] [--version]`.
+//
+// Start-up order: arguments, config (nothing is loaded before it is valid), root check, lock, log,
+// kernel collector, then one line `precd: ready (pid N) logging to PATH` on stderr: from then on every
+// exec is recorded. Every failure is one line `precd: ...` on stderr and exit status 1.
+// Signals: SIGHUP reopens the log (logrotate); SIGTERM/SIGINT detach the probes, drain the ring
+// buffer, finish the frame, fsync and exit 0.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type Config } from './config.js';
+import { compileFilter } from './filter.js';
+import { acquireLock, type InstanceLock } from './lock.js';
+import { LogWriter } from './writer.js';
+import { LossMonitor } from './loss.js';
+import { Pipeline } from './pipeline.js';
+import { MonoClock } from './clock.js';
+import { openCollector, type Collector } from './kernel/addon.js';
+import { decode } from './kernel/decoder.js';
+import type { KernelEvent } from './kernel/events.js';
+
+const LOSS_POLL_MS = 500; // SPEC: the drop counter is read at least once a second
+const CLOCK_REFRESH_MS = 10_000;
+const PID_SWEEP_MS = 30_000;
+
+const USAGE = 'usage: precd [-c|--config PATH] [--check-config] [--version]';
+
+class Fatal extends Error {}
+
+function say(line: string): void {
+  process.stderr.write(`precd: ${line}\n`);
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface Args {
+  config?: string;
+  checkConfig: boolean;
+  version: boolean;
+  help: boolean;
+}
+
+function parseCommandLine(argv: string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'check-config': { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    // node's messages run on with hints; keep the first sentence.
+    const msg = String((e as Error).message).split('. ')[0]!.replace(/\.$/, '');
+    throw new Fatal(`${msg}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.config === '') throw new Fatal(`-c needs a path\n${USAGE}`);
+  return { config: v.config, checkConfig: v['check-config'] ?? false, version: v.version ?? false, help: v.help ?? false };
+}
+
+function load(args: Args): { config: Config; origin: string } {
+  try {
+    const loaded = loadConfig(args.config);
+    compileFilter(loaded.config); // a rule that does not compile stops precd here, before anything loads
+    if (loaded.usedDefaults) say(`no config file at ${DEFAULT_CONFIG_PATH}: running on the embedded defaults`);
+    return { config: loaded.config, origin: loaded.origin };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new Fatal(e.message);
+    throw e;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseCommandLine(argv);
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`precd ${version()} (node ${process.version}, ${process.platform}-${process.arch})\n`);
+    return 0;
+  }
+  const { config, origin } = load(args);
+  if (args.checkConfig) {
+    process.stdout.write(`config ok: ${origin}\n`);
+    return 0;
+  }
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new Fatal(`must run as root (it loads eBPF programs); running as uid ${process.getuid()}`);
+  }
+  return daemon(config);
+}
+
+async function daemon(config: Config): Promise<number> {
+  const lock: InstanceLock = acquireLock(config.lock_path);
+  const clock = new MonoClock();
+  let loss: LossMonitor | undefined;
+  const writer = new LogWriter({
+    path: config.log_path,
+    compress: config.compress,
+    level: config.compress_level,
+    flushIntervalMs: config.flush_interval_ms,
+    report: (m) => say(m),
+    lossRecord: (count) => loss!.unwrittenLine(count),
+  });
+  try {
+    writer.open();
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const pipeline = new Pipeline({
+    limits: { maxArgs: config.max_args, maxArgLength: config.max_arg_length },
+    filter: compileFilter(config),
+    sink: writer,
+    clock,
+  });
+
+  let collector: Collector;
+  try {
+    collector = openCollector({ ringBufferBytes: config.ring_buffer_mb * 1024 * 1024 });
+  } catch (e) {
+    writer.close();
+    lock.release();
+    throw e;
+  }
+
+  let badRecords = 0;
+  const onBatch = (records: Buffer[]) => {
+    const events: KernelEvent[] = [];
+    for (const r of records) {
+      try {
+        events.push(decode(r));
+      } catch (e) {
+        // A layout mismatch between the BPF object and the decoder: say so once, keep going.
+        if (badRecords++ === 0) say(`skipping undecodable kernel record: ${oneLine(e)}`);
+      }
+    }
+    pipeline.handleBatch(events);
+  };
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const timers: NodeJS.Timeout[] = [];
+    const shutdown = async (status: number) => {
+      if (stopping) return;
+      stopping = true;
+      for (const t of timers) clearInterval(t);
+      try {
+        await collector.stop(); // detach, then hand over everything still in the ring buffer
+        loss!.poll();
+      } catch (e) {
+        say(`while stopping: ${oneLine(e)}`);
+        status = status || 1;
+      }
+      writer.close();
+      lock.release();
+      const st = pipeline.stats;
+      say(`stopped (kernel drops: ${Number(collector.dropCount())}; written: ${st.starts} starts, ${st.ends} ends, ${st.fails} fails)`);
+      resolve(status);
+    };
+    loss = new LossMonitor(
+      () => collector.dropCount(),
+      config.lost_samples_action,
+      writer,
+      () => clock.now(),
+      (lost) => {
+        say(`${lost} events lost in the kernel and lost_samples_action is "stop": exiting`);
+        void shutdown(2);
+      },
+    );
+    timers.push(setInterval(() => loss!.poll(), LOSS_POLL_MS));
+    timers.push(setInterval(() => clock.refresh(), CLOCK_REFRESH_MS));
+    timers.push(setInterval(() => pipeline.running.sweep(), PID_SWEEP_MS));
+    collector.start(onBatch, (err) => {
+      say(`kernel reader failed: ${oneLine(err)}`);
+      void shutdown(1);
+    });
+    process.on('SIGHUP', () => writer.reopen());
+    process.on('SIGTERM', () => void shutdown(0));
+    process.on('SIGINT', () => void shutdown(0));
+    say(`ready (pid ${process.pid}) logging to ${config.log_path}`);
+  });
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!;
+}
+
+function fail(e: unknown): never {
+  if (e instanceof Fatal) {
+    process.stderr.write(`precd: ${e.message}\n`);
+  } else {
+    say(oneLine(e));
+  }
+  process.exit(1);
+}
+
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+run(process.argv.slice(2)).then((status) => process.exit(status), fail);
