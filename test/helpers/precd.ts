@@ -121,6 +121,17 @@ export class Precd {
     }
   }
 
+  /** Resolves with the exit status once precd exits by itself, undefined after the timeout. */
+  async waitExit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), timeoutMs);
+    });
+    const r = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return r;
+  }
+
   /** Sends SIGTERM (by pid) and waits for exit; returns the exit status. SIGKILL after the timeout. */
   async stop(timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.running) this.child.kill('SIGTERM');
