@@ -1,7 +1,7 @@
 // Checked AST -> predicate. Each clause becomes a closure specialized for its field type and
 // operator, holding the query value already converted (number, instant, nanoseconds); and/or/not
 // combine closures. Nothing looks at the AST once a row is being tested.
-import { fieldByName, parseDuration, type FieldBag } from '../schema/index.js';
+import { fieldByName, formatTimestamp, parseDuration, type FieldBag } from '../schema/index.js';
 import type { ClauseNode, Operator, QueryNode } from './ast.js';
 
 export type Predicate = (row: FieldBag) => boolean;
@@ -14,6 +14,7 @@ export function isFinalized(row: FieldBag): boolean {
   return typeof row['end_timestamp'] === 'string';
 }
 
+/** The reference compiler: one closure per node. */
 export function compileNode(node: QueryNode): Predicate {
   switch (node.kind) {
     case 'clause':
@@ -36,8 +37,9 @@ export function allOf(ps: readonly Predicate[]): Predicate {
     const [a, b] = ps as [Predicate, Predicate];
     return (row) => a(row) && b(row);
   }
-  const [a, ...rest] = ps as [Predicate, ...Predicate[]];
-  const b = allOf(rest);
+  // Split in halves: a chain of thousands of conditions must not nest thousands of calls deep.
+  const a = allOf(ps.slice(0, ps.length >> 1));
+  const b = allOf(ps.slice(ps.length >> 1));
   return (row) => a(row) && b(row);
 }
 
@@ -47,8 +49,8 @@ function anyOf(ps: readonly Predicate[]): Predicate {
     const [a, b] = ps as [Predicate, Predicate];
     return (row) => a(row) || b(row);
   }
-  const [a, ...rest] = ps as [Predicate, ...Predicate[]];
-  const b = anyOf(rest);
+  const a = anyOf(ps.slice(0, ps.length >> 1));
+  const b = anyOf(ps.slice(ps.length >> 1));
   return (row) => a(row) || b(row);
 }
 
@@ -70,10 +72,12 @@ function compileClause(clause: ClauseNode): Predicate {
       p = booleanClause(clause.key, clause.op, clause.value === 'true');
       break;
     case 'string[]':
-      p = stringClause(joinedArgv, clause.op, clause.value);
+      p = argvClause(() => undefined, clause.op, clause.value);
       break;
     case 'string':
-      p = stringClause(clause.key === 'command' ? commandText : propertyText(clause.key), clause.op, clause.value);
+      p = clause.key === 'command'
+        ? argvClause((row) => row['command'], clause.op, clause.value)
+        : stringClause((row) => row[clause.key], clause.op, clause.value);
       break;
   }
   if (!spec.endOnly) return p;
@@ -134,16 +138,63 @@ function numberClause(key: string, op: Operator, v: number): Predicate {
 }
 
 function timestampClause(key: string, op: Operator, value: string): Predicate {
+  const compare = timestampComparator(value);
+  return byOrder(op, (row) => {
+    const x = row[key];
+    return typeof x === 'string' ? compare(x) : NaN;
+  });
+}
+
+/**
+ * A comparison of row timestamps (RFC3339 text) with the query instant `value`: negative, zero or
+ * positive as the row is before, at or after it (to the nanosecond); NaN when the text is not a
+ * timestamp.
+ */
+export function timestampComparator(value: string): (x: string) => number {
   const qSeconds = parseInstant(value);
   const qNanos = instantNanos;
   if (Number.isNaN(qSeconds)) throw new Error(`unchecked query AST: bad timestamp ${value}`);
-  return byOrder(op, (row) => {
-    const x = row[key];
-    if (typeof x !== 'string') return NaN;
+  const qNs = BigInt(qSeconds) * 1_000_000_000n + BigInt(qNanos);
+  // Fast path: precd writes every timestamp as YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+HH:MM (35 chars). For
+  // rows in one offset, the query instant written in that same offset orders like the row text,
+  // so a string comparison replaces parsing. The query text per offset is cached.
+  const canonical = new Map<string, string>();
+  // The offset of the cached text, as char codes (sign, hour digits, minute digits).
+  let o0 = -1, o1 = -1, o2 = -1, o4 = -1, o5 = -1;
+  let canon = '';
+  const sameOffset = (x: string): boolean =>
+    x.charCodeAt(29) === o0 && x.charCodeAt(30) === o1 && x.charCodeAt(31) === o2 && x.charCodeAt(33) === o4 &&
+    x.charCodeAt(34) === o5;
+  return (x) => {
+    if (x.length === CANONICAL_LENGTH && x.charCodeAt(19) === 46 && x.charCodeAt(32) === 58 && x.charCodeAt(10) === 84) {
+      if (!sameOffset(x)) {
+        const suffix = x.slice(29);
+        let c = canonical.get(suffix);
+        if (c === undefined && canonical.size < 64) {
+          const minutes = offsetMinutes(suffix);
+          if (!Number.isNaN(minutes)) canonical.set(suffix, (c = formatTimestamp(qNs, minutes)));
+        }
+        if (c !== undefined) {
+          [o0, o1, o2, o4, o5] = [0, 1, 2, 4, 5].map((i) => suffix.charCodeAt(i)) as [number, number, number, number, number];
+          canon = c;
+        }
+      }
+      // Separators are checked; digits are not re-validated on this path (precd wrote them).
+      if (sameOffset(x)) return x === canon ? 0 : x < canon ? -1 : 1;
+    }
     const s = parseInstant(x);
     if (s !== qSeconds) return s - qSeconds; // NaN when malformed
     return instantNanos - qNanos;
-  });
+  };
+}
+
+const CANONICAL_LENGTH = 35;
+
+/** `+09:00` -> 540; NaN when not an offset. */
+function offsetMinutes(suffix: string): number {
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(suffix);
+  if (!m || Number(m[2]) > 23 || Number(m[3]) > 59) return NaN;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
 }
 
 function durationClause(op: Operator, value: string): Predicate {
@@ -151,12 +202,15 @@ function durationClause(op: Operator, value: string): Predicate {
   if (q === undefined) throw new Error(`unchecked query AST: bad duration ${value}`);
   return byOrder(op, (row) => {
     const ns = row['duration_ns'];
-    if (typeof ns === 'number') return ns - q;
-    // A row carrying only the printed form (whole seconds).
-    const text = row['duration'];
-    const parsed = typeof text === 'string' ? parseDuration(text) : undefined;
-    return parsed === undefined ? NaN : parsed - q;
+    return typeof ns === 'number' ? ns - q : printedDurationMinus(row, q);
   });
+}
+
+/** For a row carrying only the printed duration (whole seconds): duration - q, or NaN. */
+export function printedDurationMinus(row: FieldBag, q: number): number {
+  const text = row['duration'];
+  const parsed = typeof text === 'string' ? parseDuration(text) : undefined;
+  return parsed === undefined ? NaN : parsed - q;
 }
 
 function booleanClause(key: string, op: Operator, v: boolean): Predicate {
@@ -186,29 +240,86 @@ function stringClause(text: (row: FieldBag) => unknown, op: Operator, v: string)
   }
 }
 
-function propertyText(key: string): (row: FieldBag) => unknown {
-  return (row) => row[key];
+/**
+ * argv, and `command` (derived: argv joined by single spaces), matched as that joined text without
+ * building it when possible. A row without an argv array falls back to `fallback(row)` (a merged
+ * row may carry `command` as text).
+ */
+function argvClause(fallback: (row: FieldBag) => unknown, op: Operator, v: string): Predicate {
+  switch (op) {
+    case '=':
+      return (row) => {
+        const argv = row['argv'];
+        return Array.isArray(argv) ? joinedEquals(argv, v) : fallback(row) === v;
+      };
+    case '!=':
+      return (row) => {
+        const argv = row['argv'];
+        return Array.isArray(argv) ? !joinedEquals(argv, v) : fallback(row) !== v;
+      };
+    case '~=': {
+      const contains = containsTest(v);
+      return (row) => {
+        const argv = row['argv'];
+        if (Array.isArray(argv)) return contains(argv);
+        const x = fallback(row);
+        return typeof x === 'string' && x.includes(v);
+      };
+    }
+    case '!~=': {
+      const contains = containsTest(v);
+      return (row) => {
+        const argv = row['argv'];
+        if (Array.isArray(argv)) return !contains(argv);
+        const x = fallback(row);
+        return typeof x !== 'string' || !x.includes(v);
+      };
+    }
+    default:
+      throw new Error(`unchecked query AST: ${op} on a text field`);
+  }
 }
 
-// Joining argv allocates; a row is usually tested by several clauses (and queries) in a row, so
-// the last join is kept, keyed by the argv array itself.
-let lastArgv: unknown = Symbol("no argv yet");
+/** argv.join(' ') === v, without joining. */
+export function joinedEquals(argv: readonly unknown[], v: string): boolean {
+  let pos = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = String(argv[i]);
+    if (i > 0) {
+      if (v.charCodeAt(pos) !== 32) return false;
+      pos++;
+    }
+    if (!v.startsWith(a, pos)) return false;
+    pos += a.length;
+  }
+  return pos === v.length;
+}
+
+/** A test for "argv joined by spaces contains v". */
+export function containsTest(v: string): (argv: readonly unknown[]) => boolean {
+  if (v === '') return () => true;
+  // The joined text has spaces only inside arguments or between them, so a value without a space
+  // occurs in the joined text exactly when it occurs in one argument.
+  if (!v.includes(' ')) {
+    return (argv) => {
+      for (let i = 0; i < argv.length; i++) if (String(argv[i]).includes(v)) return true;
+      return false;
+    };
+  }
+  return (argv) => joined(argv).includes(v);
+}
+
+// A row is often tested by several clauses (and queries) in a row: keep the last join, keyed by
+// the argv array itself.
+let lastArgv: readonly unknown[] | undefined;
 let lastJoined = '';
 
-/** argv as its space-joined text; undefined when the row has no argv array. */
-function joinedArgv(row: FieldBag): string | undefined {
-  const argv = row['argv'];
-  if (argv === lastArgv) return lastJoined;
-  if (!Array.isArray(argv)) return undefined;
-  lastJoined = argv.join(' ');
-  lastArgv = argv;
+function joined(argv: readonly unknown[]): string {
+  if (argv !== lastArgv) {
+    lastJoined = argv.join(' ');
+    lastArgv = argv;
+  }
   return lastJoined;
-}
-
-/** `command` is derived from argv (joined by single spaces); a row without argv may carry it. */
-function commandText(row: FieldBag): unknown {
-  const joined = joinedArgv(row);
-  return joined === undefined ? row['command'] : joined;
 }
 
 // RFC3339 -> epoch seconds (returned; NaN when malformed) and nanoseconds within the second (left

@@ -2,7 +2,7 @@
 // the schema only. Text -> (chevrotain) -> checked AST -> predicate made of closures.
 import { END_ONLY_FIELDS, type FieldBag } from '../schema/index.js';
 import type { QueryNode } from './ast.js';
-import { allOf, compileNode } from './compile.js';
+import { generatePredicate } from './codegen.js';
 import { parseQuery } from './parser.js';
 
 export { QueryError } from './errors.js';
@@ -36,7 +36,8 @@ export function compileAst(asts: readonly QueryNode[]): CompiledQuery {
   const keys = new Set<string>();
   for (const ast of asts) collectKeys(ast, keys);
   return {
-    predicate: allOf(asts.map(compileNode)),
+    predicate:
+      asts.length === 0 ? () => true : generatePredicate(asts.length === 1 ? asts[0]! : { kind: 'and', operands: asts }),
     keys,
     needsEnd: [...keys].some((k) => END_ONLY.has(k)),
   };

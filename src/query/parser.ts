@@ -80,6 +80,7 @@ export function parseQuery(text: string): QueryNode {
     throw new QueryError('empty query: expected a condition such as user=root', text, 1);
   }
   const { tokens } = queryLexer.tokenize(text);
+  checkDepth(text, tokens);
   parser.input = tokens;
   let raw: RawNode;
   try {
@@ -90,6 +91,23 @@ export function parseQuery(text: string): QueryNode {
   }
   if (parser.errors.length > 0) throw syntaxError(text, tokens, parser.errors[0]!);
   return check(raw, text);
+}
+
+/** Nesting of "(" and "!" deep enough to exhaust the stack of a recursive parser is refused up front. */
+export const MAX_DEPTH = 100;
+
+function checkDepth(text: string, tokens: IToken[]): void {
+  let parens = 0;
+  let nots = 0; // a run of "!" before the next condition
+  for (const t of tokens) {
+    if (tokenMatcher(t, LParen)) parens++;
+    else if (tokenMatcher(t, RParen)) parens = Math.max(0, parens - 1);
+    else if (tokenMatcher(t, Not)) nots++;
+    else if (tokenMatcher(t, Key)) nots = 0;
+    if (parens + nots > MAX_DEPTH) {
+      throw new QueryError(`the query nests "(" and "!" more than ${MAX_DEPTH} deep`, text, column(text, t.startOffset));
+    }
+  }
 }
 
 function column(text: string, offset: number): number {
