@@ -12,9 +12,10 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import zlib from 'node:zlib';
 import zstd from 'zstd-napi/binding.js';
 import type { Compress } from './defaults.js';
@@ -28,7 +29,10 @@ export interface LogWriterOptions {
   readonly flushIntervalMs: number;
   /** One line for stderr: a write error (once per episode) and the recovery after it. */
   readonly report: (message: string) => void;
-  /** Serialized loss record (no newline) for `count` records that could not be written. */
+  /**
+   * Serialized loss record (no newline) for `count` records that could not be written. Called when
+   * a retry is about to write it (after a successful probe); each call covers new records only.
+   */
   readonly lossRecord: (count: number) => string;
   /** How often writing is retried after an error; default 1000 ms. */
   readonly retryIntervalMs?: number;
@@ -136,7 +140,11 @@ export class LogWriter {
   private flushTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failing = false;
+  /** Records lost and not yet covered by a loss line. */
   private lost = 0;
+  /** Loss lines built but not yet written (a retry that failed after building its line). */
+  private lossLines: string[] = [];
+  private lossLinesCount = 0;
   private closed = false;
   private written = 0;
   /** File size at the last flush point: a failed write is cut back to it (no partial garbage). */
@@ -211,7 +219,7 @@ export class LogWriter {
 
   /** Records that could not be written and are not yet covered by a loss record. */
   get lostRecords(): number {
-    return this.lost;
+    return this.lost + this.lossLinesCount;
   }
 
   /** Records that reached a flushed point of the log. */
@@ -322,26 +330,48 @@ export class LogWriter {
     this.retryTimer.unref();
   }
 
-  /** Reopens the log and writes, in a fresh frame, the loss record for what could not be written. */
+  /**
+   * Reopens the log and writes, in a fresh frame, the loss record(s) for what could not be written.
+   * lossRecord() is asked for a line only once a probe write succeeded, and each line covers records
+   * no earlier line covered: the daemon may count them into lost_samples_total when it builds the
+   * line. A line whose write still fails is kept and written first on the next success.
+   */
   private retry(): void {
-    const count = this.lost;
     try {
       this.closeFd();
       this.openFd();
-      this.frame = this.newFrame();
-      this.frame.write(Buffer.from(this.opts.lossRecord(count) + '\n'), true, this.sink);
-      this.flushed();
+      probeSpace(this.opts.path);
+    } catch {
+      this.closeFd();
+      return;
+    }
+    if (this.lost > 0) {
+      this.lossLines.push(this.opts.lossRecord(this.lost));
+      this.lossLinesCount += this.lost;
+      this.lost = 0;
+    }
+    try {
+      if (this.lossLines.length > 0) {
+        this.frame = this.newFrame();
+        this.frame.write(Buffer.from(this.lossLines.join('\n') + '\n'), true, this.sink);
+        this.flushed();
+      }
     } catch {
       this.frame = null;
       this.truncateToFlushed();
       this.closeFd();
       return;
     }
+    const count = this.lossLinesCount;
+    this.lossLines = [];
+    this.lossLinesCount = 0;
     this.failing = false;
-    this.lost = 0;
     if (this.retryTimer !== undefined) clearInterval(this.retryTimer);
     this.retryTimer = undefined;
-    this.opts.report(`log ${this.opts.path} is writable again; wrote a loss record for ${count} records that could not be written`);
+    this.opts.report(
+      `log ${this.opts.path} is writable again` +
+        (count > 0 ? `; wrote a loss record for ${count} records that could not be written` : ''),
+    );
   }
 
   private stopTimers(): void {
@@ -359,6 +389,21 @@ export class LogWriter {
       // Closing can report a deferred write error; the records are already counted.
     }
     this.fd = null;
+  }
+}
+
+// Free space a retry must find before it builds a loss line: far more than a loss frame needs.
+const PROBE_BYTES = 16 * 1024;
+
+/** Throws when PROBE_BYTES cannot be written next to the log (disk still full, I/O errors). */
+function probeSpace(logPath: string): void {
+  const probe = join(dirname(logPath), `.${basename(logPath)}.precd-probe`);
+  const fd = openSync(probe, 'w', 0o600);
+  try {
+    writeSync(fd, Buffer.alloc(PROBE_BYTES));
+  } finally {
+    closeSync(fd);
+    unlinkSync(probe);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -32,19 +33,27 @@ function tempDir(t: TestContext): string {
   return dir;
 }
 
-function writer(path: string, compress: Compress, over: Partial<LogWriterOptions> = {}): LogWriter & { reports: string[] } {
+function writer(
+  path: string,
+  compress: Compress,
+  over: Partial<LogWriterOptions> = {},
+): LogWriter & { reports: string[]; lossCalls: number[] } {
   const reports: string[] = [];
+  const lossCalls: number[] = [];
   const w = new LogWriter({
     path,
     compress,
     level: compress === 'gz' ? 6 : 3,
     flushIntervalMs: 50,
     report: (m) => reports.push(m),
-    lossRecord: (count) => JSON.stringify({ record_type: 'loss', lost_samples: count }),
+    lossRecord: (count) => {
+      lossCalls.push(count);
+      return JSON.stringify({ record_type: 'loss', lost_samples: count });
+    },
     ...over,
   });
   w.open();
-  return Object.assign(w, { reports });
+  return Object.assign(w, { reports, lossCalls });
 }
 
 /** Decodes bytes with the stock tool; tolerant (an unfinished frame yields what precedes the cut). */
@@ -289,7 +298,10 @@ for (const compress of ['zstd', 'no'] as const) {
     assert.match(w.reports[0]!, /^cannot write log .*prec\.log: no space left on device \(ENOSPC\); counting the records/);
     for (let i = 0; i < 7; i++) w.write(rec('while-full', i));
     w.flush();
-    assert.equal(w.reports.length, 1, 'one report per episode, not per record');
+    w.reopen(); // a retry (SIGHUP) while the disk is still full fails quietly
+    assert.equal(w.isFailing, true);
+    assert.deepEqual(w.lossCalls, []);
+    assert.equal(w.reports.length, 1, 'one report per episode, not per record or retry');
     assert.equal(w.lostRecords, 37);
     assert.equal(statSync(path).size, goodSize, 'the partial write was cut back to the last flush point');
 
@@ -299,6 +311,7 @@ for (const compress of ['zstd', 'no'] as const) {
     assert.equal(w.lostRecords, 0);
     assert.equal(w.reports.length, 2);
     assert.match(w.reports[1]!, /writable again; wrote a loss record for 37 records/);
+    assert.deepEqual(w.lossCalls, [37], 'one loss line, built once');
     const after = Array.from({ length: 5 }, (_, i) => rec('after', i));
     for (const l of after) w.write(l);
     w.close();
@@ -325,10 +338,15 @@ test('writing is retried periodically after an error and resumes on its own', { 
   // Several retry periods pass while the disk is still full: still one report.
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(w.reports.length, 1);
+  assert.deepEqual(w.lossCalls, [], 'no loss line is built while the disk is still full');
+  assert.equal(w.lostRecords, 20);
   unlinkSync(filler);
   await until('writing resumes', () => w.reports.length === 2);
+  assert.deepEqual(w.lossCalls, [20]);
+  assert.equal(w.lostRecords, 0);
   w.write(rec('after', 0));
   w.close();
+  assert.deepEqual(readdirSync(mnt).sort(), ['prec.log'], 'no probe file is left behind');
   const got = fileLines(path, 'no');
   assert.deepEqual(JSON.parse(got[0]!), { record_type: 'loss', lost_samples: 20 });
   assert.deepEqual(got.slice(1), [rec('after', 0)]);
