@@ -1,0 +1,224 @@
+// Following a log as precd writes it: decode what is flushed as it arrives (a zstd or gzip stream
+// grows block by block, a line or a block may be half written), and follow the PATH across
+// rotation (a new file at the path) and truncation, losing and repeating nothing.
+import { watch, type FSWatcher } from 'node:fs';
+import { stat, type FileHandle } from 'node:fs/promises';
+import type { LogRecord } from '../schema/index.js';
+import { AutoDecoder } from './decode.js';
+import { toLogError } from './errors.js';
+import { detectFormat } from './format.js';
+import { LineSplitter } from './lines.js';
+import { openLog, parseBatch, READ_CHUNK, type ReadOptions } from './read.js';
+import { parseRecord } from './record.js';
+
+export interface FollowOptions extends ReadOptions {
+  /** Ends the iteration cleanly (no error) as soon as it is aborted. */
+  signal?: AbortSignal;
+  /**
+   * true: every record already in the file first, then new ones. false (default): only records
+   * written after following started.
+   */
+  fromStart?: boolean;
+  /**
+   * Called once, when every record that was in the file when following started has been yielded
+   * (fromStart) or skipped, and before any record written later is yielded. `prec -F -n N` keeps
+   * the last N records seen before this call as its history: no record is lost or printed twice
+   * between history and live output.
+   */
+  onCaughtUp?(): void;
+  /** How often the file is checked when no change notification came (default 250 ms). */
+  pollIntervalMs?: number;
+}
+
+interface Followed {
+  fh: FileHandle;
+  ino: number;
+  dev: number;
+}
+
+async function openFollowed(path: string): Promise<Followed> {
+  const fh = await openLog(path);
+  const st = await fh.stat();
+  return { fh, ino: st.ino, dev: st.dev };
+}
+
+/** Wakes the follower on a change notification for the path, a poll tick, or abort. */
+class ChangeWaiter {
+  private watcher: FSWatcher | undefined;
+  private changed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly pollMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.rewatch();
+  }
+
+  /** Watches whatever file is at the path now (inotify follows inodes, not names). */
+  rewatch(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    try {
+      const w = watch(this.path, { persistent: false }, () => this.notify());
+      w.on('error', () => {
+        w.close();
+        if (this.watcher === w) this.watcher = undefined;
+      });
+      this.watcher = w;
+    } catch {
+      // Polling alone still sees every change, a little later.
+    }
+  }
+
+  private notify(): void {
+    this.changed = true;
+    this.wake?.();
+  }
+
+  async wait(): Promise<void> {
+    if (!this.changed && !this.signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.signal?.removeEventListener('abort', done);
+          this.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, this.pollMs);
+        this.signal?.addEventListener('abort', done, { once: true });
+        this.wake = done;
+      });
+    }
+    this.changed = false;
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.wake?.();
+  }
+}
+
+/** Offset of the start of the last line of a plain file (where following without history starts). */
+async function lastLineStart(fh: FileHandle, size: number): Promise<number> {
+  const span = Math.min(size, 64 * 1024);
+  const buf = Buffer.alloc(span);
+  const { bytesRead } = await fh.read(buf, 0, span, size - span);
+  const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+  if (nl >= 0) return size - span + nl + 1;
+  return span === size ? 0 : size;
+}
+
+/**
+ * Batches of complete lines as they are written. A line after the last '\n' is held until its
+ * newline arrives; when the path moves on to a new file (rotation), the old file is read to its
+ * end first and its unterminated last line is returned only if it is a complete record.
+ */
+export async function* followLineBatches(path: string, opts: FollowOptions = {}): AsyncGenerator<string[]> {
+  const { signal } = opts;
+  if (signal?.aborted) return;
+  const warn = (m: string): void => opts.onWarning?.(m);
+  let file = await openFollowed(path);
+  const batches: string[][] = [];
+  const handler = {
+    lines: (batch: string[]) => batches.push(batch),
+    invalidLine: (bytes: Buffer) => opts.onBadLine?.(bytes.toString('utf8'), 'invalid-utf8' as const),
+    tail: (text: string) => {
+      if (parseRecord(text) !== undefined) batches.push([text]);
+    },
+  };
+  const pipeline = (): AutoDecoder => new AutoDecoder(new LineSplitter(handler), path, warn);
+  let decoder = pipeline();
+  let pos = 0;
+  let total = (await file.fh.stat()).size;
+  let caughtUp = false;
+  let skipHistory = !opts.fromStart;
+  if (skipHistory) {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await file.fh.read(head, 0, 4, 0);
+    // Plain text can be entered at a line start; a compressed stream must be decoded from its
+    // start, and what it held before following began is dropped below.
+    if (detectFormat(head.subarray(0, bytesRead)) === 'plain' && bytesRead === 4) {
+      pos = await lastLineStart(file.fh, total);
+      skipHistory = false;
+    }
+  }
+  const waiter = new ChangeWaiter(path, opts.pollIntervalMs ?? 250, signal);
+  let switchPending = false;
+  try {
+    while (!signal?.aborted) {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      let n: number;
+      try {
+        n = (await file.fh.read(buf, 0, READ_CHUNK, pos)).bytesRead;
+      } catch (err) {
+        throw toLogError(err, path);
+      }
+      if (n > 0) {
+        pos += n;
+        decoder.write(buf.subarray(0, n));
+        if (!caughtUp) opts.onProgress?.(pos, Math.max(total, pos));
+        if (!skipHistory) for (const batch of batches) yield batch;
+        batches.length = 0;
+        continue;
+      }
+      if (!caughtUp) {
+        caughtUp = true;
+        skipHistory = false;
+        opts.onCaughtUp?.();
+      }
+      if (switchPending) {
+        // The old file has been read to its end after the new one got data: nothing more can
+        // come to it, precd writes to the new file only once it has closed the old one.
+        switchPending = false;
+        decoder.finish();
+        for (const batch of batches) yield batch;
+        batches.length = 0;
+        let next: Followed;
+        try {
+          next = await openFollowed(path);
+        } catch {
+          await waiter.wait(); // gone again between stat and open: try later
+          continue;
+        }
+        await file.fh.close();
+        file = next;
+        pos = 0;
+        total = 0;
+        decoder = pipeline();
+        waiter.rewatch();
+        continue;
+      }
+      const st = await file.fh.stat();
+      if (st.size < pos) {
+        // Truncated in place (copytruncate): what it held was copied elsewhere; start again.
+        pos = 0;
+        decoder = pipeline();
+        continue;
+      }
+      const atPath = await stat(path).catch(() => undefined);
+      if (atPath && (atPath.ino !== file.ino || atPath.dev !== file.dev) && atPath.size > 0) {
+        // Rotated: logrotate may create the new file before precd reopens, so the old one is
+        // finished only once the new one has data. Read the old one to its end once more.
+        switchPending = true;
+        continue;
+      }
+      await waiter.wait();
+    }
+  } finally {
+    waiter.close();
+    await file.fh.close();
+  }
+}
+
+/** Lines as they are written; see followLineBatches. */
+export async function* followLines(path: string, opts: FollowOptions = {}): AsyncGenerator<string> {
+  for await (const batch of followLineBatches(path, opts)) yield* batch;
+}
+
+/** Records as they are written; lines that are not records go to onBadLine. */
+export async function* followRecords(path: string, opts: FollowOptions = {}): AsyncGenerator<LogRecord> {
+  for await (const batch of followLineBatches(path, opts)) yield* parseBatch(batch, opts);
+}

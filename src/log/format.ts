@@ -1,0 +1,24 @@
+// What a log file holds is decided by its first bytes, never by its name: logrotate names a
+// gzipped zstd log `prec.log.2.gz`, and an admin may rename anything.
+
+export type LogFormat = 'zstd' | 'gzip' | 'plain';
+
+/** zstd frame magic 0xFD2FB528, as it appears on disk (little endian). */
+export const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+/** gzip member magic (ID1 ID2) followed by CM=8 (deflate), the only method gzip defines. */
+export const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+
+/** Skippable zstd frames (0x184D2A50..5F) carry no content but may start a zstd file. */
+export function isZstdSkippableMagic(head: Buffer, at = 0): boolean {
+  return head.length - at >= 4 && (head.readUInt32LE(at) & 0xfffffff0) >>> 0 === 0x184d2a50;
+}
+
+/**
+ * Format of a stream from its first bytes (4 are enough; fewer are judged as well as they can be).
+ * Anything that is neither zstd nor gzip is plain text.
+ */
+export function detectFormat(head: Buffer): LogFormat {
+  if (head.length >= 4 && (head.subarray(0, 4).equals(ZSTD_MAGIC) || isZstdSkippableMagic(head))) return 'zstd';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  return 'plain';
+}

@@ -1,0 +1,167 @@
+// Streaming gzip decoding for logs: concatenated members (one per open of the log), a last member
+// still being written (sync-flushed, no trailer yet), and a member cut short with a new member
+// appended after it.
+//
+// Why node:zlib's handle is driven directly (writeSync with Z_BLOCK): the public stream API drops
+// every byte decoded in a write that ends in an error, and stops at trailing data. Inflating one
+// deflate block per call instead means an error costs only the damaged block itself and tells
+// where the damage starts, so reading can resume at the next member. The handle is internal to
+// Node; `openHandle` checks its shape and fails loudly if a Node release changes it.
+import zlib from 'node:zlib';
+import { GZIP_MAGIC } from './format.js';
+import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
+
+const PIECE = 256 * 1024;
+const LOOKBACK = 256 * 1024;
+
+interface ZlibHandle {
+  writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
+  onerror: (message: string, errno: number) => void;
+}
+
+interface Inflater {
+  stream: zlib.Gunzip;
+  handle: ZlibHandle;
+  /** [avail_out, avail_in] after each write, filled in by Node. */
+  state: Uint32Array;
+  error?: string;
+}
+
+function openHandle(): Inflater {
+  const stream = zlib.createGunzip();
+  const internals = stream as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
+  const handle = internals._handle;
+  const state = internals._writeState;
+  if (!handle || typeof handle.writeSync !== 'function' || !(state instanceof Uint32Array)) {
+    throw new Error('this Node.js release does not expose the zlib handle prec needs to read gzip logs');
+  }
+  const inflater: Inflater = { stream, handle, state };
+  handle.onerror = (message) => {
+    inflater.error = message;
+  };
+  return inflater;
+}
+
+export class GzipDecoder implements ByteSink {
+  private readonly win = new InputWindow();
+  private readonly out: OutputBuffer;
+  private inflater: Inflater | undefined = openHandle();
+  private cursor = 0;
+  private searching = false;
+  private damagedAt = -1;
+  private quiet = false;
+  private resumedAt = 0;
+
+  constructor(
+    private readonly next: ByteSink,
+    private readonly label: string,
+    private readonly warn: Warn,
+  ) {
+    this.out = new OutputBuffer(next);
+  }
+
+  write(data: Buffer): void {
+    this.win.push(data);
+    this.run();
+    this.out.flush();
+  }
+
+  gap(): void {
+    this.out.flush();
+    this.next.gap();
+    this.close();
+    this.searching = true;
+    this.cursor = this.win.end;
+    this.quiet = true;
+    this.damagedAt = -1;
+  }
+
+  finish(): void {
+    this.out.flush();
+    if (this.searching && this.damagedAt >= 0 && !this.quiet) {
+      this.warn(`${this.label}: damaged gzip data at byte ${this.damagedAt}, no member after it`);
+    }
+    this.close();
+    this.next.finish();
+  }
+
+  private close(): void {
+    this.inflater?.stream.close();
+    this.inflater = undefined;
+  }
+
+  private run(): void {
+    const win = this.win;
+    while (this.cursor < win.end) {
+      if (this.searching) {
+        const at = this.findMember(this.cursor);
+        if (at === undefined) return; // a candidate whose flag byte has not arrived yet
+        if (at < 0) {
+          this.cursor = Math.max(this.cursor, win.end - (GZIP_MAGIC.length - 1));
+          win.trim(this.cursor - LOOKBACK);
+          return;
+        }
+        if (this.damagedAt >= 0 && !this.quiet) {
+          this.warn(`${this.label}: damaged gzip data at byte ${this.damagedAt}, resumed at byte ${at}`);
+        }
+        this.damagedAt = -1;
+        this.quiet = false;
+        this.searching = false;
+        this.cursor = at;
+        this.resumedAt = at;
+        this.inflater = openHandle();
+      }
+      const piece = win.slice(this.cursor, PIECE);
+      if (!this.inflate(piece)) {
+        this.out.flush();
+        this.next.gap();
+        this.close();
+        if (this.damagedAt < 0) this.damagedAt = this.cursor;
+        this.searching = true;
+        // The damaged block starts at the cursor, and a member appended after a cut-short one
+        // starts there too in the usual case. When nothing was read since resuming, the member
+        // found there is itself unreadable: look past it.
+        this.cursor = Math.max(this.cursor + (this.cursor === this.resumedAt ? 1 : 0), win.start);
+      }
+      win.trim(this.cursor - LOOKBACK);
+    }
+  }
+
+  /** Inflates `src` one deflate block per call, advancing the cursor; false on damage. */
+  private inflate(src: Buffer): boolean {
+    const z = this.inflater!;
+    const out = this.out;
+    let off = 0;
+    for (;;) {
+      const room = out.room();
+      const inLen = src.length - off;
+      z.handle.writeSync(zlib.constants.Z_BLOCK, src, off, inLen, room, 0, room.length);
+      if (z.error !== undefined) return false;
+      const availOut = z.state[0]!;
+      const availIn = z.state[1]!;
+      const produced = room.length - availOut;
+      const consumed = inLen - availIn;
+      out.pos += produced;
+      off += consumed;
+      this.cursor += consumed;
+      if (availIn === 0 && availOut > 0) return true;
+      if (produced === 0 && consumed === 0) {
+        // The member ended and what follows is not a member zlib will start (zero padding,
+        // garbage): look for the next member after it.
+        return false;
+      }
+    }
+  }
+
+  /** Next plausible member start at or after `from`: -1 none, undefined not decidable yet. */
+  private findMember(from: number): number | undefined {
+    for (;;) {
+      const at = this.win.indexOf(GZIP_MAGIC, from);
+      if (at < 0) return -1;
+      const flg = this.win.peek(at + 3, 1);
+      if (!flg) return undefined;
+      if ((flg[0]! & 0xe0) === 0) return at; // reserved flag bits must be zero
+      from = at + 1;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Reading precd's logs (SPEC sections 3, 6 and 8) for the `prec` CLI. Depends on the schema,
+ * zstd-napi and node:zlib only; never on the daemon or the addon.
+ *
+ * Formats: each file's format comes from its first bytes (zstd 28 B5 2F FD, gzip 1F 8B, else
+ * plain), never its name, and content compressed again inside (logrotate gzipping a zstd log, a
+ * zstd of a gz) is unwrapped, up to 3 layers. Concatenated zstd frames / gzip members are read in
+ * turn.
+ *
+ * Damage: a frame (member) cut short at the END of a file (precd still writing, or killed) yields
+ * every complete line before it, silently. A frame cut short in the MIDDLE (precd killed, then
+ * restarted, appending a new frame) yields its complete lines, drops the cut line, and reading
+ * resumes at the next frame, reported once through onWarning:
+ *   `prec.log: damaged zstd frame at byte 0, resumed at byte 5120`
+ *   `prec.log: damaged gzip data at byte 4100, resumed at byte 4100`
+ *   `prec.log: damaged zstd frame at byte 0, no frame after it` (end of a finished read)
+ * The file name in warnings is the path as given; offsets are in the file (for an inner layer,
+ * the label reads `prec.log.2.gz (inside gzip)` and offsets are in the decompressed outer data).
+ *
+ * Lines: complete lines ('\n'-terminated). The bytes after the last '\n' at the end of a file
+ * are returned as a last line only when they parse as a complete record (a hand-made log
+ * without final newline); otherwise they are a record precd is still writing, or one cut by a
+ * crash, and are ignored silently. A line that is not valid UTF-8 is never returned: it goes to
+ * onBadLine(line, 'invalid-utf8'); with the record readers, a line that is not a record goes to
+ * onBadLine(line, 'not-a-record'). Count both to print
+ * `prec: skipped 3 lines that are not records in prec.log`.
+ *
+ * Speed: the *Batches variants yield one array per decoded chunk (thousands of lines) and avoid a
+ * promise per line; prefer them on large logs. Memory does not grow with file size.
+ *
+ * API:
+ * - detectFormat(head: Buffer): 'zstd' | 'gzip' | 'plain'
+ * - discoverLogs(input, allLogs): Promise<string[]> — files to read, oldest first, input last;
+ *   throws LogError (message `cannot read <path>: permission denied` / `no such file or
+ *   directory`; print as `prec: ${err.message}`).
+ * - readLogLines / readLogBatches(path, ReadOptions): lines (see above).
+ * - readRecords / readRecordBatches(path, ReadOptions): parsed records, file order.
+ * - parseRecord(line): LogRecord | undefined — JSON.parse + shape check from the catalogue.
+ * - followRecords / followLines / followLineBatches(path, FollowOptions): live records. Options:
+ *   signal (abort ends the iteration cleanly), fromStart, onCaughtUp (history/live boundary, for
+ *   `-F -n N`: keep a ring of the last N records, print it in onCaughtUp, then print live ones),
+ *   onWarning, onBadLine, onProgress (history only), pollIntervalMs.
+ * - ReadOptions: onWarning(msg), onProgress(bytesRead, totalBytes) (compressed bytes),
+ *   onBadLine(line, reason).
+ * All I/O failures are LogError; nothing else is thrown for bad content.
+ */
+export { detectFormat, type LogFormat } from './format.js';
+export { LogError } from './errors.js';
+export { discoverLogs } from './discover.js';
+export { parseRecord } from './record.js';
+export {
+  readLogLines,
+  readLogBatches,
+  readRecords,
+  readRecordBatches,
+  type ReadOptions,
+  type BadLineReason,
+} from './read.js';
+export { followRecords, followLines, followLineBatches, type FollowOptions } from './follow.js';

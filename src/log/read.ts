@@ -1,0 +1,119 @@
+// Reading a finished (or still growing) log from start to end: list mode.
+import { open, type FileHandle } from 'node:fs/promises';
+import type { LogRecord } from '../schema/index.js';
+import { AutoDecoder } from './decode.js';
+import { toLogError } from './errors.js';
+import { LineSplitter } from './lines.js';
+import { parseRecord } from './record.js';
+
+/** Compressed bytes read per call: large for throughput, small enough to bound decoded batches. */
+export const READ_CHUNK = 512 * 1024;
+
+export type BadLineReason = 'invalid-utf8' | 'not-a-record';
+
+export interface ReadOptions {
+  /** Damage skipped in a compressed log, one line each, naming the file (as given) and offsets. */
+  onWarning?(message: string): void;
+  /** After each read: compressed (on-disk) bytes consumed so far, and the file size at open. */
+  onProgress?(bytesRead: number, totalBytes: number): void;
+  /** A line skipped: not valid UTF-8, or (records only) not a record. Count these. */
+  onBadLine?(line: string, reason: BadLineReason): void;
+}
+
+export async function openLog(path: string): Promise<FileHandle> {
+  try {
+    const fh = await open(path, 'r');
+    const st = await fh.stat().catch(async (err: unknown) => {
+      await fh.close();
+      throw err;
+    });
+    if (st.isDirectory()) {
+      await fh.close();
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    return fh;
+  } catch (err) {
+    throw toLogError(err, path);
+  }
+}
+
+/**
+ * Batches of complete lines, in file order. `onTail` receives the bytes after the last '\n' at
+ * the end of the file, if any.
+ */
+async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: string) => void): AsyncGenerator<string[]> {
+  const fh = await openLog(path);
+  try {
+    const total = (await fh.stat()).size;
+    const batches: string[][] = [];
+    const splitter = new LineSplitter({
+      lines: (batch) => batches.push(batch),
+      invalidLine: (bytes) => opts.onBadLine?.(bytes.toString('utf8'), 'invalid-utf8'),
+      tail: onTail,
+    });
+    const decoder = new AutoDecoder(splitter, path, (m) => opts.onWarning?.(m));
+    let pos = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, READ_CHUNK, pos)).bytesRead;
+      } catch (err) {
+        throw toLogError(err, path);
+      }
+      if (n === 0) break;
+      pos += n;
+      decoder.write(n === READ_CHUNK ? buf : buf.subarray(0, n));
+      opts.onProgress?.(pos, Math.max(total, pos));
+      for (const batch of batches) yield batch;
+      batches.length = 0;
+    }
+    decoder.finish();
+    for (const batch of batches) yield batch;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Lines of a log in batches (one array per decoded chunk): the fast way to read. See readLogLines
+ * for what is returned.
+ */
+export async function* readLogBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<string[]> {
+  let tail: string | undefined;
+  yield* lineBatches(path, opts, (t) => (tail = t));
+  if (tail !== undefined && parseRecord(tail) !== undefined) yield [tail];
+}
+
+/**
+ * Every line of a log, decoded whatever its compression. The line after the last '\n' at the end
+ * of the file is returned only when it is a complete record (it lacks only its newline);
+ * otherwise it is a record precd is still writing, or was cut by a crash, and is ignored
+ * silently. Lines that are not valid UTF-8 are not returned but passed to onBadLine.
+ */
+export async function* readLogLines(path: string, opts: ReadOptions = {}): AsyncGenerator<string> {
+  for await (const batch of readLogBatches(path, opts)) yield* batch;
+}
+
+/** Records of a log in batches; lines that are not records go to onBadLine. */
+export async function* readRecordBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<LogRecord[]> {
+  for await (const batch of readLogBatches(path, opts)) {
+    const records = parseBatch(batch, opts);
+    if (records.length > 0) yield records;
+  }
+}
+
+/** Records of a log, in file order; lines that are not records go to onBadLine. */
+export async function* readRecords(path: string, opts: ReadOptions = {}): AsyncGenerator<LogRecord> {
+  for await (const batch of readRecordBatches(path, opts)) yield* batch;
+}
+
+export function parseBatch(batch: readonly string[], opts: Pick<ReadOptions, 'onBadLine'>): LogRecord[] {
+  const records: LogRecord[] = [];
+  for (const line of batch) {
+    const record = parseRecord(line);
+    if (record !== undefined) records.push(record);
+    else opts.onBadLine?.(line, 'not-a-record');
+  }
+  return records;
+}

@@ -1,0 +1,221 @@
+// Streaming zstd decoding that survives what precd leaves behind: concatenated frames (one per
+// open of the log), a last frame still being written, and a frame cut short by kill -9 with a new
+// frame appended after it.
+//
+// Why walk the frame structure here instead of handing big chunks to the decoder: when zstd hits
+// an error it returns no output for that call, so any good blocks decoded in the same call would
+// be lost. We feed the decoder one block at a time and check each block header first; the common
+// kill -9 case (a frame ends after a complete block and the next frame's magic follows) is then
+// caught before the decoder sees it, and nothing flushed is lost.
+import { createRequire } from 'node:module';
+import type * as ZstdBinding from 'zstd-napi/binding.js';
+import { isZstdSkippableMagic, ZSTD_MAGIC } from './format.js';
+import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
+
+const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
+
+const BLOCK_MAX = 128 * 1024;
+/** How far behind the decode position bytes are kept for a backwards search after damage. */
+const LOOKBACK = 2 * BLOCK_MAX + 64 * 1024;
+
+type State = 'frame' | 'block' | 'feed' | 'skip' | 'search';
+
+export class ZstdDecoder implements ByteSink {
+  private readonly win = new InputWindow();
+  private readonly out: OutputBuffer;
+  private dctx = new binding.DCtx();
+  private state: State = 'frame';
+  private cursor = 0;
+  private remaining = 0;
+  private afterFeed: 'block' | 'frame' | 'checksum' = 'block';
+  private checksum = false;
+  private frameStart = 0;
+  private unitStart = 0;
+  /** Where the damage being skipped began; -1 when not skipping. */
+  private damagedAt = -1;
+  /** Skipping after a gap upstream, which was reported there already. */
+  private quiet = false;
+
+  constructor(
+    private readonly next: ByteSink,
+    private readonly label: string,
+    private readonly warn: Warn,
+  ) {
+    this.out = new OutputBuffer(next);
+  }
+
+  write(data: Buffer): void {
+    this.win.push(data);
+    this.run();
+    this.out.flush();
+  }
+
+  gap(): void {
+    this.out.flush();
+    const midFrame = this.state !== 'frame' || this.cursor < this.win.end;
+    this.dctx.reset(binding.ResetDirective.sessionOnly);
+    this.next.gap();
+    // Whatever follows may start anywhere, even inside a frame: look for the next frame start.
+    this.state = 'search';
+    this.cursor = this.win.end;
+    if (midFrame || this.damagedAt >= 0) this.quiet = true;
+    this.damagedAt = -1;
+  }
+
+  finish(): void {
+    this.out.flush();
+    if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) {
+      this.warn(`${this.label}: damaged zstd frame at byte ${this.damagedAt}, no frame after it`);
+    }
+    // A frame cut short at the end (precd still writing, or killed) has given every complete
+    // block already: nothing to report.
+    this.next.finish();
+  }
+
+  private run(): void {
+    const win = this.win;
+    for (;;) {
+      switch (this.state) {
+        case 'frame': {
+          const head = win.peek(this.cursor, 5);
+          if (!head) {
+            // Fewer than 5 bytes: enough to tell a skippable frame or garbage only with 4.
+            const four = win.peek(this.cursor, 4);
+            if (four && !four.equals(ZSTD_MAGIC) && !isZstdSkippableMagic(four)) this.damage(this.cursor, this.cursor + 1);
+            else return;
+            break;
+          }
+          if (head.subarray(0, 4).equals(ZSTD_MAGIC)) {
+            const fhd = head[4]!;
+            if (fhd & 0x08) {
+              this.damage(this.cursor, this.cursor + 1);
+              break;
+            }
+            const size = frameHeaderSize(fhd);
+            const hdr = win.peek(this.cursor, size);
+            if (!hdr) return;
+            this.frameStart = this.cursor;
+            this.checksum = (fhd & 0x04) !== 0;
+            if (!this.decode(hdr)) {
+              this.damage(this.cursor, this.cursor + 1);
+              break;
+            }
+            this.cursor += size;
+            this.state = 'block';
+          } else if (isZstdSkippableMagic(head)) {
+            const h = win.peek(this.cursor, 8);
+            if (!h) return;
+            this.remaining = h.readUInt32LE(4);
+            this.cursor += 8;
+            this.state = 'skip';
+          } else {
+            this.damage(this.cursor, this.cursor + 1);
+          }
+          break;
+        }
+        case 'block': {
+          const h = win.peek(this.cursor, 3);
+          if (!h) return;
+          const v = h[0]! | (h[1]! << 8) | (h[2]! << 16);
+          const type = (v >> 1) & 3;
+          const size = v >>> 3;
+          if (type === 3 || size > BLOCK_MAX) {
+            // Typically the magic of a frame appended after this one was cut short: search here.
+            this.damage(this.frameStart, this.cursor);
+            break;
+          }
+          this.unitStart = this.cursor;
+          this.remaining = 3 + (type === 1 ? 1 : size);
+          this.afterFeed = v & 1 ? (this.checksum ? 'checksum' : 'frame') : 'block';
+          this.state = 'feed';
+          break;
+        }
+        case 'feed': {
+          while (this.remaining > 0 && this.cursor < win.end) {
+            const piece = win.slice(this.cursor, this.remaining);
+            if (!this.decode(piece)) {
+              this.damage(this.frameStart, this.unitStart);
+              break;
+            }
+            this.cursor += piece.length;
+            this.remaining -= piece.length;
+          }
+          if (this.state !== 'feed') break; // damaged
+          if (this.remaining > 0) return;
+          if (this.afterFeed === 'checksum') {
+            this.unitStart = this.cursor;
+            this.remaining = 4;
+            this.afterFeed = 'frame';
+          } else {
+            this.state = this.afterFeed;
+          }
+          break;
+        }
+        case 'skip': {
+          const n = Math.min(this.remaining, win.end - this.cursor);
+          this.cursor += n;
+          this.remaining -= n;
+          if (this.remaining > 0) return;
+          this.state = 'frame';
+          break;
+        }
+        case 'search': {
+          const at = win.indexOf(ZSTD_MAGIC, this.cursor);
+          if (at < 0) {
+            this.cursor = Math.max(this.cursor, win.end - (ZSTD_MAGIC.length - 1));
+            win.trim(this.cursor - LOOKBACK);
+            return;
+          }
+          if (this.damagedAt >= 0 && !this.quiet) {
+            this.warn(`${this.label}: damaged zstd frame at byte ${this.damagedAt}, resumed at byte ${at}`);
+          }
+          this.damagedAt = -1;
+          this.quiet = false;
+          this.cursor = at;
+          this.state = 'frame';
+          break;
+        }
+      }
+      win.trim(this.cursor - LOOKBACK);
+    }
+  }
+
+  /** Decodes `src` completely; false (output of this call dropped) when zstd reports an error. */
+  private decode(src: Buffer): boolean {
+    const out = this.out;
+    try {
+      for (;;) {
+        const room = out.room();
+        const [, produced, consumed] = this.dctx.decompressStream(room, src);
+        out.pos += produced;
+        if (produced === 0 && consumed === 0 && src.length > 0) return false;
+        if (consumed === src.length) {
+          if (produced < room.length) return true;
+          src = src.subarray(src.length);
+        } else {
+          src = src.subarray(consumed);
+        }
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  private damage(frameAt: number, searchFrom: number): void {
+    this.out.flush();
+    this.dctx.reset(binding.ResetDirective.sessionOnly);
+    this.next.gap();
+    if (this.damagedAt < 0) this.damagedAt = frameAt;
+    this.state = 'search';
+    this.cursor = Math.max(searchFrom, this.win.start);
+  }
+}
+
+/** Size of a zstd frame header (magic included) from its descriptor byte (RFC 8878 3.1.1.1). */
+function frameHeaderSize(fhd: number): number {
+  const fcsFlag = fhd >> 6;
+  const singleSegment = (fhd >> 5) & 1;
+  const dictIdSize = [0, 1, 2, 4][fhd & 3]!;
+  const fcsSize = fcsFlag === 0 ? singleSegment : [0, 2, 4, 8][fcsFlag]!;
+  return 4 + 1 + (singleSegment ? 0 : 1) + dictIdSize + fcsSize;
+}
