@@ -179,7 +179,8 @@ export function timestampComparator(value: string): (x: string) => number {
           canon = c;
         }
       }
-      // Separators are checked; digits are not re-validated on this path (precd wrote them).
+      // Separators are checked, digits are not: rows come from the log reader, and a timestamp
+      // in precd's exact layout is taken as precd wrote it (validating costs 3x the comparison).
       if (sameOffset(x)) return x === canon ? 0 : x < canon ? -1 : 1;
     }
     const s = parseInstant(x);
