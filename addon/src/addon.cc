@@ -63,14 +63,18 @@ std::string CheckEnvironment() {
   if (!Exists("/sys/kernel/btf/vmlinux"))
     return "kernel BTF is missing (/sys/kernel/btf/vmlinux): precd needs a kernel built with "
            "CONFIG_DEBUG_INFO_BTF=y";
-  int probe = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, nullptr);
-  if (probe < 0) {
-    if (probe == -EPERM || probe == -EACCES)
+  // A tiny map tells "no permission" from "no bpf()" (the prog-type probe cannot).
+  int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, nullptr, 4, 4, 1, nullptr);
+  if (fd < 0) {
+    int e = errno;
+    if (e == EPERM || e == EACCES)
       return "bpf() is not permitted: run precd as root (or with CAP_BPF, CAP_PERFMON and "
              "CAP_SYS_RESOURCE)";
-    return "bpf() is not available: " + ErrnoText(probe);
+    return "bpf() is not available: " + ErrnoText(e) + " (kernel without CONFIG_BPF_SYSCALL?)";
   }
-  if (probe == 0) return "the kernel does not support BPF tracepoint programs";
+  close(fd);
+  if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, nullptr) <= 0)
+    return "the kernel does not support BPF tracepoint programs";
   // Syscall tracepoints are attached through tracefs (libbpf reads their ids there). Systemd
   // hosts mount it; minimal ones may not, so mount it where the kernel expects it.
   if (!Exists("/sys/kernel/tracing/events") && !Exists("/sys/kernel/debug/tracing/events")) {

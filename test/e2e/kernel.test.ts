@@ -381,6 +381,43 @@ test('openCollector fails with a clear message for a bad object path or ring siz
   assert.throws(() => openCollector({ ringBufferBytes: 3 << 20 }), /power of two/);
 });
 
+test('a verifier rejection is reported with the verifier\'s own explanation', () => {
+  // Same map names as prec.bpf.c, one program that reads past the end of a map value.
+  const src = join(workDir, 'broken.bpf.c');
+  const obj = join(workDir, 'broken.bpf.o');
+  writeFileSync(src, `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+char LICENSE[] SEC("license") = "GPL";
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); } scratch SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 65536); } events SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); } drops SEC(".maps");
+SEC("tp/sched/sched_process_exit")
+int broken(void *ctx) { __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&scratch, &k); return v ? v[1] : 0; }
+`);
+  const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
+  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-idirafter', `/usr/include/${multiarch}`, '-c', src, '-o', obj]);
+  assert.throws(
+    () => openCollector({ ringBufferBytes: 1 << 20, objectPath: obj }),
+    (err: Error) => {
+      assert.match(err.message, /^loading the BPF programs failed/);
+      assert.match(err.message, /invalid access to map value, value_size=8 off=8 size=8/);
+      return true;
+    },
+  );
+});
+
+test('without privileges, openCollector says bpf() is not permitted', () => {
+  const addonJs = new URL('../../src/daemon/kernel/addon.js', import.meta.url).pathname;
+  const script = `import(${JSON.stringify(addonJs)}).then((m) => {
+    try { m.openCollector({ ringBufferBytes: 1 << 20 }); console.log('loaded'); }
+    catch (e) { console.log(e.message); }
+  });`;
+  const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /^bpf\(\) is not permitted: run precd as root/);
+});
+
 test('flockExclusive: the first open file description wins, a second is refused', () => {
   const path = join(workDir, 'lock');
   const a = openSync(path, 'w');
