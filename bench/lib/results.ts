@@ -1,0 +1,49 @@
+// The machine-readable results of one `just bench` run (bench/results/*.json), which
+// docs/benchmarks.md is rendered from.
+import type { CaptureResults } from '../sections/capture.js';
+import type { SlowdownResult } from '../sections/slowdown.js';
+import type { BytesRow } from '../sections/bytes.js';
+import type { FollowResult } from '../sections/follow.js';
+import type { QueryResults } from '../sections/query.js';
+import type { ExternalResult } from '../sections/external.js';
+
+export interface Meta {
+  started: string;
+  finished: string;
+  duration_s: number;
+  commit: string;
+  host: { cpus: number; model: string; mem_gb: number; kernel: string; os: string; node: string };
+  versions: Record<string, string>;
+  installed: string[];
+  params: Params;
+  /** Sections taken over from an earlier run (a run with --only). */
+  carried_over: string[];
+}
+
+export interface Params {
+  quick: boolean;
+  cores: number;
+  storm_ps: number[];
+  n_precd: number;
+  n_peer: number;
+  slowdown_n: number;
+  slowdown_pairs: number;
+  bytes_n: number;
+  follow_samples: number;
+  query_commands: number;
+  query_rounds: number;
+}
+
+export interface Results {
+  meta: Meta;
+  capture?: CaptureResults;
+  slowdown?: SlowdownResult[];
+  bytes?: BytesRow[];
+  follow?: FollowResult;
+  query?: QueryResults;
+  pipeline?: ExternalResult;
+  query_predicate?: ExternalResult;
+}
+
+export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query'] as const;
+export type SectionName = (typeof SECTIONS)[number];

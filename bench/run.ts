@@ -1,0 +1,151 @@
+// `just bench`: every performance goal of SPEC section 10, measured the same way every time, side
+// by side with what a user would run instead. Writes bench/results/results-<time>.json and
+// bench/results/latest.json, then renders docs/benchmarks.md from them.
+//
+//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query]
+//
+// --quick shrinks every size (a smoke run, not for the docs); --only runs some sections and carries
+// the others over from the previous latest.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensurePackages, log } from './lib/proc.js';
+import { buildStorm } from './lib/storm.js';
+import { SECTIONS, type Params, type Results, type SectionName } from './lib/results.js';
+import { captureSection } from './sections/capture.js';
+import { auditdSlowdown, precdSlowdown } from './sections/slowdown.js';
+import { bytesSection } from './sections/bytes.js';
+import { followSection } from './sections/follow.js';
+import { querySection } from './sections/query.js';
+import { externalBench } from './sections/external.js';
+import { renderDocs } from './render.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = join(REPO, 'bench', 'results');
+// The peers and the measuring tools, all from Debian.
+const PACKAGES = ['auditd', 'bpftrace', 'time', 'jq', 'zstd', 'gzip', 'gcc', 'libc6-dev'];
+
+function usage(msg: string): never {
+  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}]\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): { quick: boolean; only: SectionName[] } {
+  let quick = false;
+  let only: SectionName[] = [...SECTIONS];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') quick = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a.includes('=') ? a.slice(7) : argv[++i];
+      if (!v) usage('--only needs a list');
+      only = v.split(',').map((s) => {
+        if (!(SECTIONS as readonly string[]).includes(s)) usage(`unknown section ${s}`);
+        return s as SectionName;
+      });
+    } else usage(`unknown argument ${a}`);
+  }
+  return { quick, only };
+}
+
+function version(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? '';
+}
+
+async function main(): Promise<void> {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) usage('must run as root (precd, auditd and bpftrace load kernel probes)');
+  const started = new Date();
+  mkdirSync(RESULTS, { recursive: true });
+  const installed = ensurePackages(PACKAGES);
+  const storm = buildStorm(REPO);
+
+  const cores = availableParallelism();
+  const params: Params = {
+    quick,
+    cores,
+    storm_ps: [cores, 2 * cores],
+    n_precd: quick ? 2000 : 20_000,
+    n_peer: quick ? 2000 : 10_000,
+    slowdown_n: quick ? 1000 : 3000,
+    slowdown_pairs: quick ? 2 : 5,
+    bytes_n: quick ? 1000 : 10_000,
+    follow_samples: quick ? 40 : 200,
+    query_commands: quick ? 100_000 : 1_000_000,
+    query_rounds: quick ? 1 : 2,
+  };
+
+  const previous: Partial<Results> =
+    only.length < SECTIONS.length && existsSync(join(RESULTS, 'latest.json'))
+      ? (JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8')) as Results)
+      : {};
+  const res: Results = {
+    meta: {
+      started: started.toISOString(),
+      finished: '',
+      duration_s: 0,
+      commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim(),
+      host: {
+        cpus: cores,
+        model: cpus()[0]?.model ?? '?',
+        mem_gb: Math.round(totalmem() / 2 ** 30),
+        kernel: release(),
+        os: existsSync('/etc/debian_version') ? `Debian ${readFileSync('/etc/debian_version', 'utf8').trim()}` : 'Linux',
+        node: process.version,
+      },
+      versions: {
+        auditd: version('auditctl', ['-v']),
+        bpftrace: version('bpftrace', ['--version']),
+        zstd: version('zstd', ['--version']),
+        jq: version('jq', ['--version']),
+        grep: version('grep', ['--version']),
+      },
+      installed,
+      params,
+      carried_over: SECTIONS.filter((s) => !only.includes(s) && previous[s] !== undefined) as string[],
+    },
+  };
+  for (const s of res.meta.carried_over) (res as unknown as Record<string, unknown>)[s] = previous[s as SectionName];
+
+  const run = async <T>(name: SectionName, f: () => Promise<T>): Promise<void> => {
+    if (!only.includes(name)) return;
+    const t0 = Date.now();
+    (res as unknown as Record<string, unknown>)[name] = await f();
+    log(`${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  };
+
+  // Heaviest exec load first, the single-process measurements last.
+  await run('capture', () => captureSection(storm, params.storm_ps, params.n_precd, params.n_peer));
+  await run('slowdown', async () => [
+    await precdSlowdown(storm, params.slowdown_n, cores, params.slowdown_pairs),
+    await auditdSlowdown(storm, params.slowdown_n, cores, params.slowdown_pairs),
+  ]);
+  await run('bytes', () => bytesSection(storm, params.bytes_n, cores, ['gz', 'no']));
+  await run('follow', () => followSection(REPO, params.follow_samples));
+  await run('pipeline', () => externalBench(REPO, 'pipeline'));
+  await run('query_predicate', () => externalBench(REPO, 'query'));
+  await run('query', () => querySection(REPO, RESULTS, params.query_commands, params.query_rounds));
+
+  const finished = new Date();
+  res.meta.finished = finished.toISOString();
+  res.meta.duration_s = (finished.getTime() - started.getTime()) / 1000;
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const text = JSON.stringify(res, null, 2);
+  writeFileSync(join(RESULTS, `results-${stamp}.json`), text);
+  writeFileSync(join(RESULTS, 'latest.json'), text);
+  if (quick) {
+    log('quick run: results written, docs/benchmarks.md left as it is');
+  } else {
+    renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
+    log('docs/benchmarks.md rendered');
+  }
+  log(`done in ${res.meta.duration_s.toFixed(0)} s; results in bench/results/results-${stamp}.json`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,121 @@
+// Query throughput of `prec` over a generated 1,000,000-command zstd log, beside what a user would
+// run instead: zstdcat | grep -c (the same match on raw lines), zstdcat | jq, and zstdcat alone as
+// the floor. prec and grep alternate (A B A B) and the medians are compared; jq runs once (it is an
+// order of magnitude slower, and the goal is a 10x margin). Wall time and peak RSS of each.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateLog, type GeneratedLog } from '../lib/loggen.js';
+import { log, median, timed } from '../lib/proc.js';
+
+export interface QueryRun {
+  tool: 'prec' | 'grep' | 'jq' | 'zstdcat';
+  command: string;
+  wall_s: number[];
+  median_s: number;
+  max_rss_mb: number;
+  matches: number | null;
+  status: number;
+  error?: string;
+}
+
+export interface QueryCase {
+  name: string;
+  expected: number;
+  runs: QueryRun[];
+  prec_vs_grep: number;
+  jq_vs_prec: number;
+}
+
+export interface QueryResults {
+  log: GeneratedLog & { generated_s: number | null };
+  floor: QueryRun;
+  cases: QueryCase[];
+  export_csv: QueryRun;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The generated log, cached under bench/results/ (same seed and size -> same bytes). */
+export function ensureQueryLog(resultsDir: string, commands: number): QueryResults['log'] {
+  const path = join(resultsDir, `query-log-${commands}.zst`);
+  const meta = `${path}.json`;
+  if (existsSync(path) && existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as GeneratedLog;
+    if (m.commands === commands && statSync(path).size === m.bytes) return { ...m, path, generated_s: null };
+  }
+  log(`query: generating a ${commands}-command log (cached for later runs)`);
+  const t0 = Date.now();
+  const g = generateLog(path, commands);
+  writeFileSync(meta, JSON.stringify(g));
+  return { ...g, generated_s: (Date.now() - t0) / 1000 };
+}
+
+async function measure(tool: QueryRun['tool'], command: string, rounds: number, cwd: string): Promise<QueryRun> {
+  const walls: number[] = [];
+  let rss = 0;
+  let matches: number | null = null;
+  let status = 0;
+  let error: string | undefined;
+  for (let i = 0; i < rounds; i++) {
+    const t = await timed(command, { cwd, timeoutMs: 300_000 });
+    walls.push(t.wallS);
+    rss = Math.max(rss, t.maxRssKb / 1024);
+    status = t.status;
+    const n = Number(t.stdout.trim());
+    matches = t.stdout.trim() !== '' && Number.isFinite(n) ? n : null;
+    if (t.status !== 0) error = t.stderr.trim().split('\n')[0]?.slice(0, 300);
+  }
+  return { tool, command, wall_s: walls, median_s: median(walls), max_rss_mb: rss, matches, status, error };
+}
+
+/** prec and grep interleaved round by round, so both see the same machine load. */
+async function alternate(prec: string, grep: string, rounds: number, cwd: string): Promise<[QueryRun, QueryRun]> {
+  const a: QueryRun[] = [];
+  const b: QueryRun[] = [];
+  for (let i = 0; i < rounds; i++) {
+    a.push(await measure('prec', prec, 1, cwd));
+    b.push(await measure('grep', grep, 1, cwd));
+  }
+  const merge = (xs: QueryRun[]): QueryRun => {
+    const walls = xs.flatMap((x) => x.wall_s);
+    const bad = xs.find((x) => x.status !== 0);
+    return { ...xs[0]!, wall_s: walls, median_s: median(walls), max_rss_mb: Math.max(...xs.map((x) => x.max_rss_mb)), status: bad?.status ?? 0, error: bad?.error };
+  };
+  return [merge(a), merge(b)];
+}
+
+export async function querySection(repoRoot: string, resultsDir: string, commands: number, rounds: number): Promise<QueryResults> {
+  const g = ensureQueryLog(resultsDir, commands);
+  const L = q(g.path);
+  const prec = `node bin/prec.js -i ${L}`;
+  const cases = [
+    { name: 'string: user=nginx', expected: g.expected.nginx, query: 'user=nginx', grep: `grep -c ${q('"user":"nginx"')}`, jq: `select(.user=="nginx")` },
+    {
+      name: 'numeric range: uid>=1002 && uid<1004',
+      expected: g.expected.uidRange,
+      query: 'uid>=1002 && uid<1004',
+      grep: `grep -cE ${q('"uid":100[23],')}`,
+      jq: 'select(.uid>=1002 and .uid<1004)',
+    },
+    {
+      name: 'substring: argv~=base64',
+      expected: g.expected.base64,
+      query: 'argv~=base64',
+      grep: 'grep -c base64',
+      jq: 'select(.argv != null and (.argv | join(" ") | contains("base64")))',
+    },
+  ];
+
+  log('query: zstdcat floor');
+  const floor = await measure('zstdcat', `zstdcat ${L} > /dev/null`, rounds, repoRoot);
+  const out: QueryCase[] = [];
+  for (const c of cases) {
+    log(`query: ${c.name}`);
+    const [p, gr] = await alternate(`${prec} -A -q ${q(c.query)} -o json | wc -l`, `zstdcat ${L} | ${c.grep}`, rounds, repoRoot);
+    const jq = await measure('jq', `zstdcat ${L} | jq -c ${q(c.jq)} | wc -l`, 1, repoRoot);
+    out.push({ name: c.name, expected: c.expected, runs: [p, gr, jq], prec_vs_grep: p.median_s / gr.median_s, jq_vs_prec: jq.median_s / p.median_s });
+  }
+  log('query: full CSV export');
+  const exportCsv = await measure('prec', `${prec} -A -o csv -f all > /dev/null`, 1, repoRoot);
+  return { log: g, floor, cases: out, export_csv: exportCsv };
+}
