@@ -8,7 +8,7 @@ import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
 import { detectFormat } from './format.js';
 import { LineSplitter } from './lines.js';
-import { openLog, parseBatch, READ_CHUNK, type ReadOptions } from './read.js';
+import { drain, openLog, parseBatch, READ_CHUNK, type ReadOptions } from './read.js';
 import { parseRecord } from './record.js';
 
 export interface FollowOptions extends ReadOptions {
@@ -121,10 +121,11 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   if (signal?.aborted) return;
   const warn = (m: string): void => opts.onWarning?.(m);
   let file = await openFollowed(path);
-  const batches: string[][] = [];
+  // Lines, and lines that are not UTF-8 (Buffer), in file order.
+  const batches: (string[] | Buffer)[] = [];
   const handler = {
     lines: (batch: string[]) => batches.push(batch),
-    invalidLine: (bytes: Buffer) => opts.onBadLine?.(bytes.toString('utf8'), 'invalid-utf8' as const),
+    invalidLine: (bytes: Buffer) => batches.push(bytes),
     tail: (text: string) => {
       if (parseRecord(text) !== undefined) batches.push([text]);
     },
@@ -160,7 +161,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         pos += n;
         decoder.write(buf.subarray(0, n));
         if (!caughtUp) opts.onProgress?.(pos, Math.max(total, pos));
-        if (!skipHistory) for (const batch of batches) yield batch;
+        if (!skipHistory) yield* drain(batches, opts);
         batches.length = 0;
         continue;
       }
@@ -174,8 +175,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         // come to it, precd writes to the new file only once it has closed the old one.
         switchPending = false;
         decoder.finish();
-        for (const batch of batches) yield batch;
-        batches.length = 0;
+        yield* drain(batches, opts);
         let next: Followed;
         try {
           next = await openFollowed(path);

@@ -45,10 +45,11 @@ async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: stri
   const fh = await openLog(path);
   try {
     const total = (await fh.stat()).size;
-    const batches: string[][] = [];
+    // Lines, and lines that are not UTF-8 (Buffer), in file order.
+    const batches: (string[] | Buffer)[] = [];
     const splitter = new LineSplitter({
       lines: (batch) => batches.push(batch),
-      invalidLine: (bytes) => opts.onBadLine?.(bytes.toString('utf8'), 'invalid-utf8'),
+      invalidLine: (bytes) => batches.push(bytes),
       tail: onTail,
     });
     const decoder = new AutoDecoder(splitter, path, (m) => opts.onWarning?.(m));
@@ -65,14 +66,22 @@ async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: stri
       pos += n;
       decoder.write(n === READ_CHUNK ? buf : buf.subarray(0, n));
       opts.onProgress?.(pos, Math.max(total, pos));
-      for (const batch of batches) yield batch;
-      batches.length = 0;
+      yield* drain(batches, opts);
     }
     decoder.finish();
-    for (const batch of batches) yield batch;
+    yield* drain(batches, opts);
   } finally {
     await fh.close();
   }
+}
+
+/** Yields the line batches queued, reporting lines that are not UTF-8 in their place. */
+export function* drain(queue: (string[] | Buffer)[], opts: Pick<ReadOptions, 'onBadLine'>): Generator<string[]> {
+  for (const item of queue) {
+    if (Array.isArray(item)) yield item;
+    else opts.onBadLine?.(item.toString('utf8'), 'invalid-utf8');
+  }
+  queue.length = 0;
 }
 
 /**

@@ -1,0 +1,126 @@
+// Fixture logs for the log-reader tests, written by the tests themselves: records shaped like
+// precd's, and the compressed layouts precd and logrotate produce (frames per open, flushed
+// blocks, cut-short frames, nested compression).
+import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import zlib from 'node:zlib';
+import type * as ZstdBinding from 'zstd-napi/binding.js';
+
+const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
+
+export function tempDir(prefix = 'prec-log-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function startRecord(seq: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    timestamp: `2026-11-22T15:04:05.${String(seq).padStart(9, '0')}+09:00`,
+    event_id: `20261122150000-${seq}`,
+    uid: 1000,
+    gid: 1000,
+    euid: 1000,
+    egid: 1000,
+    auid: 1000,
+    session_id: 3,
+    user: 'alice',
+    group: 'alice',
+    pid: 4000 + seq,
+    ppid: 3999,
+    comm: 'id',
+    exe: '/usr/bin/id',
+    cwd: '/home/alice',
+    argv: ['id', `-u${seq}`],
+    argc: 2,
+    cgroup: '/user.slice',
+    tty: '/dev/pts/3',
+    tty_nr: 34819,
+    source: 'user',
+    record_type: 'start',
+    parent_comm: 'bash',
+    parent_exe: '/usr/bin/bash',
+    parent_cmdline: 'bash',
+    ...extra,
+  };
+}
+
+export function endRecord(seq: number): Record<string, unknown> {
+  return {
+    timestamp: `2026-11-22T15:04:06.${String(seq).padStart(9, '0')}+09:00`,
+    event_id: `20261122150000-${seq}`,
+    pid: 4000 + seq,
+    source: 'user',
+    record_type: 'end',
+    duration_ns: 1000 + seq,
+    exit_status: 0,
+  };
+}
+
+/** `count` start/end records as JSON lines (without newlines), starting at sequence `from`. */
+export function recordLines(count: number, from = 1): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const seq = from + i;
+    lines.push(JSON.stringify(i % 2 === 0 ? startRecord(seq) : endRecord(seq - 1)));
+  }
+  return lines;
+}
+
+export function text(lines: readonly string[]): Buffer {
+  return Buffer.from(lines.map((l) => `${l}\n`).join(''));
+}
+
+/**
+ * A zstd frame written the way precd writes it: `flush` ends a block (everything so far is
+ * readable), `end` finishes the frame. Returns the bytes each call emits.
+ */
+export class ZstdWriter {
+  private readonly cctx = new binding.CCtx();
+
+  constructor(level = 3) {
+    this.cctx.setParameter(binding.CParameter.compressionLevel, level);
+  }
+
+  private run(data: Buffer, op: ZstdBinding.EndDirective): Buffer {
+    const parts: Buffer[] = [];
+    let src = data;
+    for (;;) {
+      const dst = Buffer.alloc(binding.cStreamOutSize());
+      const [remaining, produced, consumed] = this.cctx.compressStream2(dst, src, op);
+      parts.push(dst.subarray(0, produced));
+      src = src.subarray(consumed);
+      if (src.length === 0 && remaining === 0) break;
+    }
+    return Buffer.concat(parts);
+  }
+
+  flush(data: Buffer): Buffer {
+    return this.run(data, binding.EndDirective.flush);
+  }
+
+  end(data: Buffer = Buffer.alloc(0)): Buffer {
+    return this.run(data, binding.EndDirective.end);
+  }
+}
+
+/** One complete zstd frame. */
+export function zstdFrame(data: Buffer): Buffer {
+  return new ZstdWriter().end(data);
+}
+
+/** A frame left unfinished after flushing each group of lines in turn (precd killed). */
+export function zstdUnfinished(groups: readonly (readonly string[])[]): Buffer {
+  const w = new ZstdWriter();
+  return Buffer.concat(groups.map((g) => w.flush(text(g))));
+}
+
+export function gzipMember(data: Buffer): Buffer {
+  return zlib.gzipSync(data);
+}
+
+/** A gzip member sync-flushed but never finished (no final block, no trailer): precd killed. */
+export function gzipUnfinished(data: Buffer): Buffer {
+  const header = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
+  return Buffer.concat([header, zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH })]);
+}
