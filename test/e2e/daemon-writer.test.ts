@@ -1,0 +1,216 @@
+// The real precd writing its log: rotation under an exec storm, kill -9 and restart, a full disk
+// (small tmpfs), and a second instance. Logs are read back with the stock zstd tool.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Precd, marker, readLogRecords, run, runPrecdSync, sleep, type Rec } from '../helpers/precd.js';
+
+/** Runs `/bin/true MARK-i` for i in 0..n-1, one after the other, from a shell loop. */
+function storm(mark: string, n: number, pad = ''): Promise<number> {
+  const child = spawn('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/true ${mark}-$i ${pad}; i=$((i+1)); done`], {
+    stdio: 'ignore',
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+/** Marker number -> start records carrying it. */
+function markerCounts(recs: Rec[], mark: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  const re = new RegExp(`^${mark}-(\\d+)$`);
+  for (const r of recs) {
+    if (r.record_type !== 'start' || !Array.isArray(r.argv)) continue;
+    const m = re.exec(String((r.argv as string[])[1] ?? ''));
+    if (m) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Text decoded by `zstd -dc` from bytes (tolerant: stops at a cut frame); `ok` when it all decoded. */
+function zstdDecode(bytes: Buffer): { records: Rec[]; ok: boolean } {
+  const r = spawnSync('zstd', ['-dc'], { input: bytes, maxBuffer: 1 << 30 });
+  const lines = r.stdout.toString('utf8').split('\n');
+  lines.pop();
+  return { records: lines.filter((l) => l).map((l) => JSON.parse(l) as Rec), ok: r.status === 0 };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+test('rotation during an exec storm: rename + SIGHUP twice, every marker exactly once across the files', async (t) => {
+  const precd = await Precd.start();
+  t.after(() => precd.cleanup());
+  const m = marker('rot');
+  const n = 4000;
+  const stormDone = storm(m, n);
+  const log = precd.logPath;
+  const files = [`${log}.2`, `${log}.1`, log];
+
+  await until('first markers logged', () => markerCounts(readLogRecords(log), m).size >= 200);
+  renameSync(log, `${log}.2`);
+  process.kill(precd.pid, 'SIGHUP');
+  await until('markers in the new file', () => existsSync(log) && markerCounts(readLogRecords(log), m).size >= 200);
+  renameSync(log, `${log}.1`);
+  process.kill(precd.pid, 'SIGHUP');
+  assert.equal(await stormDone, 0);
+
+  const all = () => files.flatMap((f) => readLogRecords(f));
+  await until('every marker logged', () => markerCounts(all(), m).size === n);
+  assert.deepEqual(await precd.stop(), { code: 0, signal: null });
+
+  const recs = all();
+  const counts = markerCounts(recs, m);
+  for (let i = 0; i < n; i++) assert.equal(counts.get(i), 1, `marker ${i} appears exactly once`);
+  for (const f of files) {
+    assert.ok(markerCounts(readLogRecords(f), m).size > 0, `${f} holds part of the storm`);
+    const r = spawnSync('zstd', ['-t', f]);
+    assert.equal(r.status, 0, `${f}: every frame finished: ${r.stderr}`);
+    assert.equal(statSync(f).mode & 0o777, 0o640);
+  }
+  // Each start of the storm has exactly one end, in whichever file it landed.
+  const ids = new Set(recs.filter((r) => r.record_type === 'start' && markerCounts([r], m).size === 1).map((r) => r.event_id));
+  const ends = recs.filter((r) => r.record_type === 'end' && ids.has(r.event_id));
+  assert.equal(ends.length, n);
+  assert.equal(new Set(ends.map((r) => r.event_id)).size, n);
+  assert.equal(recs.filter((r) => r.record_type === 'loss').length, 0, 'no loss during the test');
+  assert.match(precd.stderr, /stopped/);
+});
+
+test('kill -9 during a storm: the log reads back up to the last flush, and a restarted precd appends a frame that reads back', async (t) => {
+  const first = await Precd.start();
+  t.after(() => first.cleanup());
+  const log = first.logPath;
+  const m = marker('kill');
+  const stormDone = storm(m, 3000);
+  await until('markers logged', () => markerCounts(readLogRecords(log), m).size >= 300);
+  process.kill(first.pid, 'SIGKILL');
+  assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
+  await stormDone;
+
+  const cut = statSync(log).size;
+  const killed = zstdDecode(readFileSync(log));
+  assert.equal(killed.ok, false, 'the frame of the killed precd is unfinished');
+  const seen = markerCounts(killed.records, m);
+  const k = seen.size;
+  assert.ok(k >= 300);
+  for (let i = 0; i < k; i++) assert.equal(seen.get(i), 1, `flushed marker ${i} is readable exactly once`);
+
+  // Restart on the same log and lock: the kernel released the dead precd's flock.
+  const second = await Precd.start({ config: { log_path: log, lock_path: first.lockPath } });
+  t.after(() => second.cleanup());
+  const m2 = marker('restart');
+  assert.equal(await storm(m2, 100), 0);
+  await until('the restarted precd logged the new markers', () => markerCounts(zstdDecode(readFileSync(log).subarray(cut)).records, m2).size === 100);
+  assert.deepEqual(await second.stop(), { code: 0, signal: null });
+
+  const bytes = readFileSync(log);
+  assert.deepEqual(bytes.subarray(cut, cut + 4), ZSTD_MAGIC, 'a new frame starts right after the cut one');
+  const before = zstdDecode(bytes.subarray(0, cut));
+  assert.deepEqual(before.records, killed.records, 'nothing that was flushed before the kill was lost');
+  const after = zstdDecode(bytes.subarray(cut));
+  assert.equal(after.ok, true, 'the new frame is complete after SIGTERM');
+  const counts = markerCounts(after.records, m2);
+  for (let i = 0; i < 100; i++) assert.equal(counts.get(i), 1);
+  assert.equal(markerCounts(after.records, m).size, 0, 'the killed storm is not written twice');
+});
+
+/** Mounts a small tmpfs for the test; unmounted (and removed) afterwards. */
+function smallDisk(t: TestContext, size: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'precd-disk-'));
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]);
+  assert.equal(r.status, 0, `mount: ${r.stderr}`);
+  t.after(() => {
+    spawnSync('umount', ['-l', mnt]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return mnt;
+}
+
+function fill(dir: string): string {
+  const path = join(dir, 'filler');
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(4096, 1);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (e) {
+    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+test('disk full: precd keeps running, reports on stderr, writes a loss record with the count and resumes', async (t) => {
+  const mnt = smallDisk(t, '256k');
+  const log = join(mnt, 'log', 'prec.log');
+  const precd = await Precd.start({ config: { log_path: log, compress: 'no' } });
+  t.after(() => precd.cleanup());
+  const m = marker('disk');
+  run('/bin/true', [`${m}-before`]);
+  await until('the first marker', () => readLogRecords(log).some((r) => (r.argv as string[] | undefined)?.[1] === `${m}-before`));
+
+  const filler = fill(mnt);
+  const n = 300;
+  assert.equal(await storm(`${m}-full`, n, 'x'.repeat(1500)), 0);
+  await precd.waitForStderr(/cannot write log .*prec\.log: no space left on device \(ENOSPC\)/, 30_000);
+  await sleep(1500); // a retry period passes with the disk still full
+  assert.equal(precd.running, true, 'precd does not exit on write errors');
+
+  unlinkSync(filler);
+  await precd.waitForStderr(/log .*prec\.log is writable again; wrote a loss record for \d+ records/, 30_000);
+  run('/bin/true', [`${m}-after`]);
+  await until('the marker after recovery', () => readLogRecords(log).some((r) => (r.argv as string[] | undefined)?.[1] === `${m}-after`));
+  assert.deepEqual(await precd.stop(), { code: 0, signal: null });
+
+  assert.equal(precd.stderr.match(/cannot write log/g)?.length, 1, 'reported once for the episode');
+  const reported = Number(/wrote a loss record for (\d+) records/.exec(precd.stderr)![1]);
+  const recs = readLogRecords(log); // compress = "no": every line must be a whole JSON record
+  const idx = (pred: (r: Rec) => boolean) => recs.findIndex(pred);
+  const iBefore = idx((r) => (r.argv as string[] | undefined)?.[1] === `${m}-before`);
+  const iLoss = idx((r) => r.record_type === 'loss' && r.lost_samples === reported);
+  const iAfter = idx((r) => (r.argv as string[] | undefined)?.[1] === `${m}-after`);
+  assert.ok(iBefore >= 0 && iLoss > iBefore && iAfter > iLoss, `before < loss(${reported}) < after: ${iBefore} ${iLoss} ${iAfter}`);
+  const loss = recs[iLoss]!;
+  assert.ok((loss.lost_samples_total as number) >= reported);
+  const written = markerCounts(recs, `${m}-full`).size;
+  assert.ok(written + reported >= n, `every storm record is written or counted: ${written} + ${reported} >= ${n}`);
+  assert.ok(written < n, 'the storm really hit the full disk');
+});
+
+test('a second precd refuses to start and names the running pid', async (t) => {
+  const precd = await Precd.start();
+  t.after(() => precd.cleanup());
+  const r = runPrecdSync(['-c', precd.configPath]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`^precd: precd is already running \\(pid ${precd.pid}, lock ${precd.lockPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)\n$`));
+  assert.equal(readFileSync(precd.lockPath, 'utf8').trim(), String(precd.pid));
+  assert.equal(precd.running, true);
+  const m = marker('still');
+  run('/bin/true', [m]);
+  await precd.waitForRecords((recs) => recs.some((x) => (x.argv as string[] | undefined)?.[1] === m)); // the first one still logs
+});
