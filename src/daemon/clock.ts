@@ -7,6 +7,11 @@ import { formatTimestamp } from '../schema/index.js';
 export class MonoClock {
   private offsetNs = 0n; // realtime - monotonic
   private offsetMinutes = 0;
+  // Records arrive in bursts within the same second: its `YYYY-MM-DDTHH:MM:SS.` and `+HH:MM` are
+  // formatted once, only the nine fraction digits per record.
+  private cachedSecond = -1n;
+  private head = '';
+  private tail = '';
 
   constructor(
     private readonly monoNow: () => bigint = () => process.hrtime.bigint(),
@@ -24,6 +29,7 @@ export class MonoClock {
     const realNs = BigInt(realMs) * 1_000_000n + 500_000n;
     this.offsetNs = realNs - (before + (after - before) / 2n);
     this.offsetMinutes = -new Date(realMs).getTimezoneOffset();
+    this.cachedSecond = -1n;
   }
 
   epochNs(monoNs: bigint): bigint {
@@ -31,7 +37,16 @@ export class MonoClock {
   }
 
   format(monoNs: bigint): string {
-    return formatTimestamp(monoNs + this.offsetNs, this.offsetMinutes);
+    const epochNs = monoNs + this.offsetNs;
+    if (epochNs < 0n) return formatTimestamp(epochNs, this.offsetMinutes);
+    const second = epochNs / 1_000_000_000n;
+    if (second !== this.cachedSecond) {
+      const full = formatTimestamp(second * 1_000_000_000n, this.offsetMinutes);
+      this.head = full.slice(0, 20);
+      this.tail = full.slice(29);
+      this.cachedSecond = second;
+    }
+    return this.head + String(epochNs - second * 1_000_000_000n).padStart(9, '0') + this.tail;
   }
 
   /** Now, as a record timestamp (loss records). */

@@ -167,3 +167,13 @@ test('loss monitor writes a record per increase with the running total; ignore w
   assert.equal(quiet.length, 1);
   assert.equal(stopped, 1);
 });
+
+test('the clock formats like formatTimestamp, across second boundaries and offsets', async () => {
+  const { formatTimestamp } = await import('../../src/schema/index.js');
+  const c = new MonoClock(() => 1_000n, () => 1_795_000_000_123);
+  const offsetNs = c.epochNs(0n);
+  for (const mono of [0n, 5n, 999_999_999n, 1_000_000_000n, 1_000_000_001n, 86_400_000_000_123n, 7n]) {
+    const local = -new Date(Number((mono + offsetNs) / 1_000_000n)).getTimezoneOffset();
+    assert.equal(c.format(mono), formatTimestamp(mono + offsetNs, local));
+  }
+});

@@ -7,7 +7,8 @@ export const MAX_PARENT_CMDLINE = 512;
 const DEFAULT_CAPACITY = 65_536;
 
 export class ParentCmdlines {
-  private readonly cache = new Map<number, string>();
+  // argv is joined only when a child asks: most programs never become a parent.
+  private readonly cache = new Map<number, string | readonly string[]>();
 
   constructor(
     private readonly capacity = DEFAULT_CAPACITY,
@@ -16,7 +17,7 @@ export class ParentCmdlines {
 
   /** A program exec'd: its argv is what its future children will show as parent_cmdline. */
   remember(pid: number, argv: readonly string[]): void {
-    this.put(pid, cmdlineOf(argv));
+    this.put(pid, argv);
   }
 
   forget(pid: number): void {
@@ -25,17 +26,24 @@ export class ParentCmdlines {
 
   get(ppid: number): string {
     const hit = this.cache.get(ppid);
-    if (hit !== undefined) return hit;
-    const read = this.readProc(ppid);
-    if (read !== undefined) this.put(ppid, read);
-    return read ?? '';
+    if (typeof hit === 'string') return hit;
+    if (hit !== undefined) {
+      const line = cmdlineOf(hit);
+      this.cache.set(ppid, line);
+      return line;
+    }
+    // Unreadable means the parent is gone already (its exit is queued behind this event, and will
+    // forget the entry): remember '' so a burst of its children does not re-read /proc each time.
+    const read = this.readProc(ppid) ?? '';
+    this.put(ppid, read);
+    return read;
   }
 
   get size(): number {
     return this.cache.size;
   }
 
-  private put(pid: number, cmdline: string): void {
+  private put(pid: number, cmdline: string | readonly string[]): void {
     this.cache.delete(pid); // re-insert: Map order is then age order for eviction
     if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(pid, cmdline);
