@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Precd, marker, readLogRecords, run, runPrecdSync, sleep, type Rec } from '../helpers/precd.js';
+import { Precd, REPO_ROOT, marker, readLogRecords, run, runPrecdSync, sleep, type Rec } from '../helpers/precd.js';
 
 /** Runs `/bin/true MARK-i` for i in 0..n-1, one after the other, from a shell loop. */
 function storm(mark: string, n: number, pad = ''): Promise<number> {
@@ -135,6 +135,16 @@ test('kill -9 during a storm: the log reads back up to the last flush, and a res
   const counts = markerCounts(after.records, m2);
   for (let i = 0; i < 100; i++) assert.equal(counts.get(i), 1);
   assert.equal(markerCounts(after.records, m).size, 0, 'the killed storm is not written twice');
+
+  // prec itself reads across the cut frame (it resyncs at the next frame) and sees both parts.
+  const prec = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'prec.js'), '-i', log, '-A', '-n', '0', '-o', 'json', '-f', 'argv'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  assert.equal(prec.status, 0, prec.stderr);
+  const rows = prec.stdout.split('\n').filter((l) => l).map((l) => ({ record_type: 'start', ...JSON.parse(l) }) as Rec);
+  assert.deepEqual([...markerCounts(rows, m).entries()].sort((x, y) => x[0] - y[0]), [...seen.entries()].sort((x, y) => x[0] - y[0]));
+  assert.equal(markerCounts(rows, m2).size, 100);
 });
 
 /** Mounts a small tmpfs for the test; unmounted (and removed) afterwards. */
