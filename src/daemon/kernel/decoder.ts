@@ -1,7 +1,7 @@
 // Ring-buffer record -> KernelEvent. Mirrors the layouts in bpf/prec.h (offsets below are the
 // ones commented there); a record that does not fit them throws, since it means the BPF object and
 // this decoder were built from different prec.h versions.
-import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent, TaskContext } from './events.js';
+import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent } from './events.js';
 
 const KIND_EXEC = 1;
 const KIND_FAIL = 2;
@@ -21,7 +21,7 @@ const S_PARENT_EXE = 4;
 const S_CGROUP = 5;
 const S_TTY = 6;
 const S_PARENT_TTY = 7;
-const S_COUNT = 8;
+const LEN_OFFSET = 68; // __u16 len[PREC_S_COUNT]
 
 export class RecordError extends Error {}
 
@@ -35,16 +35,22 @@ function fixedString(buf: Buffer, start: number, size: number): string {
 /** Leaf-first NUL-terminated components -> absolute path ('/' when there are none). */
 function reversedPath(buf: Buffer, start: number, end: number): string {
   if (start === end) return '/';
-  const parts = buf.toString('utf8', start, end).split('\0');
-  if (parts[parts.length - 1] === '') parts.pop();
+  const str = buf.toString('utf8', start, end);
+  let e = str.charCodeAt(str.length - 1) === 0 ? str.length - 1 : str.length;
   let path = '';
-  for (let i = parts.length - 1; i >= 0; i--) path += '/' + parts[i];
+  while (e > 0) {
+    const b = str.lastIndexOf('\0', e - 1);
+    path += '/' + str.slice(b + 1, e);
+    e = b;
+  }
   return path || '/';
 }
 
 /** Kernel tty->name to the name under /dev: Unix98 pty slaves are `ptsN` in the kernel and
  *  /dev/pts/N on disk; every other driver's name is its /dev name already (tty1, ttyS0). */
-function ttyName(raw: string): string {
+function ttyName(buf: Buffer, start: number, end: number): string {
+  if (start === end) return '';
+  const raw = buf.toString('latin1', start, end);
   return /^pts\d+$/.test(raw) ? `pts/${raw.slice(3)}` : raw;
 }
 
@@ -64,69 +70,61 @@ export function decode(buf: Buffer): KernelEvent {
   if (kind !== KIND_EXEC && kind !== KIND_FAIL) throw new RecordError(`unknown kernel record kind ${kind}`);
   if (buf.length < TASK_HDR_SIZE) throw new RecordError(`task record too short (${buf.length} bytes)`);
 
-  // Section boundaries; their sum must be the data area exactly.
-  const bounds: number[] = new Array(S_COUNT + 1);
-  let pos = TASK_HDR_SIZE;
-  for (let i = 0; i < S_COUNT; i++) {
-    bounds[i] = pos;
-    pos += buf.readUInt16LE(68 + 2 * i);
+  // Section boundaries (this runs for every exec on the host: plain locals, no allocations).
+  const argsEnd = TASK_HDR_SIZE + buf.readUInt16LE(LEN_OFFSET + 2 * S_ARGS);
+  const filenameEnd = argsEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_FILENAME);
+  const exeEnd = filenameEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_EXE);
+  const cwdEnd = exeEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_CWD);
+  const parentExeEnd = cwdEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_PARENT_EXE);
+  const cgroupEnd = parentExeEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_CGROUP);
+  const ttyEnd = cgroupEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_TTY);
+  const parentTtyEnd = ttyEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_PARENT_TTY);
+  if (parentTtyEnd !== buf.length) {
+    throw new RecordError(`task record sections cover ${parentTtyEnd - TASK_HDR_SIZE} bytes, data area has ${buf.length - TASK_HDR_SIZE}`);
   }
-  bounds[S_COUNT] = pos;
-  if (pos !== buf.length) {
-    throw new RecordError(`task record sections cover ${pos - TASK_HDR_SIZE} bytes, data area has ${buf.length - TASK_HDR_SIZE}`);
-  }
-  const section = (s: number): [number, number] => [bounds[s], bounds[s + 1]];
-  const text = (s: number): string => buf.toString('utf8', bounds[s], bounds[s + 1]);
-  const path = (s: number): string => reversedPath(buf, ...section(s));
-  // The parent's exe is '' when it could not be resolved (kernel thread parent: no mm).
-  const parentExe = bounds[S_PARENT_EXE] === bounds[S_PARENT_EXE + 1] ? '' : path(S_PARENT_EXE);
 
   const flags = buf[1];
-  const context: TaskContext = {
-    monoNs: buf.readBigUInt64LE(8),
-    pid: buf.readUInt32LE(4),
-    tid: buf.readUInt32LE(16),
-    ppid: buf.readUInt32LE(20),
-    uid: buf.readUInt32LE(24),
-    gid: buf.readUInt32LE(28),
-    euid: buf.readUInt32LE(32),
-    egid: buf.readUInt32LE(36),
-    auid: buf.readUInt32LE(40),
-    sessionId: buf.readUInt32LE(44),
-    comm: fixedString(buf, 84, 16),
-    cwd: path(S_CWD),
-    tty: ttyName(text(S_TTY)),
-    ttyNr: buf.readUInt32LE(48),
-    parentComm: fixedString(buf, 100, 16),
-    parentExe,
-    parentTty: ttyName(text(S_PARENT_TTY)),
-    parentTtyNr: buf.readUInt32LE(52),
-    cgroup: path(S_CGROUP),
-  };
-  // A copy, not a view: records of a batch share one buffer that should not be kept alive by a
-  // long-lived pid -> start entry.
-  const args = Buffer.from(buf.subarray(...section(S_ARGS)));
+  // A copy, not a view: the records of a batch share one buffer, which a long-lived pid -> start
+  // entry should not keep alive.
+  const args = Buffer.from(buf.subarray(TASK_HDR_SIZE, argsEnd));
   const argc = buf.readInt32LE(56);
   const argsTruncated = (flags & FLAG_ARGS_TRUNCATED) !== 0;
+  const filename = buf.toString('utf8', argsEnd, filenameEnd);
+  const monoNs = buf.readBigUInt64LE(8);
+  const pid = buf.readUInt32LE(4);
+  const tid = buf.readUInt32LE(16);
+  const ppid = buf.readUInt32LE(20);
+  const comm = fixedString(buf, 84, 16);
+  const cwd = reversedPath(buf, exeEnd, cwdEnd);
+  // '' when it could not be resolved (a kernel thread parent has no mm).
+  const parentExe = cwdEnd === parentExeEnd ? '' : reversedPath(buf, cwdEnd, parentExeEnd);
+  const cgroup = reversedPath(buf, parentExeEnd, cgroupEnd);
+  const tty = ttyName(buf, cgroupEnd, ttyEnd);
+  const parentTty = ttyName(buf, ttyEnd, parentTtyEnd);
+  const parentComm = fixedString(buf, 100, 16);
   if (kind === KIND_EXEC) {
     const exec: ExecEvent = {
       kind: 'exec',
-      ...context,
-      exe: bounds[S_EXE] === bounds[S_EXE + 1] ? '' : path(S_EXE),
-      filename: text(S_FILENAME),
-      args,
-      argc,
-      argsTruncated,
+      monoNs, pid, tid, ppid,
+      uid: buf.readUInt32LE(24), gid: buf.readUInt32LE(28), euid: buf.readUInt32LE(32), egid: buf.readUInt32LE(36),
+      auid: buf.readUInt32LE(40), sessionId: buf.readUInt32LE(44),
+      comm, cwd, tty, ttyNr: buf.readUInt32LE(48),
+      parentComm, parentExe, parentTty, parentTtyNr: buf.readUInt32LE(52),
+      cgroup,
+      exe: filenameEnd === exeEnd ? '' : reversedPath(buf, filenameEnd, exeEnd),
+      filename, args, argc, argsTruncated,
     };
     return exec;
   }
   const fail: ExecFailEvent = {
     kind: 'fail',
-    ...context,
-    filename: text(S_FILENAME),
-    args,
-    argc,
-    argsTruncated,
+    monoNs, pid, tid, ppid,
+    uid: buf.readUInt32LE(24), gid: buf.readUInt32LE(28), euid: buf.readUInt32LE(32), egid: buf.readUInt32LE(36),
+    auid: buf.readUInt32LE(40), sessionId: buf.readUInt32LE(44),
+    comm, cwd, tty, ttyNr: buf.readUInt32LE(48),
+    parentComm, parentExe, parentTty, parentTtyNr: buf.readUInt32LE(52),
+    cgroup,
+    filename, args, argc, argsTruncated,
     errno: buf.readInt32LE(60),
     dirfd: buf.readInt32LE(64),
   };
