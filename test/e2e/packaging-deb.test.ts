@@ -1,0 +1,288 @@
+// The release: `packaging/build-deb.sh` builds a .deb that carries the whole app, declares what it
+// needs, installs on this machine with dpkg, runs from its installed paths, and goes away cleanly
+// (remove keeps only the configuration, purge everything). Its maintainer scripts drive systemd as
+// the packaging contract says (checked against a stand-in systemctl in a private mount namespace,
+// since systemd is not running here).
+//
+// The machine is left as it was: the test skips when prec is installed or any of its paths exist,
+// and purges what it installed whatever happens.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'smol-toml';
+import { REPO_ROOT, READY_RE, marker, readLogRecords, recordsFor, run, sleep } from '../helpers/precd.js';
+
+const pkgJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+};
+const arch = run('dpkg', ['--print-architecture']).stdout.trim();
+const debName = `prec_${pkgJson.version}_${arch}`;
+const CONFFILES = ['/etc/prec/precd.conf', '/etc/logrotate.d/prec'];
+const INSTALLED_PATHS = ['/usr/bin/prec', '/usr/sbin/precd', '/usr/lib/prec', '/lib/systemd/system/precd.service', '/etc/prec', '/etc/logrotate.d/prec', '/var/log/prec'];
+
+function whyNotHere(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (dpkg -i)';
+  if (run('which', ['dpkg-deb']).status !== 0) return 'dpkg-deb is not available';
+  const st = run('dpkg-query', ['-W', '-f=${Status}', 'prec']);
+  if (st.status === 0 && !/not-installed/.test(st.stdout)) return `a prec package is already on this machine (${st.stdout}): not touching it`;
+  const present = INSTALLED_PATHS.filter((p) => existsSync(p));
+  if (present.length > 0) return `prec files already exist here (${present.join(', ')}): not touching them`;
+  if (!existsSync(join(REPO_ROOT, 'addon/build/Release/prec_addon.node'))) return 'the tree is not built (just build)';
+  return undefined;
+}
+const skip = whyNotHere();
+
+let outDir = '';
+let deb = '';
+/** The package's files, from the archive: [mode string, path without the leading '.'] */
+let contents: Array<{ mode: string; path: string }> = [];
+after(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+test('just release builds the .deb, a binary tarball and a source tarball', { skip }, () => {
+  outDir = mkdtempSync(join(tmpdir(), 'prec-release-'));
+  const r = spawnSync('bash', [join(REPO_ROOT, 'packaging/build-deb.sh'), outDir], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  deb = join(outDir, `${debName}.deb`);
+  assert.ok(existsSync(deb), `${deb} built`);
+  assert.ok(existsSync(join(outDir, `${debName}.tar.gz`)), 'binary tarball');
+  const tarList = run('tar', ['-tzf', join(outDir, `${debName}.tar.gz`)]).stdout;
+  assert.match(tarList, /^\.\/usr\/sbin\/precd$/m);
+  assert.match(tarList, /^\.\/usr\/lib\/prec\/build\/bpf\/prec\.bpf\.o$/m);
+  contents = run('dpkg-deb', ['-c', deb])
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const f = l.split(/\s+/);
+      return { mode: f[0]!, path: f.slice(5).join(' ').replace(/^\./, '').replace(/ -> .*$/, '') };
+    });
+});
+
+test('the package declares its dependencies, conffiles and maintainer scripts', { skip }, () => {
+  const field = (name: string) => run('dpkg-deb', ['-f', deb, name]).stdout.trim();
+  assert.equal(field('Package'), 'prec');
+  assert.equal(field('Version'), pkgJson.version);
+  assert.equal(field('Architecture'), arch);
+  const depends = field('Depends').split(/,\s*/);
+  const nodeMin = pkgJson.engines.node.replace(/^>=\s*/, '');
+  assert.ok(depends.includes(`nodejs (>= ${nodeMin})`), `Depends on nodejs >= ${nodeMin}: ${depends.join(', ')}`);
+  for (const lib of ['libbpf1', 'libelf1', 'zlib1g']) assert.ok(depends.includes(lib), `Depends on ${lib}`);
+
+  // Every shared library a native addon of the package needs belongs to a package it depends on.
+  const x = mkdtempSync(join(tmpdir(), 'prec-deb-x-'));
+  try {
+    assert.equal(run('dpkg-deb', ['-x', deb, x]).status, 0);
+    const nodes = contents.filter((c) => c.path.endsWith('.node')).map((c) => join(x, c.path));
+    assert.ok(nodes.length >= 2, 'the addon and zstd-napi binding are shipped');
+    for (const n of nodes) {
+      const ldd = run('ldd', [n]).stdout;
+      for (const m of ldd.matchAll(/=> (\/\S+)/g)) {
+        const owner = [m[1]!, `/usr${m[1]!}`, m[1]!.replace(/^\/usr/, '')]
+          .map((p) => run('dpkg', ['-S', p]))
+          .find((r) => r.status === 0)
+          ?.stdout.split(':')[0];
+        assert.ok(owner, `a package owns ${m[1]}`);
+        assert.ok(depends.some((d) => d.split(' ')[0] === owner), `${n} needs ${m[1]} from ${owner}, not in Depends`);
+      }
+    }
+    // The shipped copies are the repository's files.
+    for (const [inPkg, inRepo] of [
+      ['lib/systemd/system/precd.service', 'systemd/precd.service'],
+      ['etc/logrotate.d/prec', 'logrotate/prec'],
+      ['etc/prec/precd.conf', 'packaging/precd.conf.example'],
+    ] as const) {
+      assert.equal(readFileSync(join(x, inPkg), 'utf8'), readFileSync(join(REPO_ROOT, inRepo), 'utf8'), inPkg);
+    }
+  } finally {
+    rmSync(x, { recursive: true, force: true });
+  }
+
+  const ctl = mkdtempSync(join(tmpdir(), 'prec-deb-ctl-'));
+  try {
+    assert.equal(run('dpkg-deb', ['-e', deb, ctl]).status, 0);
+    assert.deepEqual(readFileSync(join(ctl, 'conffiles'), 'utf8').split('\n').filter(Boolean), CONFFILES);
+    for (const s of ['postinst', 'prerm', 'postrm']) {
+      assert.equal(readFileSync(join(ctl, s), 'utf8'), readFileSync(join(REPO_ROOT, 'packaging/deb', s), 'utf8'), s);
+      assert.equal(statSync(join(ctl, s)).mode & 0o111, 0o111, `${s} executable`);
+    }
+  } finally {
+    rmSync(ctl, { recursive: true, force: true });
+  }
+});
+
+test('the package carries the app, production dependencies only, and the system files', { skip }, () => {
+  const paths = new Set(contents.map((c) => c.path.replace(/\/$/, '')));
+  for (const p of [
+    '/usr/bin/prec',
+    '/usr/sbin/precd',
+    '/lib/systemd/system/precd.service',
+    '/etc/logrotate.d/prec',
+    '/etc/prec/precd.conf',
+    '/usr/lib/prec/package.json',
+    '/usr/lib/prec/bin/prec.js',
+    '/usr/lib/prec/bin/precd.js',
+    '/usr/lib/prec/build/src/daemon/main.js',
+    '/usr/lib/prec/build/src/cli/command.js',
+    '/usr/lib/prec/build/bpf/prec.bpf.o',
+    '/usr/lib/prec/addon/build/Release/prec_addon.node',
+    '/usr/lib/prec/node_modules/zstd-napi/build/Release/binding.node',
+    '/usr/lib/prec/node_modules/@oclif/core/package.json',
+  ]) {
+    assert.ok(paths.has(p), `${p} in the package`);
+  }
+  const logDir = contents.find((c) => c.path === '/var/log/prec/');
+  assert.equal(logDir?.mode, 'drwxr-x---', '/var/log/prec 0750');
+  // Exactly the production dependency tree npm resolves (a devDependency that a production package
+  // also needs, like @types/node for zstd-napi, is part of it).
+  const prod = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable', '--loglevel=error'], { cwd: REPO_ROOT, encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(`${REPO_ROOT.replace(/\/$/, '')}/node_modules/`))
+    .map((l) => l.slice(REPO_ROOT.replace(/\/$/, '').length));
+  assert.ok(prod.length > 0, 'npm ls lists the production tree');
+  for (const dep of prod) assert.ok(paths.has(`/usr/lib/prec${dep}/package.json`), `production dependency ${dep} shipped`);
+  for (const dev of Object.keys(pkgJson.devDependencies)) {
+    if (prod.includes(`/node_modules/${dev}`)) continue;
+    assert.ok(!paths.has(`/usr/lib/prec/node_modules/${dev}`), `devDependency ${dev} not shipped`);
+  }
+  const own = [...paths].filter((p) => p.startsWith('/usr/lib/prec/') && !p.startsWith('/usr/lib/prec/node_modules/'));
+  assert.deepEqual(own.filter((p) => /^\/usr\/lib\/prec\/build\/(test|bench)\b|\.ts$|\.map$/.test(p)), [], 'no tests, benchmarks, sources or maps of ours');
+});
+
+test('maintainer scripts reload systemd, restart precd on upgrade, stop and disable it on removal', { skip }, () => {
+  // Each script runs in a private mount namespace where /run and /var/log are scratch tmpfs and
+  // systemctl is a stand-in that records its arguments; with and without /run/systemd/system.
+  const dir = mkdtempSync(join(tmpdir(), 'prec-maint-'));
+  try {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const calls = join(dir, 'calls');
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${calls}\n`);
+    chmodSync(join(bin, 'systemctl'), 0o755);
+    const script = (name: string) => join(REPO_ROOT, 'packaging/deb', name);
+    const runScript = (booted: boolean, name: string, ...args: string[]): string[] => {
+      writeFileSync(calls, '');
+      const setup = [
+        'set -e',
+        'mount -t tmpfs tmpfs /run',
+        'mount -t tmpfs tmpfs /var/log',
+        booted ? 'mkdir -p /run/systemd/system' : 'true',
+        `PATH=${bin}:$PATH sh "$@"`,
+        // postinst's own effect on the (scratch) /var/log: the directory, root only.
+        name === 'postinst' ? 'stat -c %a /var/log/prec >&2' : 'true',
+      ].join('\n');
+      const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup, 'maint', script(name), ...args], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, `${name} ${args.join(' ')}: ${r.stderr}`);
+      if (name === 'postinst') assert.equal(r.stderr.trim(), '750', 'postinst leaves /var/log/prec 0750');
+      return readFileSync(calls, 'utf8').split('\n').filter(Boolean);
+    };
+    // systemd running
+    assert.deepEqual(runScript(true, 'postinst', 'configure'), ['daemon-reload'], 'fresh install: reload only, no start');
+    assert.deepEqual(runScript(true, 'postinst', 'configure', '0.0.1'), ['daemon-reload', 'try-restart precd.service'], 'upgrade restarts a running precd');
+    assert.deepEqual(runScript(true, 'prerm', 'upgrade', '9.9.9'), [], 'upgrade: precd keeps running until postinst');
+    assert.deepEqual(runScript(true, 'prerm', 'remove'), ['stop precd.service', '--quiet disable precd.service']);
+    assert.deepEqual(runScript(true, 'postrm', 'remove'), ['daemon-reload']);
+    assert.deepEqual(runScript(true, 'postrm', 'purge'), ['daemon-reload']);
+    // no systemd: nothing to stop or reload; only the [Install] links are removed
+    assert.deepEqual(runScript(false, 'postinst', 'configure', '0.0.1'), []);
+    assert.deepEqual(runScript(false, 'prerm', 'remove'), ['--quiet disable precd.service']);
+    assert.deepEqual(runScript(false, 'postrm', 'purge'), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('dpkg -i installs it; the installed prec and precd run; dpkg -r keeps only the config; dpkg -P removes all', { skip }, async (t) => {
+  let installed = false;
+  t.after(() => {
+    if (installed) run('dpkg', ['-P', 'prec']);
+  });
+  const i = run('dpkg', ['-i', deb]);
+  installed = true;
+  assert.equal(i.status, 0, `dpkg -i: ${i.stdout}${i.stderr}`);
+
+  const v = run('/usr/bin/prec', ['--version']);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stdout, new RegExp(pkgJson.version.replace(/\./g, '\\.')));
+  const dv = run('/usr/sbin/precd', ['--version']);
+  assert.equal(dv.status, 0, dv.stderr);
+  assert.match(dv.stdout + dv.stderr, new RegExp(pkgJson.version.replace(/\./g, '\\.')));
+  const cc = run('/usr/sbin/precd', ['--check-config']);
+  assert.equal(cc.status, 0, `precd --check-config on the installed /etc/prec/precd.conf: ${cc.stderr}`);
+  assert.equal(statSync('/var/log/prec').mode & 0o777, 0o750);
+  const verify = run('systemd-analyze', ['verify', '/lib/systemd/system/precd.service']);
+  assert.equal(verify.status, 0, `systemd-analyze verify of the installed unit: ${verify.stdout}${verify.stderr}`);
+  assert.equal(`${verify.stdout}${verify.stderr}`.trim(), '');
+
+  // The installed precd (its addon, BPF object and node_modules from /usr/lib/prec) records a
+  // command, and the installed prec reads it. Temporary log and lock: /var/log/prec stays empty.
+  const dir = mkdtempSync(join(tmpdir(), 'prec-installed-'));
+  try {
+    const logPath = join(dir, 'log', 'prec.log');
+    const conf = join(dir, 'precd.conf');
+    writeFileSync(conf, stringify({ log_path: logPath, lock_path: join(dir, 'precd.lock'), flush_interval_ms: 50 }));
+    const d = spawn('/usr/sbin/precd', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    d.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    const exited = new Promise<number | null>((res) => d.on('exit', (c) => res(c)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!READY_RE.test(err)) {
+        assert.ok(d.exitCode === null, `installed precd exited: ${err}`);
+        assert.ok(Date.now() < deadline, `installed precd not ready: ${err}`);
+        await sleep(50);
+      }
+      const mark = marker('debinst');
+      spawnSync('/bin/echo', [mark]);
+      const until = Date.now() + 30_000;
+      while (recordsFor(readLogRecords(logPath), mark).ends.length < 1 && Date.now() < until) await sleep(50);
+      const pid = Number(READY_RE.exec(err)![1]);
+      process.kill(pid, 'SIGTERM');
+      assert.equal(await exited, 0, err);
+      const q = run('/usr/bin/prec', ['-i', logPath, '-q', `argv~=${mark}`, '-f', 'command,exit_status', '-o', 'json']);
+      assert.equal(q.status, 0, q.stderr);
+      assert.deepEqual(q.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)), [{ command: `/bin/echo ${mark}`, exit_status: 0 }]);
+    } finally {
+      if (d.exitCode === null) d.kill('SIGKILL');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Reinstalling over itself (the upgrade path) keeps the admin's edit of a conffile.
+  appendFileSync('/etc/prec/precd.conf', '\n# edited by the admin\n');
+  const again = run('dpkg', ['-i', '--force-confold', deb]);
+  assert.equal(again.status, 0, `dpkg -i again: ${again.stdout}${again.stderr}`);
+  assert.match(readFileSync('/etc/prec/precd.conf', 'utf8'), /# edited by the admin/);
+
+  const r = run('dpkg', ['-r', 'prec']);
+  assert.equal(r.status, 0, `dpkg -r: ${r.stdout}${r.stderr}`);
+  // What is still there and belongs to no package but prec (shared directories like /usr/bin are
+  // owned by other packages too and stay).
+  const ownersOf = (path: string) => {
+    const q = run('dpkg', ['-S', path]);
+    return q.status === 0 ? q.stdout.split(': ')[0]!.split(', ').map((o) => o.split(':')[0]!) : [];
+  };
+  const left = contents
+    .map((c) => c.path.replace(/\/$/, ''))
+    .filter((path) => path !== '' && existsSync(path))
+    .filter((path) => ownersOf(path).every((o) => o === 'prec'));
+  const allowedLeft = [...CONFFILES, '/etc/prec'];
+  assert.deepEqual(left.filter((p) => !allowedLeft.includes(p)), [], 'dpkg -r leaves only the configuration');
+  for (const c of CONFFILES) assert.ok(existsSync(c), `${c} kept by dpkg -r`);
+  assert.match(run('dpkg-query', ['-W', '-f=${Status}', 'prec']).stdout, /config-files/);
+
+  const p = run('dpkg', ['-P', 'prec']);
+  assert.equal(p.status, 0, `dpkg -P: ${p.stdout}${p.stderr}`);
+  installed = false;
+  assert.deepEqual(INSTALLED_PATHS.filter((x) => existsSync(x)), [], 'dpkg -P removes everything');
+  const status = run('dpkg-query', ['-W', '-f=${Status}', 'prec']);
+  assert.ok(status.status !== 0 || /not-installed/.test(status.stdout), `after purge: ${status.stdout}`);
+});
