@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, loadConfig, ConfigError, DEFAULT_CONFIG, CONFIG_KEYS, EMBEDDED_ORIGIN } from '../../src/daemon/config.js';
@@ -212,4 +212,30 @@ test('loadConfig: an explicit path must exist, and errors name it', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the shipped example config is valid as is and with every setting uncommented, and shows the defaults', () => {
+  const example = readFileSync(new URL('../../../packaging/precd.conf.example', import.meta.url), 'utf8');
+  assert.deepEqual({ ...parseConfig(example, 'precd.conf.example') }, { ...DEFAULT_CONFIG });
+  // Uncomment `#key = value` lines and the lines of a commented multi-line array.
+  let inArray = false;
+  const uncommented = example
+    .split('\n')
+    .map((line) => {
+      if (inArray) {
+        if (line === '#]') inArray = false;
+        return line.slice(1);
+      }
+      if (/^#\w+ = \[$/.test(line)) {
+        inArray = true;
+        return line.slice(1);
+      }
+      return /^#\w+ = /.test(line) ? line.slice(1) : line;
+    })
+    .join('\n');
+  const c = parseConfig(uncommented, 'precd.conf.example');
+  const shown = Object.keys(DEFAULT_CONFIG).filter((k) => new RegExp(`^${k} = `, 'm').test(uncommented));
+  assert.deepEqual(shown.sort(), Object.keys(DEFAULT_CONFIG).sort(), 'every key is shown');
+  assert.deepEqual({ ...c, filter: [] }, { ...DEFAULT_CONFIG, filter: [] }, 'each shown value is the default');
+  assert.ok(c.filter.length > 0, 'the example filter rules are valid rules');
 });
