@@ -98,6 +98,21 @@ class ZstdFrame implements Frame {
 // into one valid deflate stream; end() adds the final empty block and the CRC32/size trailer.
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
 
+// zlib.crc32 exists from Node 20.15; the table version keeps older Node 20 releases working.
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32: (data: Uint8Array, value: number) => number =
+  typeof (zlib as { crc32?: unknown }).crc32 === 'function'
+    ? (data, value) => zlib.crc32(data, value)
+    : (data, value) => {
+        let c = ~value >>> 0;
+        for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+        return ~c >>> 0;
+      };
+
 class GzipFrame implements Frame {
   private crc = 0;
   private size = 0;
@@ -108,7 +123,7 @@ class GzipFrame implements Frame {
   write(data: Buffer, _flush: boolean, sink: Sink): void {
     if (data.length === 0) return;
     const deflated = zlib.deflateRawSync(data, { level: this.level, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    this.crc = zlib.crc32(data, this.crc);
+    this.crc = crc32(data, this.crc);
     this.size = (this.size + data.length) >>> 0;
     sink(this.started ? deflated : Buffer.concat([GZIP_HEADER, deflated]));
     this.started = true;
