@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const perCpuSecond = Math.round(events / cpuSeconds);
   console.log(`${replay ? `loaded from ${replay}` : 'recorded'} ${raw.length} raw kernel records (${kinds.exec} exec, ${kinds.exit} exit, ${kinds.fail} fail) from a storm of ${STORM_EXECS} execs`);
   console.log(`replayed ${events} events: ${st.starts} starts, ${st.ends} ends, ${st.fails} fails written, ${st.filtered} filtered; ${(bytes / 1e6).toFixed(1)} MB zstd`);
-  console.log(`pipeline throughput: ${perSecond.toLocaleString('en-US')} events/s wall, ${perCpuSecond.toLocaleString('en-US')} events/s per CPU-second (goal >= 100,000 on one core)`);
+  console.log(`pipeline throughput on one core: ${perCpuSecond.toLocaleString('en-US')} events per CPU-second (goal >= 100,000); wall: ${perSecond.toLocaleString('en-US')} per second`);
   console.log(
     JSON.stringify({
       bench: 'pipeline',
@@ -145,10 +145,12 @@ async function main(): Promise<void> {
       recorded: raw.length,
       kinds,
       written: { starts: st.starts, ends: st.ends, fails: st.fails },
+      // one core: events per CPU-second of this single-threaded process (decode to compressed bytes);
+      // the wall rate also counts whatever else runs on the host.
+      events_per_s: perCpuSecond,
+      wall_rate: perSecond,
       seconds: Number(seconds.toFixed(3)),
       cpu_seconds: Number(cpuSeconds.toFixed(3)),
-      events_per_s: perSecond,
-      events_per_cpu_s: perCpuSecond,
       log_bytes: bytes,
       goal_events_per_s: 100_000,
       // one core = CPU time of this single-threaded process; wall time also counts other load on the host
