@@ -425,9 +425,11 @@ int handle_exit_execveat(struct syscall_exit_ctx *ctx)
 }
 
 /* group_dead is true for the one thread whose exit brought signal->live to 0, i.e. the last
- * thread of the group, whichever it is (the main thread may have exited long before). The
- * status is what the parent's wait() will report: the group exit code when the group is being
- * torn down (exit_group, fatal signal), else the leader's own exit code. */
+ * thread of the group, whichever it is (the main thread may have exited long before); testing
+ * signal->live ourselves would race when two threads exit at once. The status is the one
+ * wait_task_zombie() hands the parent: the group exit code when the group is being torn down
+ * (exit_group, fatal signal), else the leader's exit_code (which recent kernels set to the last
+ * thread's code when the leader went first; the e2e test compares with the real wait status). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 {

@@ -246,10 +246,16 @@ test('exit status: killed by SIGKILL', async () => {
   assert.equal(x.exitCode >> 8, 0);
 });
 
+function compile(name: string, code: string): string {
+  const src = join(workDir, `${name}.c`);
+  const bin = join(workDir, name);
+  writeFileSync(src, code);
+  execFileSync('cc', ['-pthread', '-O1', '-o', bin, src]);
+  return bin;
+}
+
 test('multi-threaded program whose main thread exits first: one exit event, the group\'s status', async () => {
-  const src = join(workDir, 'mt.c');
-  const bin = join(workDir, 'mt');
-  writeFileSync(src, `
+  const bin = compile('mt', `
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -260,7 +266,6 @@ int main(void) {
   pthread_exit(NULL); /* the main thread ends now; the process lives on in the worker */
 }
 `);
-  execFileSync('cc', ['-pthread', '-O1', '-o', bin, src]);
   const m = mark();
   const r = await run(bin, [m]);
   assert.equal(r.code, 7);
@@ -269,6 +274,31 @@ int main(void) {
   const list = (exits.get(e.pid) ?? []).filter((x) => x.monoNs > e.monoNs);
   assert.equal(list.length, 1, 'exactly one exit event for the thread group');
   assert.equal(list[0].exitCode, 7 << 8);
+});
+
+test('threads ending one by one without exit_group: the status is what the parent\'s wait() got', async () => {
+  // Raw exit(2) ends only the calling thread: main leaves with 5, the last thread with 9. Which
+  // of the two wait() reports has changed across kernel versions (this one reports the last
+  // thread's); the event must say the same as wait().
+  const bin = compile('mt2', `
+#include <pthread.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+static void *worker(void *arg) { (void)arg; usleep(300000); syscall(SYS_exit, 9); return 0; }
+int main(void) {
+  pthread_t t;
+  pthread_create(&t, NULL, worker, NULL);
+  syscall(SYS_exit, 5);
+}
+`);
+  const m = mark();
+  const r = await run(bin, [m]);
+  assert.ok(r.code === 5 || r.code === 9, `wait status ${r.code}`);
+  const e = await execWith(m);
+  await barrier();
+  const list = (exits.get(e.pid) ?? []).filter((x) => x.monoNs > e.monoNs);
+  assert.equal(list.length, 1);
+  assert.equal(list[0].exitCode, (r.code ?? -1) << 8);
 });
 
 test('long argv: 300 arguments and a 5,000-byte one arrive byte-exact; over 32 KiB is cut and flagged', async () => {
