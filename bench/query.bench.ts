@@ -70,10 +70,13 @@ const QUERIES: Record<string, string> = {
     'timestamp>=2020-01-01T00:00:00Z && command!~=zzzz && argc<100 && (user=root || group!=root)',
 };
 
-function measure(predicate: (row: FieldBag) => boolean): { rate: number; hits: number } {
+const GOAL = 5_000_000; // rows/s for a 10-clause query on one core (the query issue's bar)
+
+function measure(predicate: (row: FieldBag) => boolean): { wall: number; cpu: number; hits: number } {
   for (let r = 0; r < 3; r++) for (const row of rows) predicate(row); // warm up the JIT
   let evaluated = 0;
   let hits = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let elapsed = 0;
   do {
@@ -81,12 +84,22 @@ function measure(predicate: (row: FieldBag) => boolean): { rate: number; hits: n
     evaluated += rows.length;
     elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   } while (elapsed < MIN_SECONDS);
-  return { rate: evaluated / elapsed, hits: hits / (evaluated / rows.length) };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { wall: evaluated / elapsed, cpu: evaluated / cpuSeconds, hits: hits / (evaluated / rows.length) };
 }
 
-console.log(`query predicate throughput, ${ROWS} rows, node ${process.version}, one core`);
+// The machine is shared: CPU time of this (single-threaded) process is the fairer "one core"
+// figure; wall-clock rates are printed too.
+console.log(`query predicate throughput, ${ROWS} rows (JSON round-tripped), node ${process.version}, one core`);
+const results: Array<Record<string, unknown>> = [];
 for (const [name, text] of Object.entries(QUERIES)) {
   const { predicate } = compileQuery(text);
-  const { rate, hits } = measure(predicate);
-  console.log(`${name}: ${(rate / 1e6).toFixed(2)} M rows/s (${Math.round(hits)} of ${ROWS} rows match)`);
+  const { wall, cpu, hits } = measure(predicate);
+  console.log(`${name}: ${(cpu / 1e6).toFixed(2)} M rows per CPU-second, ${(wall / 1e6).toFixed(2)} M rows/s wall (${Math.round(hits)} of ${ROWS} rows match)`);
+  console.log(`  query: ${text}`);
+  results.push({ name, query: text, rows_per_cpu_s: Math.round(cpu), rows_per_s: Math.round(wall), matches: Math.round(hits) });
 }
+const worst = Math.min(...results.map((r) => r['rows_per_cpu_s'] as number));
+console.log(`goal: >= ${GOAL / 1e6} M rows/s for a 10-clause query on one core: ${worst >= GOAL ? 'met' : 'missed'} (slowest case ${(worst / 1e6).toFixed(2)} M rows per CPU-second)`);
+console.log(JSON.stringify({ bench: 'query_predicate', rows: ROWS, queries: results, goal_rows_per_s: GOAL, met: worst >= GOAL }));
