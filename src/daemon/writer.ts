@@ -227,6 +227,7 @@ export class LogWriter {
     if (this.closed) return;
     if (this.failing) this.retry();
     if (!this.failing) this.finishFrame(true);
+    if (this.failing) this.opts.report(`closing with ${this.lostRecords} records that could not be written to ${this.opts.path}`);
     this.stopTimers();
     this.closeFd();
     this.closed = true;

@@ -351,3 +351,16 @@ test('writing is retried periodically after an error and resumes on its own', { 
   assert.deepEqual(JSON.parse(got[0]!), { record_type: 'loss', lost_samples: 20 });
   assert.deepEqual(got.slice(1), [rec('after', 0)]);
 });
+
+test('closing while the disk is still full says how many records were not written', { skip: !IS_ROOT && 'needs root for mount' }, (t) => {
+  const mnt = smallDisk(t);
+  const w = writer(join(mnt, 'prec.log'), 'zstd', { flushIntervalMs: 5000, retryIntervalMs: 3_600_000 });
+  fill(mnt);
+  for (let i = 0; i < 20; i++) w.write(rec('doomed', i, randomBytes(768).toString('base64')));
+  w.flush();
+  w.write(rec('late', 0));
+  w.close();
+  assert.equal(w.reports.length, 2);
+  assert.match(w.reports[1]!, /^closing with 21 records that could not be written to .*prec\.log$/);
+  assert.deepEqual(w.lossCalls, []);
+});
