@@ -204,6 +204,8 @@ class Collector : public Napi::ObjectWrap<Collector> {
 
   void Close() {
     Detach();
+    uint64_t n;
+    if (ReadDrops(&n) == 0) lastDrops_ = n;  // dropCount() stays meaningful after stop()
     if (rb_) ring_buffer__free(rb_);
     rb_ = nullptr;
     if (obj_) bpf_object__close(obj_);
@@ -351,18 +353,28 @@ class Collector : public Napi::ObjectWrap<Collector> {
     return promise;
   }
 
+  // Sum of the per-CPU drop counters; 0 on success, else an errno.
+  int ReadDrops(uint64_t* out) {
+    if (!drops_ || !obj_ || ncpu_ <= 0) return ENOENT;
+    std::vector<uint64_t> values(static_cast<size_t>(ncpu_));
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(drops_), &key, values.data()) != 0) return errno;
+    uint64_t sum = 0;
+    for (uint64_t v : values) sum += v;
+    *out = sum;
+    return 0;
+  }
+
   Napi::Value DropCount(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!drops_ || !obj_) return Napi::Number::New(env, static_cast<double>(lastDrops_));
-    std::vector<uint64_t> values(static_cast<size_t>(ncpu_));
-    uint32_t key = 0;
-    if (bpf_map_lookup_elem(bpf_map__fd(drops_), &key, values.data()) != 0) {
-      Napi::Error::New(env, "reading the drop counter failed: " + ErrnoText(errno))
+    uint64_t sum = 0;
+    int err = ReadDrops(&sum);
+    if (err != 0) {
+      Napi::Error::New(env, "reading the drop counter failed: " + ErrnoText(err))
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    uint64_t sum = 0;
-    for (uint64_t v : values) sum += v;
     lastDrops_ = sum;
     return Napi::Number::New(env, static_cast<double>(sum));
   }

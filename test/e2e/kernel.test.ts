@@ -399,11 +399,33 @@ test('a full ring buffer drops records and counts every one of them', async () =
   // spawnSync blocks this thread: no batch is consumed, the addon's queue and then the ring fill.
   const r = spawnSync('/bin/sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/true ${tag}$i; i=$((i+1)); done`]);
   assert.equal(r.status, 0);
-  const drops = small.dropCount();
   await small.stop(); // delivers what the ring still held
+  const drops = small.dropCount();
   assert.ok(drops > 0, 'the burst overflowed a 64 KiB ring');
   // Each missing exec is among the counted drops (which also count exit and other hosts' records).
   assert.ok(seen.size + drops >= n, `${seen.size} seen + ${drops} dropped < ${n}`);
+});
+
+test('stop() detaches, then delivers every record still in the ring buffer before resolving', async () => {
+  const second = openCollector({ ringBufferBytes: 1 << 20 });
+  const got: string[] = [];
+  second.start((records) => {
+    for (const r of records) {
+      const e = decode(r);
+      if (e.kind === 'exec' && e.args.includes(RUN)) got.push(argvOf(e)[1]);
+    }
+  });
+  const ms = [mark(), mark(), mark()];
+  for (const m of ms) await run('/bin/true', [m]);
+  // The reader is woken only for a backlog, so these records are most likely still queued.
+  await second.stop();
+  assert.deepEqual(got.filter((a) => ms.includes(a)), ms);
+  const after = mark();
+  await run('/bin/true', [after]);
+  await execWith(after); // seen by the main collector: the second one is detached
+  assert.equal(got.includes(after), false);
+  assert.equal(second.dropCount(), 0);
+  await second.stop(); // idempotent
 });
 
 test('openCollector fails with a clear message for a bad object path or ring size', () => {
