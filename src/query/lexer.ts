@@ -2,7 +2,7 @@
 // the lexer enters `value` mode, where `!`, `(`, `=` and spaces are ordinary characters, and a
 // bare value runs to the next `&&`, `||`, `)` or the end. Every input lexes (a `Junk` token takes
 // any stray character), so all problems surface as parser errors with a position.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.js';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 

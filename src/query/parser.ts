@@ -1,7 +1,7 @@
 // Text -> checked AST. Chevrotain does the syntax (one parser instance, built at module load and
 // reused); a second pass checks keys, operators and values against the field catalogue. Every
 // failure, syntactic or semantic, becomes a QueryError with a 1-based column.
-import { EmbeddedActionsParser, EOF, tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain';
+import { EmbeddedActionsParser, EOF, tokenMatcher, type IRecognitionException, type IToken } from './chevrotain.js';
 import { fieldByName, parseDuration, parseTimestampNs, suggestField, type FieldSpec } from '../schema/index.js';
 import { OPERATORS, SPACE_CHARS, type Operator as Op, type QueryNode } from './ast.js';
 import { QueryError } from './errors.js';
