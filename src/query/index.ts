@@ -6,7 +6,7 @@ import { generatePredicate } from './codegen.js';
 import { parseQuery } from './parser.js';
 
 export { QueryError } from './errors.js';
-export { parseQuery } from './parser.js';
+export { keyPositions, MAX_DEPTH, parseQuery } from './parser.js';
 export { printQuery, printValue, OPERATORS } from './ast.js';
 export type { QueryNode, ClauseNode, NotNode, AndNode, OrNode, Operator } from './ast.js';
 export { isFinalized } from './compile.js';

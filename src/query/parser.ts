@@ -93,6 +93,23 @@ export function parseQuery(text: string): QueryNode {
   return check(raw, text);
 }
 
+/**
+ * The field name of every condition of a query, with its 1-based column, in text order: lets
+ * callers point at a particular condition (precd: "end-only field here"). Meant for queries that
+ * parse; for others it returns what the tokens allow.
+ */
+export function keyPositions(text: string): Array<{ key: string; column: number }> {
+  const { tokens } = queryLexer.tokenize(text);
+  const out: Array<{ key: string; column: number }> = [];
+  tokens.forEach((t, i) => {
+    const next = tokens[i + 1];
+    if (tokenMatcher(t, Key) && next !== undefined && tokenMatcher(next, Operator)) {
+      out.push({ key: t.image, column: column(text, t.startOffset) });
+    }
+  });
+  return out;
+}
+
 /** Nesting of "(" and "!" deep enough to exhaust the stack of a recursive parser is refused up front. */
 export const MAX_DEPTH = 100;
 

@@ -2,7 +2,7 @@
 // QueryError with the right column for every malformed query.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileQuery, parseQuery, printQuery, QueryError, type QueryNode } from '../../src/query/index.js';
+import { compileQuery, keyPositions, parseQuery, printQuery, QueryError, type QueryNode } from '../../src/query/index.js';
 
 const clause = (key: string, op: string, value: string): QueryNode => ({ kind: 'clause', key, op: op as '=', value });
 
@@ -219,5 +219,14 @@ describe('errors', () => {
     assert.ok(!e.format().includes('\u001b'), 'no raw escape character in the output');
     const [, shown, caret] = e.format().split('\n');
     assert.equal(caret!.indexOf('^'), shown!.indexOf('pid=x') + 'pid='.length);
+  });
+});
+
+describe('keyPositions', () => {
+  it('lists the field of each condition with its column, not words inside values', () => {
+    assert.deepEqual(keyPositions('user=root && (command~="exit_status=1 && x" || !duration>0000-00-00 00:00:01)'), [
+      { key: 'user', column: 1 }, { key: 'command', column: 15 }, { key: 'duration', column: 49 },
+    ]);
+    assert.deepEqual(keyPositions('cwd=a exit_status=1'), [{ key: 'cwd', column: 1 }]);
   });
 });
