@@ -134,6 +134,19 @@ test('exec: argv bytes, argc, exe, filename, cwd, ids, comm, parent', async () =
   assert.equal(x.exitCode, 0);
 });
 
+test('exec: login uid and audit session survive into the new program', async () => {
+  const m = mark();
+  const file = join(workDir, 'session');
+  // Setting the login uid (allowed once for root when unset) also starts a new audit session.
+  const r = await run('/bin/sh', ['-c', `echo 1000 > /proc/self/loginuid && cat /proc/self/sessionid > ${file} && exec /bin/true ${m}`]);
+  assert.equal(r.code, 0, 'setting /proc/self/loginuid is permitted here');
+  const e = await execWith(m);
+  assert.equal(e.auid, 1000);
+  assert.equal(e.sessionId, Number(readFileSync(file, 'utf8')));
+  assert.notEqual(e.sessionId, 4294967295);
+  assert.equal(e.uid, process.getuid?.() ?? 0, 'the login uid is not the uid');
+});
+
 test('exec: cwd is resolved across mount points', async () => {
   // /proc is a mount of its own; /proc/self/fdinfo sits below it.
   const m = mark();
