@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { recordKeys, type RecordType } from '../../src/schema/index.js';
-import { Precd, marker, recordsFor, run, sleep, type Rec } from '../helpers/precd.js';
+import { PRECD_BIN, Precd, marker, recordsFor, run, runPrecdSync, sleep, writeConfig, type Rec } from '../helpers/precd.js';
 
 let precd: Precd;
 let work: string;
@@ -368,4 +368,34 @@ test('a program that runs for a while is paired with its end; duration_ns spans 
   const e = endOf(all, starts[0]!)!;
   assert.equal(e.exit_status, 0);
   assert.ok((e.duration_ns as number) >= 400_000_000, String(e.duration_ns));
+});
+
+test('precd command line: --version, --check-config without loading, unknown options, non-root refusal', () => {
+  const v = runPrecdSync(['--version']);
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /^precd \d+\.\d+\.\d+/);
+  const dir = mkdtempSync(join(tmpdir(), 'precd-cli-'));
+  const good = writeConfig({ log_path: join(dir, 'never', 'prec.log'), lock_path: join(dir, 'never.lock') }, dir);
+  const ok = runPrecdSync(['--check-config', '-c', good]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(existsSync(join(dir, 'never')), false, '--check-config creates no log directory');
+  assert.equal(existsSync(join(dir, 'never.lock')), false, '--check-config takes no lock');
+  writeFileSync(join(dir, 'bad.conf'), 'ring_buffer_mb = 3\n');
+  const bad = runPrecdSync(['--check-config', '-c', join(dir, 'bad.conf')]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^precd: .*ring_buffer_mb/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+  const missing = runPrecdSync(['-c', join(dir, 'absent.conf')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /absent\.conf/);
+  const unknown = runPrecdSync(['--frobnicate']);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /^precd: Unknown option '--frobnicate'/);
+  assert.doesNotMatch(unknown.stderr, /\n\s+at /);
+  chmodSync(dir, 0o755);
+  chmodSync(good, 0o644);
+  const asNobody = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, PRECD_BIN, '-c', good], { encoding: 'utf8' });
+  assert.equal(asNobody.status, 1);
+  assert.match(asNobody.stderr, /must run as root/);
+  assert.equal(existsSync(join(dir, 'never')), false);
 });
