@@ -68,14 +68,16 @@ struct {
 	__type(value, struct pending_exec);
 } pending SEC(".maps");
 
-/* Wake the reader only once this much is waiting; otherwise it polls on a short timer. Waking it
- * for every record would cost two context switches per exec during a storm. */
+/* Wake the reader only once this much (or a quarter of a small ring) is waiting; otherwise it
+ * polls on a short timer. Waking it for every record would cost two context switches per exec
+ * during a storm. */
 #define WAKEUP_BYTES (256 * 1024)
 
 static __always_inline void emit(void *rec, __u64 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 flags = avail >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 flags = avail >= WAKEUP_BYTES || avail * 4 >= ring ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(&events, rec, size, flags) != 0) {
 		__u32 zero = 0;
