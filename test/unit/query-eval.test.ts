@@ -3,6 +3,7 @@
 // to agree, so the fast path cannot drift from the simple one.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { compileQuery, isFinalized, parseQuery } from '../../src/query/index.js';
 import { compileNode } from '../../src/query/compile.js';
 import type { FieldBag } from '../../src/schema/index.js';
@@ -298,5 +299,21 @@ describe('keys and needsEnd', () => {
     for (const k of ['exit_status=0', 'duration>0000-00-00 00:00:01', 'duration_ns>1', 'signal=SIGKILL', 'exec_replaced=true', 'end_timestamp>2026-01-01T00:00:00Z']) {
       assert.equal(compileQuery(['user=root', `user=a || ${k}`]).needsEnd, true, k);
     }
+  });
+});
+
+describe('without code generation', () => {
+  it('falls back to the closures where new Function is disallowed, with the same verdicts', () => {
+    const moduleUrl = new URL('../../src/query/index.js', import.meta.url).href;
+    const script = `
+      import { compileQuery } from ${JSON.stringify(moduleUrl)};
+      const q = compileQuery('user=root && (pid>1 || command~="a b")');
+      const rows = [{ user: 'root', pid: 5 }, { user: 'root', pid: 1, argv: ['a', 'b'] }, { user: 'x', pid: 9 }, { user: 'root', pid: 1 }];
+      console.log(JSON.stringify({ generated: q.predicate.name === 'predicate', verdicts: rows.map(q.predicate) }));`;
+    const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { generated: false, verdicts: [true, true, false, false] });
+    // and the same query in this process uses the generated function
+    assert.equal(compileQuery('user=root').predicate.name, 'predicate');
   });
 });
