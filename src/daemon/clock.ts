@@ -4,6 +4,8 @@
 // same clock as bpf_ktime_get_ns.
 import { formatTimestamp } from '../schema/index.js';
 
+const MAX_JITTER_NS = 2_000_000n;
+
 export class MonoClock {
   private offsetNs = 0n; // realtime - monotonic
   private offsetMinutes = 0;
@@ -27,7 +29,11 @@ export class MonoClock {
     const after = this.monoNow();
     // Date.now() truncates to the ms: the true realtime lies in [ms, ms+1): take the middle.
     const realNs = BigInt(realMs) * 1_000_000n + 500_000n;
-    this.offsetNs = realNs - (before + (after - before) / 2n);
+    const offset = realNs - (before + (after - before) / 2n);
+    // Each sample is only good to about a millisecond: keep the old offset unless the clock really
+    // moved (NTP step, suspend), so consecutive records do not jitter against each other.
+    const drift = offset - this.offsetNs;
+    if (this.offsetNs === 0n || drift > MAX_JITTER_NS || drift < -MAX_JITTER_NS) this.offsetNs = offset;
     this.offsetMinutes = -new Date(realMs).getTimezoneOffset();
     this.cachedSecond = -1n;
   }

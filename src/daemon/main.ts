@@ -104,6 +104,9 @@ async function run(argv: string[]): Promise<number> {
 }
 
 async function daemon(config: Config): Promise<number> {
+  // Until the log is open a SIGHUP (logrotate) must not kill precd, whose default action it is.
+  let onHup = () => {};
+  process.on('SIGHUP', () => onHup());
   const lock: InstanceLock = acquireLock(config.lock_path);
   const clock = new MonoClock();
   let loss: LossMonitor | undefined;
@@ -121,6 +124,7 @@ async function daemon(config: Config): Promise<number> {
     lock.release();
     throw e;
   }
+  onHup = () => writer.reopen();
   const pipeline = new Pipeline({
     limits: { maxArgs: config.max_args, maxArgLength: config.max_arg_length },
     filter: compileFilter(config),
@@ -188,7 +192,6 @@ async function daemon(config: Config): Promise<number> {
       say(`kernel reader failed: ${oneLine(err)}`);
       void shutdown(1);
     });
-    process.on('SIGHUP', () => writer.reopen());
     process.on('SIGTERM', () => void shutdown(0));
     process.on('SIGINT', () => void shutdown(0));
     say(`ready (pid ${process.pid}) logging to ${config.log_path}`);

@@ -9,7 +9,8 @@ export interface OpenStart {
   monoNs: bigint;
 }
 
-const DEFAULT_CAPACITY = 1 << 20;
+// Far above the processes a host runs at once; about 40 MB if ever full.
+const DEFAULT_CAPACITY = 262_144;
 
 export class RunningPids {
   private readonly open = new Map<number, OpenStart>();

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 
 export const MAX_PARENT_CMDLINE = 512;
-const DEFAULT_CAPACITY = 65_536;
+// Live programs that may still get children; when full the oldest is dropped and read from /proc.
+const DEFAULT_CAPACITY = 16_384;
 
 export class ParentCmdlines {
   // argv is joined only when a child asks: most programs never become a parent.
