@@ -1,6 +1,8 @@
-// Checked AST -> predicate. Each clause becomes a closure specialized for its field type and
-// operator, holding the query value already converted (number, instant, nanoseconds); and/or/not
-// combine closures. Nothing looks at the AST once a row is being tested.
+// Checked AST -> predicate, the reference semantics. Each clause becomes a closure specialized for
+// its field type and operator, holding the query value already converted (number, instant,
+// nanoseconds); and/or/not combine closures; nothing looks at the AST once rows are tested.
+// codegen.ts builds the faster equivalent compileQuery uses, from the same helpers (timestamp
+// comparison, argv matching), and falls back to these closures where it cannot generate code.
 import { fieldByName, formatTimestamp, parseDuration, type FieldBag } from '../schema/index.js';
 import type { ClauseNode, Operator, QueryNode } from './ast.js';
 
@@ -30,7 +32,7 @@ export function compileNode(node: QueryNode): Predicate {
   }
 }
 
-export function allOf(ps: readonly Predicate[]): Predicate {
+function allOf(ps: readonly Predicate[]): Predicate {
   if (ps.length === 0) return () => true;
   if (ps.length === 1) return ps[0]!;
   if (ps.length === 2) {
