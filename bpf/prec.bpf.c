@@ -432,15 +432,12 @@ int handle_exit_execveat(struct syscall_exit_ctx *ctx)
  * wait_task_zombie() hands the parent: the group exit code when the group is being torn down
  * (exit_group, fatal signal), else the leader's exit_code (which recent kernels set to the last
  * thread's code when the leader went first; the e2e test compares with the real wait status). */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
+static __always_inline int emit_exit(struct task_struct *task)
 {
 	struct task_struct *leader;
 	struct signal_struct *sig;
 	struct prec_exit e;
 
-	if (!group_dead)
-		return 0;
 	leader = BPF_CORE_READ(task, group_leader);
 	if (BPF_CORE_READ(leader, flags) & PF_FORKNOEXEC)
 		return 0; /* never exec'd since fork: there is no start record to end */
@@ -457,4 +454,24 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	e.reserved = 0;
 	emit(&e, sizeof(e));
 	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
+{
+	if (!group_dead)
+		return 0;
+	return emit_exit(task);
+}
+
+/* Kernels before 6.16 pass no group_dead; there the tracepoint still runs after this thread's
+ * decrement of signal->live, so 0 means it was the last one (two threads exiting at the same
+ * instant can both see 0: user space ignores an exit for a pid it already ended). The addon
+ * loads exactly one of the two programs, by the tracepoint's BTF prototype. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit_live, struct task_struct *task)
+{
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	return emit_exit(task);
 }

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <atomic>
@@ -95,6 +96,22 @@ std::string CheckEnvironment() {
   return "";
 }
 
+// sched_process_exit gained a group_dead argument in 6.16; older kernels need the program that
+// checks signal->live itself. The tracepoint's prototype in the kernel's BTF tells which.
+bool ExitTracepointHasGroupDead() {
+  struct btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return true;  // the load itself will then explain what is wrong
+  bool has = true;
+  int id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+  if (id > 0) {
+    const struct btf_type* t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+    if (t && btf_is_ptr(t)) t = btf__type_by_id(vmlinux, t->type);
+    if (t && btf_is_func_proto(t)) has = btf_vlen(t) >= 3;  // (void *, task, group_dead)
+  }
+  btf__free(vmlinux);
+  return has;
+}
+
 // ---- batches handed to JavaScript ----
 
 struct Batch {
@@ -173,6 +190,13 @@ class Collector : public Napi::ObjectWrap<Collector> {
     if (bpf_map__set_max_entries(events, static_cast<uint32_t>(ring)) != 0 ||
         bpf_map__set_max_entries(scratch, static_cast<uint32_t>(ncpu)) != 0)
       return "cannot size the BPF maps\n" + TakeLog();
+    struct bpf_program* exitNew = bpf_object__find_program_by_name(obj_, "handle_exit");
+    struct bpf_program* exitOld = bpf_object__find_program_by_name(obj_, "handle_exit_live");
+    if (exitNew && exitOld) {
+      bool groupDead = ExitTracepointHasGroupDead();
+      bpf_program__set_autoload(exitNew, groupDead);
+      bpf_program__set_autoload(exitOld, !groupDead);
+    }
     int err = bpf_object__load(obj_);
     if (err) {
       std::string why = ErrnoText(err);
@@ -180,6 +204,7 @@ class Collector : public Napi::ObjectWrap<Collector> {
     }
     struct bpf_program* prog;
     bpf_object__for_each_program(prog, obj_) {
+      if (!bpf_program__autoload(prog)) continue;
       struct bpf_link* link = bpf_program__attach(prog);
       if (!link) {
         int e = errno;
