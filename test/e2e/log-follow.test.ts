@@ -1,0 +1,239 @@
+// Following a log written by ANOTHER process, as precd writes it: flushed zstd blocks, gzip sync
+// flushes, plain lines, a stream appended byte by byte, rotation (rename + new file, with
+// logrotate's `create` making the new file before the writer reopens) and truncation.
+// Timeouts below only guard against a hang; nothing is asserted about speed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { followRecords, type FollowOptions } from '../../src/log/index.js';
+import { tempDir } from '../unit/log-fixtures.js';
+
+const FIXTURES = new URL('../unit/log-fixtures.js', import.meta.url).href;
+const GUARD_MS = 30_000;
+
+// The writer: one command per stdin line, `ok` on stdout when done. It keeps one compressed
+// stream per open of the file, like precd.
+const WRITER = `
+import { closeSync, ftruncateSync, openSync, renameSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import zlib from 'node:zlib';
+const [path, mode, fixtures] = process.argv.slice(2);
+const fx = await import(fixtures);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function encoder() {
+  if (mode === 'zstd') {
+    const w = new fx.ZstdWriter();
+    return { chunk: async (b) => w.flush(b), end: async () => w.end() };
+  }
+  if (mode === 'gzip') {
+    const z = zlib.createGzip();
+    const out = [];
+    z.on('data', (d) => out.push(d));
+    const take = () => Buffer.concat(out.splice(0));
+    return {
+      chunk: async (b) => { z.write(b); await new Promise((r) => z.flush(zlib.constants.Z_SYNC_FLUSH, r)); return take(); },
+      end: async () => { z.end(); await new Promise((r) => z.on('end', r)); return take(); },
+    };
+  }
+  return { chunk: async (b) => b, end: async () => Buffer.alloc(0) };
+}
+let fd = openSync(path, 'a');
+let enc = encoder();
+for await (const line of createInterface({ input: process.stdin })) {
+  const [cmd, a, b, how] = line.split(' ');
+  if (cmd === 'write') {
+    for (let seq = Number(a); seq < Number(a) + Number(b); seq++) {
+      const bytes = await enc.chunk(Buffer.from(JSON.stringify(fx.startRecord(seq)) + '\\n'));
+      if (how === 'bytewise') {
+        for (let i = 0; i < bytes.length; i++) { writeSync(fd, bytes, i, 1); await sleep(0); }
+      } else {
+        writeSync(fd, bytes);
+        await sleep(2);
+      }
+    }
+  } else if (cmd === 'rename-create') {
+    renameSync(path, path + '.1');
+    closeSync(openSync(path, 'a'));
+  } else if (cmd === 'reopen') {
+    writeSync(fd, await enc.end());
+    closeSync(fd);
+    fd = openSync(path, 'a');
+    enc = encoder();
+  } else if (cmd === 'truncate') {
+    ftruncateSync(fd, 0);
+    enc = encoder();
+  }
+  process.stdout.write('ok\\n');
+}
+`;
+
+class Writer {
+  private readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly replies: (() => void)[] = [];
+
+  constructor(path: string, mode: 'zstd' | 'gzip' | 'plain') {
+    const script = join(tempDir('prec-writer-'), 'writer.mjs');
+    writeFileSync(script, WRITER);
+    this.child = spawn(process.execPath, [script, path, mode, FIXTURES], { stdio: ['pipe', 'pipe', 'inherit'] });
+    createInterface({ input: this.child.stdout }).on('line', () => this.replies.shift()?.());
+  }
+
+  /** Sends a command and resolves when the writer has carried it out. */
+  do(command: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.replies.push(resolve);
+      this.child.stdin.write(`${command}\n`);
+    });
+  }
+
+  stop(): void {
+    this.child.stdin.end();
+    this.child.kill();
+  }
+}
+
+interface Followed {
+  seqs: number[];
+  /** Number of records yielded when onCaughtUp was called. */
+  caughtUpAt: number;
+  warnings: string[];
+  bad: string[];
+}
+
+/**
+ * Follows `path` until `want` records came, running `script` (the writer's side) once caught up,
+ * and `onRecord` after each record. Aborts on the guard timeout so a hang fails the test.
+ */
+async function follow(
+  path: string,
+  want: number,
+  opts: FollowOptions,
+  script: () => Promise<void>,
+  onRecord: (seqs: number[]) => void = () => {},
+): Promise<Followed> {
+  const ac = new AbortController();
+  const guard = setTimeout(() => ac.abort(), GUARD_MS);
+  const r: Followed = { seqs: [], caughtUpAt: -1, warnings: [], bad: [] };
+  let scripted: Promise<void> | undefined;
+  try {
+    for await (const rec of followRecords(path, {
+      ...opts,
+      signal: ac.signal,
+      pollIntervalMs: 50,
+      onWarning: (w) => r.warnings.push(w),
+      onBadLine: (l) => r.bad.push(l),
+      onCaughtUp: () => {
+        r.caughtUpAt = r.seqs.length;
+        scripted = script();
+      },
+    })) {
+      r.seqs.push(Number(String((rec as { event_id: string }).event_id).split('-')[1]));
+      onRecord(r.seqs);
+      if (r.seqs.length === want) break;
+    }
+  } finally {
+    clearTimeout(guard);
+  }
+  await scripted;
+  return r;
+}
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+for (const mode of ['zstd', 'gzip', 'plain'] as const) {
+  test(`${mode}: records flushed by another process appear in order; history is skipped without fromStart`, async () => {
+    const path = join(tempDir(), 'prec.log');
+    const w = new Writer(path, mode);
+    try {
+      await w.do('write 1 5');
+      const r = await follow(path, 20, {}, () => w.do('write 6 20'));
+      assert.equal(r.caughtUpAt, 0);
+      assert.deepEqual(r.seqs, range(6, 20));
+      assert.deepEqual([r.warnings, r.bad], [[], []]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test(`${mode}: a stream appended byte by byte is read as it grows`, async () => {
+    const path = join(tempDir(), 'prec.log');
+    const w = new Writer(path, mode);
+    try {
+      await w.do('write 1 2');
+      const r = await follow(path, 8, { fromStart: true }, () => w.do('write 3 6 bytewise'));
+      assert.equal(r.caughtUpAt, 2);
+      assert.deepEqual(r.seqs, range(1, 8));
+      assert.deepEqual([r.warnings, r.bad], [[], []]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test(`${mode}: rotation (rename, new file created before the writer reopens) loses and repeats nothing`, async () => {
+    const path = join(tempDir(), 'prec.log');
+    const w = new Writer(path, mode);
+    try {
+      await w.do('write 1 5');
+      const r = await follow(path, 16, { fromStart: true }, async () => {
+        await w.do('rename-create');
+        // Still written to the old file, which is now prec.log.1, while prec.log is empty.
+        await w.do('write 6 5');
+        await w.do('reopen');
+        await w.do('write 11 6');
+      });
+      assert.equal(r.caughtUpAt, 5);
+      assert.deepEqual(r.seqs, range(1, 16));
+      assert.deepEqual([r.warnings, r.bad], [[], []]);
+    } finally {
+      w.stop();
+    }
+  });
+}
+
+for (const mode of ['zstd', 'plain'] as const) {
+  test(`${mode}: truncation in place restarts from the start, losing and repeating nothing`, async () => {
+    const path = join(tempDir(), 'prec.log');
+    const w = new Writer(path, mode);
+    try {
+      await w.do('write 1 6');
+      let truncated: Promise<void> | undefined;
+      const r = await follow(
+        path,
+        12,
+        { fromStart: true },
+        async () => {},
+        (seqs) => {
+          // Once everything before is read: truncate, then a shorter file than before.
+          if (seqs.length === 6) truncated = w.do('truncate').then(() => w.do('write 7 1')).then(() => w.do('write 8 5'));
+        },
+      );
+      await truncated;
+      assert.deepEqual(r.seqs, range(1, 12));
+      assert.deepEqual([r.warnings, r.bad], [[], []]);
+    } finally {
+      w.stop();
+    }
+  });
+}
+
+test('aborting the signal ends the iteration cleanly while it waits for data', async () => {
+  const path = join(tempDir(), 'prec.log');
+  writeFileSync(path, '');
+  const ac = new AbortController();
+  const seen: unknown[] = [];
+  const guard = setTimeout(() => assert.fail('follow did not end after abort'), GUARD_MS);
+  for await (const rec of followRecords(path, { signal: ac.signal, onCaughtUp: () => ac.abort() })) seen.push(rec);
+  clearTimeout(guard);
+  assert.deepEqual(seen, []);
+});
+
+test('following a missing file is a LogError naming it', async () => {
+  const path = join(tempDir(), 'prec.log');
+  await assert.rejects(async () => {
+    for await (const _ of followRecords(path)) void _;
+  }, { name: 'LogError', message: `cannot read ${path}: no such file or directory` });
+});
