@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     n_precd: quick ? 2000 : 20_000,
     n_peer: quick ? 2000 : 10_000,
     slowdown_n: quick ? 1000 : 3000,
-    slowdown_pairs: quick ? 2 : 5,
+    slowdown_pairs: quick ? 2 : 7,
     bytes_n: quick ? 1000 : 10_000,
     follow_samples: quick ? 40 : 200,
     query_commands: quick ? 100_000 : 1_000_000,
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     await precdSlowdown(storm, params.slowdown_n, cores, params.slowdown_pairs),
     await auditdSlowdown(storm, params.slowdown_n, cores, params.slowdown_pairs),
   ]);
-  await run('bytes', () => bytesSection(storm, params.bytes_n, cores, ['gz', 'no']));
+  await run('bytes', () => bytesSection(storm, params.bytes_n, cores, ['zstd', 'gz', 'no']));
   await run('follow', () => followSection(REPO, params.follow_samples));
   await run('pipeline', () => externalBench(REPO, 'pipeline'));
   await run('query_predicate', () => externalBench(REPO, 'query'));

@@ -7,8 +7,11 @@ import { join } from 'node:path';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+const T0 = Date.now();
+
 export function log(msg: string): void {
-  process.stderr.write(`bench: ${msg}\n`);
+  const s = Math.round((Date.now() - T0) / 1000);
+  process.stderr.write(`bench [${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}]: ${msg}\n`);
 }
 
 /** Installs the Debian packages that are missing (idempotent); returns what it installed. */

@@ -2,11 +2,11 @@
 // and "which storm markers did you record": precd (ours), auditd (the classic audit trail) and
 // bpftrace (argv printed from sys_enter_execve). Each runs on temporary paths and is stopped by pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Precd, readLogText } from '../../test/helpers/precd.js';
-import { mustRun, sleep } from './proc.js';
+import { mustRun, sleep, waitCpuQuiet } from './proc.js';
 
 export interface Capture {
   /** Unique storm markers seen in an exec record (start / EXECVE / printed argv). */
@@ -30,8 +30,11 @@ const markerOf = (prefix: string, s: string | undefined): string | undefined =>
 export class PrecdTracer {
   private constructor(readonly d: Precd) {}
 
+  /** Starts precd and waits until its start-up work is over, so that only steady state is measured. */
   static async start(config: Record<string, unknown> = {}): Promise<PrecdTracer> {
-    return new PrecdTracer(await Precd.start({ config: { flush_interval_ms: 200, ...config }, readyTimeoutMs: 60_000 }));
+    const d = await Precd.start({ config: { flush_interval_ms: 200, ...config }, readyTimeoutMs: 60_000 });
+    await waitCpuQuiet(d.pid, 10_000, 300, 0.01);
+    return new PrecdTracer(d);
   }
 
   get pid(): number {
@@ -163,15 +166,31 @@ export class AuditdTracer {
     return (auditStatus().lost ?? 0) - this.lostAtStart;
   }
 
-  /** Waits until the kernel backlog is empty and the log stops growing. */
-  async drain(): Promise<void> {
-    let last = -1;
-    for (let i = 0; i < 100; i++) {
-      await sleep(300);
-      const size = existsSync(this.logPath) ? statSync(this.logPath).size : 0;
-      if ((auditStatus().backlog ?? 0) === 0 && size === last) return;
-      last = size;
+  /**
+   * Waits until everything before now is in the log: execs a sentinel command and waits for its
+   * EXECVE record (the host's other commands keep the log growing, so "stops growing" never comes).
+   */
+  async drain(timeoutMs = 60_000): Promise<void> {
+    const sentinel = `precbenchdrain${process.pid}x${Date.now()}`;
+    spawnSync('/bin/true', [sentinel]);
+    const deadline = Date.now() + timeoutMs;
+    let offset = 0;
+    let carry = '';
+    while (Date.now() < deadline) {
+      await sleep(100);
+      if (!existsSync(this.logPath)) continue;
+      const size = statSync(this.logPath).size;
+      if (size <= offset) continue;
+      const fd = openSync(this.logPath, 'r');
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      closeSync(fd);
+      offset = size;
+      const text = carry + buf.toString('latin1');
+      if (text.includes(sentinel)) return;
+      carry = text.slice(-sentinel.length);
     }
+    throw new Error(`auditd did not log a sentinel exec within ${timeoutMs / 1000} s`);
   }
 
   async stop(): Promise<void> {

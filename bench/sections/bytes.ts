@@ -1,5 +1,5 @@
-// Bytes on disk per command: precd's log after the same storm with compress = "zstd" (taken from
-// the capture run), "gz" and "no"; auditd's log of the same storm comes from the capture run too.
+// Bytes on disk per command: precd's log after the same storm with compress = "zstd", "gz" and "no";
+// auditd's log of a storm of the same size comes from the capture run.
 import { log } from '../lib/proc.js';
 import { PrecdTracer } from '../lib/tracers.js';
 import { runStorm, STORM_PROGRAM, uniquePrefix } from '../lib/storm.js';
