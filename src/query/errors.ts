@@ -17,8 +17,19 @@ export class QueryError extends Error {
     // Control characters would move the cursor or break the caret line; show them escaped.
     const shown = escapeControls(this.query);
     const before = escapeControls([...this.query].slice(0, Math.max(0, this.column - 1)).join(''));
-    return `${this.message} (column ${this.column})\n  ${shown}\n  ${' '.repeat([...before].length)}^`;
+    return `${this.message} (column ${this.column})\n  ${shown}\n  ${' '.repeat(displayWidth(before))}^`;
   }
+}
+
+// Terminal cells of a text, so the caret lands under the spot: wide (East Asian, emoji) characters
+// take two cells, combining marks none.
+const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+const ZERO_WIDTH = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
+
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const c of text) width += WIDE.test(c) ? 2 : ZERO_WIDTH.test(c) ? 0 : 1;
+  return width;
 }
 
 function escapeControls(text: string): string {

@@ -217,6 +217,17 @@ describe('errors', () => {
       throw new Error('no error');
     })();
     assert.ok(!e.format().includes('\u001b'), 'no raw escape character in the output');
+    // wide characters take two terminal cells: the caret is placed accordingly
+    const wide = (() => {
+      try {
+        parseQuery('cwd=ユーザ && pid=x');
+      } catch (err) {
+        return err as QueryError;
+      }
+      throw new Error('no error');
+    })();
+    assert.equal(wide.column, 16);
+    assert.equal(wide.format().split('\n')[2], '  ' + ' '.repeat(4 + 6 + 8) + '^');
     const [, shown, caret] = e.format().split('\n');
     assert.equal(caret!.indexOf('^'), shown!.indexOf('pid=x') + 'pid='.length);
   });
