@@ -153,7 +153,8 @@ class Collector : public Napi::ObjectWrap<Collector> {
   }
 
   ~Collector() override {
-    if (reader_.joinable()) {
+    if (reader_.joinable()) {  // environment teardown without stop(): nothing left to deliver to
+      aborted_ = true;
       stopping_ = true;
       if (tsfn_) tsfn_.Abort();
       reader_.join();
@@ -416,7 +417,7 @@ class Collector : public Napi::ObjectWrap<Collector> {
   std::thread reader_;
   Batch* batch_ = nullptr;
   std::atomic<bool> stopping_{false};
-  bool aborted_ = false;
+  std::atomic<bool> aborted_{false};
   bool started_ = false;
   bool stopRequested_ = false;
   Napi::Promise::Deferred* stopDeferred_ = nullptr;

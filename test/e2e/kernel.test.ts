@@ -408,7 +408,7 @@ test('a full ring buffer drops records and counts every one of them', async () =
       if (e.kind === 'exec' && e.args.includes(tag)) seen.add(argvOf(e)[1]);
     }
   });
-  const n = 3000;
+  const n = 4000;
   // spawnSync blocks this thread: no batch is consumed, the addon's queue and then the ring fill.
   const r = spawnSync('/bin/sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/true ${tag}$i; i=$((i+1)); done`]);
   assert.equal(r.status, 0);
