@@ -305,6 +305,14 @@ int BPF_PROG(handle_exec, struct task_struct *task, int old_pid, struct linux_bi
 	s->hdr.len[PREC_S_EXE] = n;
 
 	fill_task(s, task);
+	/* A non-main thread that execs takes over the group's pid (de_thread): report the thread
+	 * id it had, and forget its pending entry, which its syscall exit will not find. */
+	s->hdr.tid = old_pid;
+	if (old_pid != s->hdr.c.pid) {
+		__u32 tid = old_pid;
+
+		bpf_map_delete_elem(&pending, &tid);
+	}
 	emit_task(s);
 	return 0;
 }

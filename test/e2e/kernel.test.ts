@@ -314,6 +314,33 @@ int main(void) {
   assert.equal(list[0].exitCode, (r.code ?? -1) << 8);
 });
 
+test('exec from a non-main thread: the group keeps its pid, the event names the thread, one exit', async () => {
+  const bin = compile('texec', `
+#include <pthread.h>
+#include <unistd.h>
+static char *const *args;
+static void *worker(void *arg) { (void)arg; execv("/bin/true", args); return 0; }
+int main(int argc, char **argv) {
+  (void)argc;
+  args = argv + 1; /* run as: texec /bin/true MARK */
+  pthread_t t;
+  pthread_create(&t, NULL, worker, NULL);
+  pause();
+}
+`);
+  const m = mark();
+  const r = await run(bin, ['/bin/true', m]);
+  assert.equal(r.code, 0);
+  const e = await waitFor('exec of true', () => starts.find((x): x is ExecEvent => x.kind === 'exec' && x.comm === 'true' && hasArg(x, m)));
+  assert.equal(e.pid, r.pid, 'the exec\'d program keeps the process id');
+  assert.notEqual(e.tid, e.pid, 'the thread that exec\'d had an id of its own');
+  assert.equal(e.args.toString('latin1'), `/bin/true\0${m}\0`);
+  await barrier();
+  const list = (exits.get(r.pid) ?? []).filter((x) => x.monoNs > e.monoNs);
+  assert.equal(list.length, 1);
+  assert.equal(list[0].exitCode, 0);
+});
+
 test('long argv: 300 arguments and a 5,000-byte one arrive byte-exact; over 32 KiB is cut and flagged', async () => {
   const m = mark();
   const args = [m, ...Array.from({ length: 300 }, (_, i) => `a${i}`), 'x'.repeat(5000)];
