@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openCollector, flockExclusive, type Collector } from '../../src/daemon/kernel/addon.js';
-import { decode } from '../../src/daemon/kernel/decoder.js';
+import { decode, RecordError } from '../../src/daemon/kernel/decoder.js';
 import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent } from '../../src/daemon/kernel/events.js';
 
 const RUN = `pk${randomBytes(4).toString('hex')}`; // in every argv this file starts
@@ -27,6 +27,7 @@ let workDir: string;
 const starts: (ExecEvent | ExecFailEvent)[] = []; // only those whose argv carries RUN
 const exits = new Map<number, ExitEvent[]>(); // every exit on the host, by pid
 let waiters: (() => void)[] = [];
+let sampleExecRecord: Buffer | undefined; // one raw exec record, for the decoder's own checks
 let seq = 0;
 
 function mark(): string {
@@ -95,7 +96,11 @@ before(() => {
   chmodSync(workDir, 0o755); // nobody runs programs from here
   collector = openCollector({ ringBufferBytes: 16 << 20 });
   collector.start((records) => {
-    for (const r of records) onEvent(decode(r));
+    for (const r of records) {
+      const e = decode(r);
+      if (!sampleExecRecord && e.kind === 'exec') sampleExecRecord = Buffer.from(r);
+      onEvent(e);
+    }
     const w = waiters;
     waiters = [];
     for (const resolve of w) resolve();
@@ -466,6 +471,20 @@ test('stop() detaches, then delivers every record still in the ring buffer befor
   assert.equal(got.includes(after), false);
   assert.equal(second.dropCount(), 0);
   await second.stop(); // idempotent
+});
+
+test('the decoder refuses records that do not match the layout instead of misreading them', () => {
+  const rec = sampleExecRecord;
+  assert.ok(rec, 'an exec record was captured');
+  assert.equal(decode(rec).kind, 'exec');
+  assert.throws(() => decode(rec.subarray(0, rec.length - 1)), RecordError);
+  assert.throws(() => decode(rec.subarray(0, 100)), RecordError);
+  const longer = Buffer.from(rec);
+  longer.writeUInt16LE(longer.readUInt16LE(68) + 1, 68); // args section one byte longer than sent
+  assert.throws(() => decode(longer), /task record sections cover/);
+  const unknown = Buffer.from(rec);
+  unknown[0] = 9;
+  assert.throws(() => decode(unknown), /unknown kernel record kind 9/);
 });
 
 test('openCollector fails with a clear message for a bad object path or ring size', () => {
