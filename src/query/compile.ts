@@ -32,6 +32,53 @@ export function compileNode(node: QueryNode): Predicate {
   }
 }
 
+/**
+ * Three-valued verdict for rows whose end may still come (follow mode): true when the row matches
+ * whatever its end brings, false when it cannot match, undefined when that depends on end-only
+ * values not known yet. Rows that will not change (finalized commands, fail, loss) get the
+ * predicate's verdict. Not on a hot path: plain closures.
+ */
+export function compileDecision(node: QueryNode): (row: FieldBag) => boolean | undefined {
+  switch (node.kind) {
+    case 'clause': {
+      const p = compileClause(node);
+      if (!fieldByName(node.key)?.endOnly) return p;
+      return (row) => (row['record_type'] === 'command' && !isFinalized(row) ? undefined : p(row));
+    }
+    case 'not': {
+      const d = compileDecision(node.operand);
+      return (row) => {
+        const v = d(row);
+        return v === undefined ? undefined : !v;
+      };
+    }
+    case 'and': {
+      const ds = node.operands.map(compileDecision);
+      return (row) => {
+        let unknown = false;
+        for (const d of ds) {
+          const v = d(row);
+          if (v === false) return false;
+          if (v === undefined) unknown = true;
+        }
+        return unknown ? undefined : true;
+      };
+    }
+    case 'or': {
+      const ds = node.operands.map(compileDecision);
+      return (row) => {
+        let unknown = false;
+        for (const d of ds) {
+          const v = d(row);
+          if (v === true) return true;
+          if (v === undefined) unknown = true;
+        }
+        return unknown ? undefined : false;
+      };
+    }
+  }
+}
+
 function allOf(ps: readonly Predicate[]): Predicate {
   if (ps.length === 0) return () => true;
   if (ps.length === 1) return ps[0]!;

@@ -3,6 +3,7 @@
 import { END_ONLY_FIELDS, type FieldBag } from '../schema/index.js';
 import type { QueryNode } from './ast.js';
 import { generatePredicate } from './codegen.js';
+import { compileDecision } from './compile.js';
 import { parseQuery } from './parser.js';
 
 export { QueryError } from './errors.js';
@@ -18,6 +19,12 @@ export interface CompiledQuery {
   readonly keys: ReadonlySet<string>;
   /** The query names an end-only field: it can only match a command whose end is known. */
   readonly needsEnd: boolean;
+  /**
+   * For a command row still running (follow mode): true = matches whatever its end brings (print
+   * it now), false = cannot match, undefined = depends on end-only values (wait for the end).
+   * For any other row (finalized, fail, loss) the same verdict as predicate.
+   */
+  readonly decide: (row: FieldBag) => boolean | undefined;
 }
 
 const END_ONLY: ReadonlySet<string> = new Set(END_ONLY_FIELDS);
@@ -35,9 +42,10 @@ export function compileQuery(queries: string | readonly string[]): CompiledQuery
 export function compileAst(asts: readonly QueryNode[]): CompiledQuery {
   const keys = new Set<string>();
   for (const ast of asts) collectKeys(ast, keys);
+  const all: QueryNode | undefined = asts.length <= 1 ? asts[0] : { kind: 'and', operands: asts };
   return {
-    predicate:
-      asts.length === 0 ? () => true : generatePredicate(asts.length === 1 ? asts[0]! : { kind: 'and', operands: asts }),
+    predicate: all === undefined ? () => true : generatePredicate(all),
+    decide: all === undefined ? () => true : compileDecision(all),
     keys,
     needsEnd: [...keys].some((k) => END_ONLY.has(k)),
   };

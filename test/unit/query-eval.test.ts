@@ -291,6 +291,25 @@ describe('combinations', () => {
   });
 });
 
+describe('decide (rows whose end may still come)', () => {
+  it('is true when the row matches whatever its end brings, false when it cannot, undefined when it depends on the end', () => {
+    const running = commandRow(); // user=alice, no end yet
+    const cases: Array<[string, boolean | undefined]> = [
+      ['user=alice', true], ['user=bob', false],
+      ['exit_status!=0', undefined], ['user=alice && exit_status!=0', undefined], ['user=bob && exit_status!=0', false],
+      ['user=alice || exit_status!=0', true], ['user=bob || exit_status!=0', undefined], ['!exit_status=0', undefined],
+      ['!(user=bob && duration>0000-00-00 00:00:01)', true],
+    ];
+    for (const [q, expected] of cases) assert.equal(compileQuery(q).decide(running), expected, q);
+  });
+  it('gives the predicate verdict for rows that will not change', () => {
+    for (const q of ['exit_status!=0', 'user=alice && exit_status=0', '!exit_status=0', 'user=bob || duration<0000-00-00 00:00:04']) {
+      const c = compileQuery(q);
+      for (const row of [finalized(), finalized({ exit_status: 2 }), failRow]) assert.equal(c.decide(row), c.predicate(row), q);
+    }
+  });
+});
+
 describe('keys and needsEnd', () => {
   it('lists the fields named and says when the query needs end records', () => {
     const q = compileQuery(['user=root || !(pid>1 && command~=x)', 'uid=0']);
