@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensurePackages, log } from './lib/proc.js';
+import { ensurePackages, log, runAborters } from './lib/proc.js';
 import { buildStorm } from './lib/storm.js';
 import { SECTIONS, type Params, type Results, type SectionName } from './lib/results.js';
 import { captureSection } from './sections/capture.js';
@@ -145,7 +145,17 @@ async function main(): Promise<void> {
   log(`done in ${res.meta.duration_s.toFixed(0)} s; results in bench/results/results-${stamp}.json`);
 }
 
+// An interrupted run must not leave an audit rule loaded or a tracer running.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    process.stderr.write(`bench: ${sig}: stopping the tracers\n`);
+    runAborters();
+    process.exit(130);
+  });
+}
+
 main().catch((e: unknown) => {
+  runAborters();
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });

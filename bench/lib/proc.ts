@@ -5,6 +5,26 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// What must be undone if the harness is interrupted: loaded audit rules, running tracers.
+const aborters = new Set<() => void>();
+
+/** Registers an undo step for an interrupted run; returns its unregistration. */
+export function onAbort(fn: () => void): () => void {
+  aborters.add(fn);
+  return () => void aborters.delete(fn);
+}
+
+export function runAborters(): void {
+  for (const f of aborters) {
+    try {
+      f();
+    } catch {
+      // best effort: the next undo step still runs
+    }
+  }
+  aborters.clear();
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const T0 = Date.now();

@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Precd, readLogText } from '../../test/helpers/precd.js';
-import { mustRun, sleep, waitCpuQuiet } from './proc.js';
+import { mustRun, onAbort, sleep, waitCpuQuiet } from './proc.js';
 
 export interface Capture {
   /** Unique storm markers seen in an exec record (start / EXECVE / printed argv). */
@@ -28,7 +28,10 @@ const markerOf = (prefix: string, s: string | undefined): string | undefined =>
 // ---------------------------------------------------------------------------------------------- precd
 
 export class PrecdTracer {
-  private constructor(readonly d: Precd) {}
+  private unregister: () => void;
+  private constructor(readonly d: Precd) {
+    this.unregister = onAbort(() => d.child.kill('SIGTERM'));
+  }
 
   /** Starts precd and waits until its start-up work is over, so that only steady state is measured. */
   static async start(config: Record<string, unknown> = {}): Promise<PrecdTracer> {
@@ -51,6 +54,7 @@ export class PrecdTracer {
 
   async cleanup(): Promise<void> {
     await this.d.cleanup();
+    this.unregister();
   }
 
   /** Reads the log (after stop: complete) and checks the storm's markers. */
@@ -104,13 +108,26 @@ function auditStatus(): Record<string, number> {
 export class AuditdTracer {
   private rulesLoaded = false;
   private lostAtStart = 0;
+  private unregister: () => void;
   private constructor(
     readonly dir: string,
     readonly logPath: string,
     private child: ChildProcess,
     private exited: Promise<void>,
-    private enabledBefore: number,
-  ) {}
+    private before: Record<string, number>,
+  ) {
+    this.unregister = onAbort(() => {
+      spawnSync('auditctl', ['-d', ...AUDIT_RULE], { stdio: 'ignore' });
+      child.kill('SIGTERM');
+      this.restoreKernelSettings();
+    });
+  }
+
+  /** The kernel's audit switch and backlog limit as they were before the benchmark. */
+  private restoreKernelSettings(): void {
+    spawnSync('auditctl', ['-b', String(this.before.backlog_limit ?? 64)], { stdio: 'ignore' });
+    spawnSync('auditctl', ['-e', String(this.before.enabled ?? 0)], { stdio: 'ignore' });
+  }
 
   /** auditd -n (no fork, no systemd) on a temporary config and log; kernel audit must accept it. */
   static async start(): Promise<AuditdTracer> {
@@ -135,16 +152,21 @@ export class AuditdTracer {
     let alive = true;
     void exited.then(() => (alive = false));
     const deadline = Date.now() + 15_000;
-    for (;;) {
-      await sleep(100);
-      if (!alive) throw new Error(`auditd exited: ${stderr.trim() || 'no message'}`);
-      if (auditStatus().pid === child.pid) break;
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`auditd did not register with the kernel: ${stderr.trim()}`);
+    try {
+      for (;;) {
+        await sleep(100);
+        if (!alive) throw new Error(`auditd exited: ${stderr.trim() || 'no message'}`);
+        if (auditStatus().pid === child.pid) break;
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`auditd did not register with the kernel: ${stderr.trim()}`);
+        }
       }
+    } catch (e) {
+      spawnSync('auditctl', ['-e', String(before.enabled ?? 0)], { stdio: 'ignore' });
+      throw e;
     }
-    return new AuditdTracer(dir, logPath, child, exited, before.enabled ?? 0);
+    return new AuditdTracer(dir, logPath, child, exited, before);
   }
 
   /** Debian's audit.rules default backlog (-b 8192), then the exec rule. */
@@ -200,7 +222,8 @@ export class AuditdTracer {
       this.child.kill('SIGTERM');
       await Promise.race([this.exited, sleep(10_000)]);
       if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-      spawnSync('auditctl', ['-e', String(this.enabledBefore)], { stdio: 'ignore' });
+      this.restoreKernelSettings();
+      this.unregister();
     }
   }
 
@@ -232,12 +255,15 @@ export const BPFTRACE_SCRIPT =
   'tracepoint:syscalls:sys_enter_execve,tracepoint:syscalls:sys_enter_execveat { join(args->argv); }';
 
 export class BpftraceTracer {
+  private unregister: () => void;
   private constructor(
     readonly dir: string,
     readonly outPath: string,
     private child: ChildProcess,
     private exited: Promise<void>,
-  ) {}
+  ) {
+    this.unregister = onAbort(() => child.kill('SIGINT'));
+  }
 
   static async start(): Promise<BpftraceTracer> {
     const dir = mkdtempSync(join(tmpdir(), 'bench-bpftrace-'));
@@ -279,6 +305,7 @@ export class BpftraceTracer {
     this.child.kill('SIGINT');
     await Promise.race([this.exited, sleep(15_000)]);
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.unregister();
   }
 
   cleanup(): void {

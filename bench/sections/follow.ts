@@ -4,7 +4,7 @@
 // flush timer.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { log, percentile, sleep } from '../lib/proc.js';
+import { log, onAbort, percentile, sleep } from '../lib/proc.js';
 import { PrecdTracer } from '../lib/tracers.js';
 import { uniquePrefix } from '../lib/storm.js';
 
@@ -26,6 +26,7 @@ export async function followSection(repoRoot: string, samples: number): Promise<
   const sent = new Map<string, bigint>();
   const got = new Map<string, bigint>();
   let stderr = '';
+  let unregister = (): void => undefined;
   try {
     d = await PrecdTracer.start();
     prec = spawn(process.execPath, [join(repoRoot, 'bin', 'prec.js'), '-F', '-A', '-o', 'json', '-i', d.logPath], {
@@ -45,6 +46,8 @@ export async function followSection(repoRoot: string, samples: number): Promise<
     prec.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     let exited = false;
     prec.on('exit', () => (exited = true));
+    const p = prec;
+    unregister = onAbort(() => p.kill('SIGKILL'));
 
     // Warm up: exec until prec prints one, so the samples measure steady state.
     const deadline = Date.now() + 30_000;
@@ -65,7 +68,13 @@ export async function followSection(repoRoot: string, samples: number): Promise<
   } catch (e) {
     return { samples, received: 0, p50_ms: NaN, p99_ms: NaN, max_ms: NaN, command, error: String(e).slice(0, 300) };
   } finally {
-    prec?.kill('SIGINT');
+    if (prec && prec.exitCode === null && prec.signalCode === null) {
+      const gone = new Promise((res) => prec!.once('exit', res));
+      prec.kill('SIGINT');
+      await Promise.race([gone, sleep(5_000)]);
+      if (prec.exitCode === null && prec.signalCode === null) prec.kill('SIGKILL');
+    }
+    unregister();
     await d?.cleanup().catch(() => undefined);
   }
   // A sample that never arrived counts as infinitely late: it pushes p99 up, as it should.
