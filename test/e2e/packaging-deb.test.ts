@@ -154,7 +154,7 @@ test('the package carries the app, production dependencies only, and the system 
   assert.deepEqual(own.filter((p) => /^\/usr\/lib\/prec\/build\/(test|bench)\b|\.ts$|\.map$/.test(p)), [], 'no tests, benchmarks, sources or maps of ours');
 });
 
-test('maintainer scripts reload systemd, restart precd on upgrade, stop and disable it on removal', { skip }, () => {
+test('maintainer scripts reload systemd, restart precd on upgrade, stop and disable it on removal', { skip: process.getuid?.() !== 0 ? 'needs root (mount namespaces)' : undefined }, () => {
   // Each script runs in a private mount namespace where /run and /var/log are scratch tmpfs and
   // systemctl is a stand-in that records its arguments; with and without /run/systemd/system.
   const dir = mkdtempSync(join(tmpdir(), 'prec-maint-'));
