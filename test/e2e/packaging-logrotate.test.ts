@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Precd, REPO_ROOT, marker, readLogRecords, sleep, type Rec } from '../helpers/precd.js';
 
@@ -142,4 +143,25 @@ test('a forced rotation in the middle of an exec storm loses and duplicates noth
   const times = rows.map((x) => x.timestamp);
   assert.deepEqual(times, [...times].sort(), 'timestamps never go back');
   assert.ok(existsSync(statePath), 'logrotate recorded its state');
+});
+
+test('postrotate never signals a pid left in a stale lock file (precd not running)', { skip: noLogrotate }, async (t) => {
+  const script = /\n\s*postrotate\n([\s\S]*?)\n\s*endscript/.exec(rules)?.[1];
+  assert.ok(script, 'a postrotate script');
+  const dir = mkdtempSync(join(tmpdir(), 'prec-postrotate-'));
+  // An unrelated process whose pid a stale lock file names: SIGHUP would kill it.
+  const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => {
+    victim.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const lock = join(dir, 'precd.lock');
+  writeFileSync(lock, `${victim.pid}\n`);
+  const r = spawnSync('sh', ['-c', script.replaceAll('/run/precd.lock', lock).replaceAll('precd.service', `prec-test-absent-${process.pid}.service`)], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  await sleep(200);
+  assert.equal(victim.exitCode, null, 'the process named by the stale lock is alive');
+  assert.equal(victim.signalCode, null);
 });
