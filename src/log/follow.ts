@@ -20,8 +20,8 @@ export interface FollowOptions extends ReadOptions {
    */
   fromStart?: boolean;
   /**
-   * Called once, when every record that was in the file when following started has been yielded
-   * (fromStart) or skipped, and before any record written later is yielded. `prec -F -n N` keeps
+   * Called once, when every record that was complete in the file when following started has been
+   * yielded (fromStart) or skipped, and before any record written later is yielded. `prec -F -n N` keeps
    * the last N records seen before this call as its history: no record is lost or printed twice
    * between history and live output.
    */
@@ -133,7 +133,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   const pipeline = (): AutoDecoder => new AutoDecoder(new LineSplitter(handler), path, warn);
   let decoder = pipeline();
   let pos = 0;
-  let total = (await file.fh.stat()).size;
+  // What was in the file when following started is history; the first byte after it is live.
+  const startSize = (await file.fh.stat()).size;
   let caughtUp = false;
   let skipHistory = !opts.fromStart;
   if (skipHistory) {
@@ -142,7 +143,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
     // Plain text can be entered at a line start; a compressed stream must be decoded from its
     // start, and what it held before following began is dropped below.
     if (detectFormat(head.subarray(0, bytesRead)) === 'plain' && bytesRead === 4) {
-      pos = await lastLineStart(file.fh, total);
+      pos = await lastLineStart(file.fh, startSize);
       skipHistory = false;
     }
   }
@@ -150,22 +151,30 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   let switchPending = false;
   try {
     while (!signal?.aborted) {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      if (!caughtUp && pos >= startSize) {
+        caughtUp = true;
+        skipHistory = false;
+        opts.onCaughtUp?.();
+      }
+      // History reads stop exactly at the size the file had when following started.
+      const want = caughtUp ? READ_CHUNK : Math.min(READ_CHUNK, startSize - pos);
+      const buf = Buffer.allocUnsafe(want);
       let n: number;
       try {
-        n = (await file.fh.read(buf, 0, READ_CHUNK, pos)).bytesRead;
+        n = (await file.fh.read(buf, 0, want, pos)).bytesRead;
       } catch (err) {
         throw toLogError(err, path);
       }
       if (n > 0) {
         pos += n;
         decoder.write(buf.subarray(0, n));
-        if (!caughtUp) opts.onProgress?.(pos, Math.max(total, pos));
+        if (!caughtUp) opts.onProgress?.(pos, startSize);
         if (!skipHistory) yield* drain(batches, opts);
         batches.length = 0;
         continue;
       }
       if (!caughtUp) {
+        // Shrunk under us before the history was read: whatever comes now is live.
         caughtUp = true;
         skipHistory = false;
         opts.onCaughtUp?.();
@@ -174,19 +183,17 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         // The old file has been read to its end after the new one got data: nothing more can
         // come to it, precd writes to the new file only once it has closed the old one.
         switchPending = false;
-        decoder.finish();
-        yield* drain(batches, opts);
         let next: Followed;
         try {
           next = await openFollowed(path);
         } catch {
-          await waiter.wait(); // gone again between stat and open: try later
-          continue;
+          continue; // gone again between stat and open: look again
         }
+        decoder.finish();
+        yield* drain(batches, opts);
         await file.fh.close();
         file = next;
         pos = 0;
-        total = 0;
         decoder = pipeline();
         waiter.rewatch();
         continue;

@@ -44,7 +44,10 @@ export async function openLog(path: string): Promise<FileHandle> {
 async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: string) => void): AsyncGenerator<string[]> {
   const fh = await openLog(path);
   try {
-    const total = (await fh.stat()).size;
+    const st = await fh.stat();
+    const total = st.size;
+    // A pipe (`-i /dev/stdin`) is read as it comes; a file by offset.
+    const seekable = st.isFile();
     // Lines, and lines that are not UTF-8 (Buffer), in file order.
     const batches: (string[] | Buffer)[] = [];
     const splitter = new LineSplitter({
@@ -58,7 +61,7 @@ async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: stri
       const buf = Buffer.allocUnsafe(READ_CHUNK);
       let n: number;
       try {
-        n = (await fh.read(buf, 0, READ_CHUNK, pos)).bytesRead;
+        n = (await fh.read(buf, 0, READ_CHUNK, seekable ? pos : null)).bytesRead;
       } catch (err) {
         throw toLogError(err, path);
       }

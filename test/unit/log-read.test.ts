@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import {
@@ -79,10 +80,22 @@ test('detectFormat tells zstd, gzip and plain apart by their first bytes only', 
 });
 
 test('a plain log yields its lines in order; the name does not matter', async () => {
-  const lines = recordLines(7);
+  const lines = [...recordLines(7), JSON.stringify(startRecord(8, { argv: ['echo', 'café ☕', '\ufffd'] }))];
   const r = await readFile(write('prec.log.3.zst', text(lines)));
   assert.deepEqual(r.lines, lines);
   assert.deepEqual(r.warnings, []);
+});
+
+test('a log read from a pipe (not seekable) is decoded as it comes', async () => {
+  const lines = recordLines(9);
+  const path = write('prec.log.zst', Buffer.concat([zstdFrame(text(lines.slice(0, 4))), zstdFrame(text(lines.slice(4)))]));
+  const fifo = join(tempDir(), 'fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', path, fifo], { stdio: 'inherit' });
+  const got: string[] = [];
+  for await (const line of readLogLines(fifo)) got.push(line);
+  writer.kill();
+  assert.deepEqual(got, lines);
 });
 
 test('an unterminated last line is returned only when it is a complete record', async () => {
