@@ -78,8 +78,10 @@ export function text(lines: readonly string[]): Buffer {
 export class ZstdWriter {
   private readonly cctx = new binding.CCtx();
 
-  constructor(level = 3) {
+  constructor(level = 3, checksum = false) {
     this.cctx.setParameter(binding.CParameter.compressionLevel, level);
+    // precd sets the checksum flag; the library default leaves it off.
+    this.cctx.setParameter(binding.CParameter.checksumFlag, checksum ? 1 : 0);
   }
 
   private run(data: Buffer, op: ZstdBinding.EndDirective): Buffer {

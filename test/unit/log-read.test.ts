@@ -186,6 +186,37 @@ test('decoding does not depend on how the bytes are split (byte by byte as a str
   }
 });
 
+test('frames with checksums (as precd writes them) cut in the middle resume at the next frame', async () => {
+  const a = recordLines(6, 1);
+  const b = recordLines(5, 50);
+  const w = new ZstdWriter(3, true);
+  const cut = Buffer.concat([w.flush(text(a.slice(0, 3))), w.flush(text(a.slice(3)))]);
+  const path = write('prec.log', Buffer.concat([cut, new ZstdWriter(3, true).end(text(b)), new ZstdWriter(3, true).flush(text(a))]));
+  const r = await readFile(path);
+  assert.deepEqual(r.lines, [...a, ...b, ...a]);
+  assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
+});
+
+test('files compressed by the zstd and gzip tools (content size, checksum, file name in the header) are read', async () => {
+  const dir = tempDir();
+  const a = recordLines(8, 1);
+  const b = recordLines(3, 20);
+  writeFileSync(join(dir, 'a'), text(a));
+  writeFileSync(join(dir, 'b'), text(b));
+  const sh = (cmd: string): void => assert.equal(spawnSync('sh', ['-c', cmd], { cwd: dir, stdio: 'inherit' }).status, 0, cmd);
+  sh('zstd -q -c a > l.zst && zstd -q --no-check -c b >> l.zst && zstd -q -19 -c a >> l.zst');
+  sh('gzip -c a > l.gz && gzip -9 -c b >> l.gz');
+  sh('gzip -c l.zst > l.zst.gz');
+  for (const name of ['l.zst', 'l.zst.gz']) {
+    const r = await readFile(join(dir, name));
+    assert.deepEqual(r.lines, [...a, ...b, ...a], name);
+    assert.deepEqual(r.warnings, [], name);
+  }
+  const r = await readFile(join(dir, 'l.gz'));
+  assert.deepEqual(r.lines, [...a, ...b]);
+  assert.deepEqual(r.warnings, []);
+});
+
 test('concatenated gzip members are read in turn', async () => {
   const a = recordLines(5, 1);
   const b = recordLines(5, 40);
