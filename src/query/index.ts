@@ -34,8 +34,9 @@ const END_ONLY: ReadonlySet<string> = new Set(END_ONLY_FIELDS);
  * Throws QueryError, naming the query that failed, and nothing else.
  */
 export function compileQuery(queries: string | readonly string[]): CompiledQuery {
-  const list = typeof queries === 'string' ? [queries] : queries;
-  return compileAst(list.map(parseQuery));
+  const list: readonly unknown[] = typeof queries === 'string' ? [queries] : Array.isArray(queries) ? queries : [queries];
+  // parseQuery turns a non-string into a QueryError too: callers get one kind of error, always.
+  return compileAst(list.map((q) => parseQuery(q as string)));
 }
 
 /** Compiles already parsed queries (from parseQuery), ANDed. */

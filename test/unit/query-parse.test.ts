@@ -190,6 +190,12 @@ describe('errors', () => {
     assert.throws(() => parseQuery('pid==1'), (e: unknown) => e instanceof QueryError && e.column === 5 && e.message.includes('"=1" is not a number'));
   });
 
+  it('answers a query that is not text with a QueryError too', () => {
+    for (const bad of [undefined, null, 5, [undefined], ['user=root', 7]]) {
+      assert.throws(() => compileQuery(bad as unknown as string[]), (e: unknown) => e instanceof QueryError && e.message === 'a query must be a string');
+    }
+  });
+
   it('names the query that failed among repeated queries', () => {
     assert.throws(() => compileQuery(['user=root', 'pid=x']), (e: unknown) => e instanceof QueryError && e.query === 'pid=x' && e.column === 5);
   });
