@@ -128,7 +128,10 @@ node "$app/bin/prec.js" --version >/dev/null || die "staged prec --version faile
 node "$app/bin/precd.js" --version >/dev/null || die "staged precd --version failed"
 
 dpkg-deb --root-owner-group -Zxz --build "$pkg" "$outdir/$name.deb" >/dev/null
-tar -C "$pkg" --exclude=./DEBIAN --owner=0 --group=0 --numeric-owner -czf "$outdir/$name.tar.gz" .
+# Only prec's own paths: no entries for /, /etc, /usr..., whose modes tar would otherwise reset.
+tar -C "$pkg" --owner=0 --group=0 --numeric-owner -czf "$outdir/$name.tar.gz" \
+  etc/prec etc/logrotate.d/prec lib/systemd/system/precd.service usr/bin/prec usr/sbin/precd \
+  usr/lib/prec usr/share/doc/prec var/log/prec
 if git rev-parse --git-dir >/dev/null 2>&1; then
   git archive --format=tar.gz --prefix="prec-$version/" -o "$outdir/prec-$version.src.tar.gz" HEAD
 fi

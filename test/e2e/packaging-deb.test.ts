@@ -53,8 +53,10 @@ test('just release builds the .deb, a binary tarball and a source tarball', { sk
   assert.ok(existsSync(deb), `${deb} built`);
   assert.ok(existsSync(join(outDir, `${debName}.tar.gz`)), 'binary tarball');
   const tarList = run('tar', ['-tzf', join(outDir, `${debName}.tar.gz`)]).stdout;
-  assert.match(tarList, /^\.\/usr\/sbin\/precd$/m);
-  assert.match(tarList, /^\.\/usr\/lib\/prec\/build\/bpf\/prec\.bpf\.o$/m);
+  assert.match(tarList, /^usr\/sbin\/precd$/m);
+  assert.match(tarList, /^usr\/lib\/prec\/build\/bpf\/prec\.bpf\.o$/m);
+  // Nothing that would reset the modes of shared directories (/, /etc, /usr, ...) on extraction.
+  assert.deepEqual(tarList.split('\n').filter((l) => /^(\.\/)?(etc|usr|lib|var|usr\/lib|usr\/bin|usr\/sbin|var\/log)?\/?$/.test(l) && l !== ''), []);
   contents = run('dpkg-deb', ['-c', deb])
     .stdout.split('\n')
     .filter(Boolean)
