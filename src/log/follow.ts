@@ -7,8 +7,8 @@ import type { LogRecord } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
 import { detectFormat } from './format.js';
-import { LineSplitter } from './lines.js';
-import { drain, openLog, parseBatch, READ_CHUNK, type ReadOptions } from './read.js';
+import { LineSplitter, type LineHandler } from './lines.js';
+import { drain, openLog, parseBatch, READ_CHUNK, type Queued, type ReadOptions } from './read.js';
 import { parseRecord } from './record.js';
 
 export interface FollowOptions extends ReadOptions {
@@ -122,11 +122,11 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   const warn = (m: string): void => opts.onWarning?.(m);
   let file = await openFollowed(path);
   // Lines, and lines that are not UTF-8 (Buffer), in file order.
-  const batches: (string[] | Buffer)[] = [];
-  const handler = {
-    lines: (batch: string[]) => batches.push(batch),
-    invalidLine: (bytes: Buffer) => batches.push(bytes),
-    tail: (text: string) => {
+  const batches: Queued[] = [];
+  const handler: LineHandler = {
+    lines: (batch) => batches.push(batch),
+    invalidLine: (bytes, reason) => batches.push({ bytes, reason }),
+    tail: (text) => {
       if (parseRecord(text) !== undefined) batches.push([text]);
     },
   };

@@ -4,60 +4,89 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import type { ByteSink } from './sink.js';
 
 const NL = 0x0a;
+/**
+ * A line longer than this is not a record (precd's are bounded by max_args x max_arg_length):
+ * it is skipped as it streams by rather than held, so garbage without newlines cannot exhaust
+ * memory.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 export interface LineHandler {
   /** Complete lines (without their '\n'), in order. The array is the handler's to keep. */
   lines(batch: string[]): void;
-  /** A line that is not valid UTF-8 (not a record precd could have written). */
-  invalidLine(bytes: Buffer): void;
+  /** A line that is not valid UTF-8, or longer than MAX_LINE_BYTES (its first KiB). */
+  invalidLine(bytes: Buffer, reason: 'invalid-utf8' | 'too-long'): void;
   /** At the end of the input, the bytes after the last '\n' (a record not yet flushed, or cut). */
   tail(text: string): void;
 }
 
 export class LineSplitter implements ByteSink {
-  /** Bytes of a line not yet ended by '\n'. */
-  private partial: Buffer | undefined;
+  /** Pieces of a line not yet ended by '\n'. */
+  private parts: Buffer[] = [];
+  private partLength = 0;
+  /** The line in progress went past MAX_LINE_BYTES: skipped up to its newline. */
+  private overlong: Buffer | undefined;
 
   constructor(private readonly handler: LineHandler) {}
 
   write(data: Buffer): void {
-    if (this.partial) {
+    if (this.partLength > 0 || this.overlong) {
       const nl = data.indexOf(NL);
       if (nl < 0) {
-        this.partial = Buffer.concat([this.partial, data]);
+        this.hold(data);
         return;
       }
-      const line = Buffer.concat([this.partial, data.subarray(0, nl)]);
-      this.partial = undefined;
-      this.emit(line);
+      this.hold(data.subarray(0, nl));
+      this.endHeld();
       data = data.subarray(nl + 1);
     }
     const last = data.lastIndexOf(NL);
     if (last < 0) {
-      if (data.length > 0) this.partial = Buffer.from(data);
+      this.hold(data);
       return;
     }
     this.emit(data.subarray(0, last));
-    if (last + 1 < data.length) this.partial = Buffer.from(data.subarray(last + 1));
+    this.hold(data.subarray(last + 1));
   }
 
   /** Bytes were lost: the line in progress is cut and is dropped. */
   gap(): void {
-    this.partial = undefined;
+    this.reset();
   }
 
   finish(): void {
-    const rest = this.partial;
-    this.partial = undefined;
-    if (rest && rest.length > 0) {
+    if (this.overlong) this.handler.invalidLine(this.overlong, 'too-long');
+    else if (this.partLength > 0) {
+      const rest = Buffer.concat(this.parts, this.partLength);
       if (isUtf8(rest)) this.handler.tail(rest.toString('utf8'));
-      else this.handler.invalidLine(rest);
+      else this.handler.invalidLine(rest, 'invalid-utf8');
     }
+    this.reset();
   }
 
   /** Forgets the line in progress (the file was truncated or replaced). */
   reset(): void {
-    this.partial = undefined;
+    this.parts = [];
+    this.partLength = 0;
+    this.overlong = undefined;
+  }
+
+  private hold(piece: Buffer): void {
+    if (piece.length === 0 || this.overlong) return;
+    if (this.partLength + piece.length > MAX_LINE_BYTES) {
+      this.overlong = Buffer.concat([...this.parts, piece]).subarray(0, 1024);
+      this.parts = [];
+      this.partLength = 0;
+      return;
+    }
+    this.parts.push(Buffer.from(piece));
+    this.partLength += piece.length;
+  }
+
+  private endHeld(): void {
+    if (this.overlong) this.handler.invalidLine(this.overlong, 'too-long');
+    else this.emit(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partLength));
+    this.reset();
   }
 
   /** `block` holds whole lines separated by '\n', without the final one. */
@@ -82,7 +111,7 @@ export class LineSplitter implements ByteSink {
       else {
         if (batch.length > 0) this.handler.lines(batch);
         batch = [];
-        this.handler.invalidLine(Buffer.from(line));
+        this.handler.invalidLine(Buffer.from(line), 'invalid-utf8');
       }
       start = nl + 1;
     }

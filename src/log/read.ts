@@ -9,14 +9,20 @@ import { parseRecord } from './record.js';
 /** Compressed bytes read per call: large for throughput, small enough to bound decoded batches. */
 export const READ_CHUNK = 512 * 1024;
 
-export type BadLineReason = 'invalid-utf8' | 'not-a-record';
+export type BadLineReason = 'invalid-utf8' | 'too-long' | 'not-a-record';
+
+/** Decoded lines waiting to be yielded, with the lines skipped among them, in file order. */
+export type Queued = string[] | { bytes: Buffer; reason: 'invalid-utf8' | 'too-long' };
 
 export interface ReadOptions {
   /** Damage skipped in a compressed log, one line each, naming the file (as given) and offsets. */
   onWarning?(message: string): void;
   /** After each read: compressed (on-disk) bytes consumed so far, and the file size at open. */
   onProgress?(bytesRead: number, totalBytes: number): void;
-  /** A line skipped: not valid UTF-8, or (records only) not a record. Count these. */
+  /**
+   * A line skipped: not valid UTF-8, longer than 16 MiB (its first KiB is given), or (record
+   * readers only) not a record. Count these.
+   */
   onBadLine?(line: string, reason: BadLineReason): void;
 }
 
@@ -49,10 +55,10 @@ async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: stri
     // A pipe (`-i /dev/stdin`) is read as it comes; a file by offset.
     const seekable = st.isFile();
     // Lines, and lines that are not UTF-8 (Buffer), in file order.
-    const batches: (string[] | Buffer)[] = [];
+    const batches: Queued[] = [];
     const splitter = new LineSplitter({
       lines: (batch) => batches.push(batch),
-      invalidLine: (bytes) => batches.push(bytes),
+      invalidLine: (bytes, reason) => batches.push({ bytes, reason }),
       tail: onTail,
     });
     const decoder = new AutoDecoder(splitter, path, (m) => opts.onWarning?.(m));
@@ -79,10 +85,10 @@ async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: stri
 }
 
 /** Yields the line batches queued, reporting lines that are not UTF-8 in their place. */
-export function* drain(queue: (string[] | Buffer)[], opts: Pick<ReadOptions, 'onBadLine'>): Generator<string[]> {
+export function* drain(queue: Queued[], opts: Pick<ReadOptions, 'onBadLine'>): Generator<string[]> {
   for (const item of queue) {
     if (Array.isArray(item)) yield item;
-    else opts.onBadLine?.(item.toString('utf8'), 'invalid-utf8');
+    else opts.onBadLine?.(item.bytes.toString('utf8'), item.reason);
   }
   queue.length = 0;
 }

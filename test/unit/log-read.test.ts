@@ -16,7 +16,7 @@ import {
 } from '../../src/log/index.js';
 import { AutoDecoder } from '../../src/log/decode.js';
 import { toLogError } from '../../src/log/errors.js';
-import { LineSplitter } from '../../src/log/lines.js';
+import { LineSplitter, MAX_LINE_BYTES } from '../../src/log/lines.js';
 import {
   endRecord,
   gzipMember,
@@ -294,6 +294,20 @@ test('readRecords skips garbage, invalid UTF-8 and non-records, and reports each
     ['[1,2]', 'not-a-record'],
     ['', 'not-a-record'],
     [wrongType, 'not-a-record'],
+  ]);
+});
+
+test('a line longer than 16 MiB is skipped as it streams by, and reported', async () => {
+  const good = recordLines(2);
+  const long = Buffer.alloc(MAX_LINE_BYTES + 10, 0x41);
+  const bad: [string, BadLineReason][] = [];
+  const lines: string[] = [];
+  const path = write('prec.log', Buffer.concat([Buffer.from(`${good[0]}\n`), long, Buffer.from(`\n${good[1]}\n`), long]));
+  for await (const l of readLogLines(path, { onBadLine: (line, why) => bad.push([line, why]) })) lines.push(l);
+  assert.deepEqual(lines, good);
+  assert.deepEqual(bad, [
+    ['A'.repeat(1024), 'too-long'],
+    ['A'.repeat(1024), 'too-long'],
   ]);
 });
 
