@@ -21,9 +21,11 @@
  * are returned as a last line only when they parse as a complete record (a hand-made log
  * without final newline); otherwise they are a record precd is still writing, or one cut by a
  * crash, and are ignored silently. A line that is not valid UTF-8 is never returned: it goes to
- * onBadLine(line, 'invalid-utf8'); with the record readers, a line that is not a record goes to
- * onBadLine(line, 'not-a-record'). Count both to print
- * `prec: skipped 3 lines that are not records in prec.log`.
+ * onBadLine(line, 'invalid-utf8'); a line over 16 MiB is skipped as it streams by and goes to
+ * onBadLine(first KiB, 'too-long'); with the record readers, a line that is not a record (empty
+ * lines included) goes to onBadLine(line, 'not-a-record'). Count them all to print
+ * `prec: skipped 3 lines that are not records in prec.log`. A line cut by damage is not counted
+ * (the damage warning covers it).
  *
  * Speed: the *Batches variants yield one array per decoded chunk (thousands of lines) and avoid a
  * promise per line; prefer them on large logs. Memory does not grow with file size.
@@ -36,10 +38,16 @@
  * - readLogLines / readLogBatches(path, ReadOptions): lines (see above).
  * - readRecords / readRecordBatches(path, ReadOptions): parsed records, file order.
  * - parseRecord(line): LogRecord | undefined — JSON.parse + shape check from the catalogue.
- * - followRecords / followLines / followLineBatches(path, FollowOptions): live records. Options:
- *   signal (abort ends the iteration cleanly), fromStart, onCaughtUp (history/live boundary, for
- *   `-F -n N`: keep a ring of the last N records, print it in onCaughtUp, then print live ones),
- *   onWarning, onBadLine, onProgress (history only), pollIntervalMs.
+ * - followRecords / followLines / followLineBatches(path, FollowOptions): live records, never
+ *   ending on their own. Options: signal (abort ends the iteration cleanly, no error), fromStart
+ *   (default false: only what is written after following starts), onCaughtUp (called once,
+ *   after every record complete in the file at the start was yielded and before any later one:
+ *   for `-F -n N`, use fromStart: true, keep a ring of the last N records, print it in
+ *   onCaughtUp, then print live ones), onWarning, onBadLine, onProgress (history only, total =
+ *   size at start), pollIntervalMs (default 250; inotify wakes it sooner). Follows the PATH:
+ *   after a rename the old file is read to its end (once the new file has data) and the new one
+ *   from its start; after truncation reading restarts at 0. A missing file at the start is a
+ *   LogError; parseBatch(batch, { onBadLine }) turns a line batch into records.
  * - ReadOptions: onWarning(msg), onProgress(bytesRead, totalBytes) (compressed bytes),
  *   onBadLine(line, reason).
  * All I/O failures are LogError; nothing else is thrown for bad content.
@@ -53,6 +61,7 @@ export {
   readLogBatches,
   readRecords,
   readRecordBatches,
+  parseBatch,
   type ReadOptions,
   type BadLineReason,
 } from './read.js';
