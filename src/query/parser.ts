@@ -101,10 +101,14 @@ export function parseQuery(text: string): QueryNode {
 export function keyPositions(text: string): Array<{ key: string; column: number }> {
   const { tokens } = queryLexer.tokenize(text);
   const out: Array<{ key: string; column: number }> = [];
+  let offset = 0;
+  let col = 1; // column of `offset`, advanced incrementally (tokens come in text order)
   tokens.forEach((t, i) => {
     const next = tokens[i + 1];
     if (tokenMatcher(t, Key) && next !== undefined && tokenMatcher(next, Operator)) {
-      out.push({ key: t.image, column: column(text, t.startOffset) });
+      col += [...text.slice(offset, t.startOffset)].length;
+      offset = t.startOffset;
+      out.push({ key: t.image, column: col });
     }
   });
   return out;
@@ -206,8 +210,9 @@ function checkClause(node: Extract<RawNode, { kind: 'clause' }>, text: string): 
     const hint = suggestField(key);
     throw new QueryError(`unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`, text, column(text, node.key.startOffset));
   }
-  const opColumn = column(text, node.op.startOffset);
-  const valueColumn = node.value ? column(text, node.value.startOffset) : opColumn + [...op].length;
+  // Columns are computed only for an error: counting characters per clause would be quadratic.
+  const opColumn = () => column(text, node.op.startOffset);
+  const valueColumn = () => (node.value ? column(text, node.value.startOffset) : opColumn() + [...op].length);
   const value = node.value ? decodeValue(node.value, text) : '';
   checkOperator(spec, op, text, opColumn);
   checkValue(spec, op, value, text, valueColumn);
@@ -245,25 +250,25 @@ function decodeValue(token: IToken, text: string): string {
 const ORDERING: ReadonlySet<string> = new Set(['>', '>=', '<', '<=']);
 const TEXT_OPS: ReadonlySet<string> = new Set(['~=', '!~=']);
 
-function checkOperator(spec: FieldSpec, op: Op, text: string, at: number): void {
+function checkOperator(spec: FieldSpec, op: Op, text: string, at: () => number): void {
   const name = JSON.stringify(spec.name);
   switch (spec.type) {
     case 'number':
     case 'timestamp':
     case 'duration':
       if (TEXT_OPS.has(op)) {
-        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to ${spec.type} field ${name}: use =, !=, >, >=, <, <=`, text, at);
+        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to ${spec.type} field ${name}: use =, !=, >, >=, <, <=`, text, at());
       }
       return;
     case 'boolean':
       if (op !== '=' && op !== '!=') {
-        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to boolean field ${name}: use = or !=`, text, at);
+        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to boolean field ${name}: use = or !=`, text, at());
       }
       return;
     case 'string':
     case 'string[]':
       if (ORDERING.has(op)) {
-        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to text field ${name}: use =, !=, ~= or !~=`, text, at);
+        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to text field ${name}: use =, !=, ~= or !~=`, text, at());
       }
       return;
   }
@@ -271,10 +276,10 @@ function checkOperator(spec: FieldSpec, op: Op, text: string, at: number): void 
 
 const INTEGER_RE = /^-?\d+$/;
 
-function checkValue(spec: FieldSpec, op: Op, value: string, text: string, at: number): void {
+function checkValue(spec: FieldSpec, op: Op, value: string, text: string, at: () => number): void {
   const v = JSON.stringify(value);
   const field = `(field ${spec.name})`;
-  const fail = (message: string) => new QueryError(message, text, at);
+  const fail = (message: string) => new QueryError(message, text, at());
   switch (spec.type) {
     case 'number':
       if (value === '') throw fail(`expected a number after ${JSON.stringify(spec.name + op)} ${field}`);

@@ -245,5 +245,17 @@ describe('keyPositions', () => {
       { key: 'user', column: 1 }, { key: 'command', column: 15 }, { key: 'duration', column: 49 },
     ]);
     assert.deepEqual(keyPositions('cwd=a exit_status=1'), [{ key: 'cwd', column: 1 }]);
+    assert.deepEqual(keyPositions('cwd=😀é || pid=1 || uid=2'), [{ key: 'cwd', column: 1 }, { key: 'pid', column: 11 }, { key: 'uid', column: 20 }]);
+  });
+});
+
+describe('large queries', () => {
+  it('compile and evaluate thousands of conditions, and refuse nesting beyond MAX_DEPTH', () => {
+    const q = compileQuery(Array.from({ length: 5000 }, (_, i) => `pid=${i}`).join(' || '));
+    assert.equal(q.predicate({ pid: 4999 }), true);
+    assert.equal(q.predicate({ pid: 5000 }), false);
+    assert.equal(compileQuery(`${'('.repeat(100)}pid=1${')'.repeat(100)}`).predicate({ pid: 1 }), true);
+    assert.throws(() => compileQuery(`${'('.repeat(5000)}pid=1`), (e: unknown) => e instanceof QueryError && e.column === 101);
+    assert.throws(() => compileQuery(`${'!'.repeat(5000)}pid=1`), (e: unknown) => e instanceof QueryError && e.message.includes('nests'));
   });
 });
