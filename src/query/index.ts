@@ -1,5 +1,5 @@
 // The query language of SPEC section 7, shared by precd's filter rules and prec's -q; depends on
-// the schema only. Text -> (chevrotain) -> checked AST -> predicate made of closures.
+// the schema only. Text -> (chevrotain) -> checked AST -> one generated predicate per query.
 import { END_ONLY_FIELDS, type FieldBag } from '../schema/index.js';
 import type { QueryNode } from './ast.js';
 import { generatePredicate } from './codegen.js';
