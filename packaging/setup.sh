@@ -5,10 +5,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# What the build (clang, libbpf, libelf, zlib, node-gyp's toolchain) and the tests (logrotate,
-# zstd, gzip, script/runuser/setsid from util-linux and bsdutils) need.
+# What the build (clang, libbpf, libelf, zlib, node-gyp's toolchain) and the tests need: logrotate,
+# zstd and gzip (stock decoders), util-linux and bsdutils (script, runuser, setsid, unshare, setpriv,
+# flock), systemd (systemd-analyze for the unit), strace and binutils (the unit's syscall filter and
+# the .deb's library dependencies), dpkg-dev tools come with dpkg itself.
 PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool make g++ python3
-          logrotate zstd gzip util-linux bsdutils procps)
+          logrotate zstd gzip util-linux bsdutils procps systemd strace binutils)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
