@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { followRecords, type FollowOptions } from '../../src/log/index.js';
-import { tempDir } from '../unit/log-fixtures.js';
+import { startRecord, tempDir, ZstdWriter } from '../unit/log-fixtures.js';
 
 const FIXTURES = new URL('../unit/log-fixtures.js', import.meta.url).href;
 const GUARD_MS = 30_000;
@@ -219,6 +219,35 @@ for (const mode of ['zstd', 'plain'] as const) {
     }
   });
 }
+
+test('history ends at the size the file had when following started; a record half written then comes live', async () => {
+  const path = join(tempDir(), 'prec.log');
+  const lines = range(1, 5).map((seq) => JSON.stringify(startRecord(seq)));
+  writeFileSync(path, `${lines.slice(0, 3).join('\n')}\n${lines[3]!.slice(0, 30)}`);
+  const r = await follow(path, 5, { fromStart: true }, async () => {
+    appendFileSync(path, `${lines[3]!.slice(30)}\n${lines[4]}\n`);
+  });
+  assert.equal(r.caughtUpAt, 3);
+  assert.deepEqual(r.seqs, range(1, 5));
+  assert.deepEqual([r.warnings, r.bad], [[], []]);
+});
+
+test('precd killed and restarted while followed: the cut frame is reported and the new one read', async () => {
+  const path = join(tempDir(), 'prec.log');
+  const text = (from: number, count: number): Buffer =>
+    Buffer.from(range(from, count).map((seq) => `${JSON.stringify(startRecord(seq))}\n`).join(''));
+  const killed = new ZstdWriter();
+  const cut = Buffer.concat([killed.flush(text(1, 3)), killed.flush(text(4, 2))]);
+  writeFileSync(path, cut);
+  const r = await follow(path, 9, { fromStart: true }, async () => {
+    const restarted = new ZstdWriter();
+    appendFileSync(path, restarted.flush(text(6, 2)));
+    appendFileSync(path, restarted.flush(text(8, 2)));
+  });
+  assert.equal(r.caughtUpAt, 5);
+  assert.deepEqual(r.seqs, range(1, 9));
+  assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
+});
 
 test('aborting the signal ends the iteration cleanly while it waits for data', async () => {
   const path = join(tempDir(), 'prec.log');
