@@ -81,7 +81,6 @@ install -m 0644 systemd/precd.service "$pkg/lib/systemd/system/precd.service"
 install -m 0644 logrotate/prec "$pkg/etc/logrotate.d/prec"
 install -m 0644 packaging/precd.conf.example "$pkg/etc/prec/precd.conf"
 [ -f README.md ] && install -m 0644 README.md "$pkg/usr/share/doc/prec/README.md"
-[ -f docs/operations.md ] && install -m 0644 docs/operations.md "$pkg/usr/share/doc/prec/operations.md"
 cat > "$pkg/usr/share/doc/prec/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: prec
