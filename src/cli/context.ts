@@ -5,8 +5,11 @@ import type { RowBag } from './merge.js';
 import type { Output } from './output.js';
 
 export interface ViewContext {
-  /** A fresh pass over the input records (list and tree may read twice; only the first pass counts bad lines). */
-  readonly records: (firstPass: boolean) => AsyncIterable<LogRecord>;
+  /**
+   * A fresh pass over the input records, in batches (list may read twice; only the first pass
+   * counts bad lines, reports warnings and shows progress).
+   */
+  readonly records: (firstPass: boolean) => AsyncIterable<LogRecord[]>;
   readonly matches: (row: RowBag) => boolean;
   /** End values are needed, by the query or by the output fields. */
   readonly needEnd: boolean;

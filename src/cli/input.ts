@@ -1,10 +1,11 @@
-// The CLI's door to src/log. TEMPORARY: plain-text reading until src/log lands.
-import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+// The CLI's door to src/log: which files to read, and their records in batches with progress,
+// warnings and the count of skipped lines.
+import { statSync } from 'node:fs';
 import type { LogRecord } from '../schema/index.js';
+import { discoverLogs } from '../log/discover.js';
+import { readRecordBatches } from '../log/read.js';
 
-export interface ReadOptions {
-  readonly signal?: AbortSignal;
+export interface InputOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
   readonly onWarning?: (message: string) => void;
 }
@@ -13,23 +14,33 @@ export interface ReadStats {
   badLines: number;
 }
 
-export async function resolveInputs(input: string, _allLogs: boolean): Promise<string[]> {
-  statSync(input);
-  return [input];
+/** The input and, with --all-logs, its rotated siblings, oldest first (LogError when unreadable). */
+export function resolveInputs(input: string, allLogs: boolean): Promise<string[]> {
+  return discoverLogs(input, allLogs);
 }
 
-export async function* readRecordsFrom(files: readonly string[], opts: ReadOptions, stats: ReadStats): AsyncGenerator<LogRecord> {
-  for (const f of files) {
-    const rl = createInterface({ input: createReadStream(f), crlfDelay: Infinity });
-    for await (const line of rl) {
-      if (opts.signal?.aborted) return;
-      try {
-        const r = JSON.parse(line) as LogRecord;
-        if (typeof r !== 'object' || r === null || typeof r.record_type !== 'string') throw new Error('bad');
-        yield r;
-      } catch {
-        stats.badLines++;
-      }
+/** Records of every file in turn, in batches; progress is over all files together. */
+export async function* readRecordsFrom(
+  files: readonly string[],
+  opts: InputOptions,
+  stats: ReadStats,
+): AsyncGenerator<LogRecord[]> {
+  const sizes = files.map((f) => {
+    try {
+      return statSync(f).size;
+    } catch {
+      return 0;
     }
+  });
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  for (let i = 0; i < files.length; i++) {
+    const done = before;
+    yield* readRecordBatches(files[i]!, {
+      onWarning: opts.onWarning,
+      onProgress: opts.onProgress && ((read) => opts.onProgress!(done + read, Math.max(total, done + read))),
+      onBadLine: () => stats.badLines++,
+    });
+    before += sizes[i]!;
   }
 }

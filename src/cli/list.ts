@@ -13,9 +13,11 @@ export async function listView(ctx: ViewContext): Promise<void> {
 async function lastRows(ctx: ViewContext): Promise<void> {
   const merger = new CompletionMerger(ctx.needEnd);
   const last = new LastRows(ctx.limit);
-  for await (const rec of ctx.records(true)) {
-    const r = merger.push(rec);
-    if (r && ctx.matches(r.row)) last.add(r);
+  for await (const batch of ctx.records(true)) {
+    for (const rec of batch) {
+      const r = merger.push(rec);
+      if (r && ctx.matches(r.row)) last.add(r);
+    }
     if (ctx.out.closed) return;
   }
   for (const r of merger.drain()) if (ctx.matches(r.row)) last.add(r);
@@ -28,16 +30,23 @@ async function lastRows(ctx: ViewContext): Promise<void> {
 async function allRows(ctx: ViewContext): Promise<void> {
   const merger = new OrderedMerger(ctx.needEnd, ctx.mergeWindow);
   let lateEnds: Map<string, import('../schema/index.js').EndRecord> | undefined;
-  const print = async (rows: RowBag[]): Promise<void> => {
-    for (const row of rows) if (ctx.matches(row)) await emit(ctx.out, ctx.formatter.row(row));
+  // Rows of a batch are formatted into one string: one write (and one await) per batch, not per row.
+  let text = '';
+  const print = (rows: RowBag[]): void => {
+    for (const row of rows) if (ctx.matches(row)) text += ctx.formatter.row(row);
   };
-  for await (const rec of ctx.records(true)) {
-    await print(merger.push(rec));
-    while (merger.overflowing()) {
-      lateEnds ??= await scanLateEnds(ctx.records(false), merger.window);
-      await print(merger.resolveHead(lateEnds.get(merger.headEventId()!)));
+  for await (const batch of ctx.records(true)) {
+    for (const rec of batch) {
+      print(merger.push(rec));
+      while (merger.overflowing()) {
+        lateEnds ??= await scanLateEnds(ctx.records(false), merger.window);
+        print(merger.resolveHead(lateEnds.get(merger.headEventId()!)));
+      }
     }
+    await emit(ctx.out, text);
+    text = '';
     if (ctx.out.closed) return;
   }
-  await print(merger.flush());
+  print(merger.flush());
+  await emit(ctx.out, text);
 }

@@ -177,18 +177,20 @@ export class OrderedMerger {
  * their start, by event_id. Holds the unfinished starts of the pass plus one end per such command.
  * `records` must yield the same sequence the merger is fed.
  */
-export async function scanLateEnds(records: AsyncIterable<LogRecord>, window: number): Promise<Map<string, EndRecord>> {
+export async function scanLateEnds(batches: AsyncIterable<readonly LogRecord[]>, window: number): Promise<Map<string, EndRecord>> {
   const late = new Map<string, EndRecord>();
   const starts = new Map<string, number>();
   let seq = 0;
-  for await (const rec of records) {
-    const s = seq++;
-    if (rec.record_type === 'start') starts.set(rec.event_id, s);
-    else if (rec.record_type === 'end') {
-      const at = starts.get(rec.event_id);
-      if (at === undefined) continue;
-      starts.delete(rec.event_id);
-      if (s - at > window) late.set(rec.event_id, rec);
+  for await (const batch of batches) {
+    for (const rec of batch) {
+      const s = seq++;
+      if (rec.record_type === 'start') starts.set(rec.event_id, s);
+      else if (rec.record_type === 'end') {
+        const at = starts.get(rec.event_id);
+        if (at === undefined) continue;
+        starts.delete(rec.event_id);
+        if (s - at > window) late.set(rec.event_id, rec);
+      }
     }
   }
   return late;

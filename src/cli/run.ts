@@ -80,7 +80,22 @@ export async function runPrec(raw: RawOptions): Promise<void> {
 
   if (raw.follow) {
     const { followView } = await import('./follow.js');
-    await followView({ input, allLogs: raw.allLogs, matches, needEnd, limit, formatter, out, signal: abort.signal, stats });
+    const stop = (): void => abort.abort();
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    await followView({
+      input,
+      allLogs: raw.allLogs,
+      matches,
+      needEnd,
+      limit,
+      formatter,
+      out,
+      signal: abort.signal,
+      stats,
+      warn: (m) => process.stderr.write(`prec: ${m}\n`),
+      pollIntervalMs: pollInterval(),
+    });
   } else {
     const files = await resolveInputs(input, raw.allLogs);
     const progress = new Progress(process.stderr);
@@ -90,7 +105,6 @@ export async function runPrec(raw: RawOptions): Promise<void> {
         readRecordsFrom(
           files,
           {
-            signal: abort.signal,
             onProgress: first ? (read, total) => progress.update(read, total) : undefined,
             onWarning: first ? (m) => warn(progress, m) : undefined,
           },
@@ -117,6 +131,12 @@ export async function runPrec(raw: RawOptions): Promise<void> {
 function warn(progress: Progress, message: string): void {
   progress.clear();
   process.stderr.write(`prec: ${message}\n`);
+}
+
+// Test hook: lets follow tests poll faster than the default.
+function pollInterval(): number | undefined {
+  const v = Number(process.env.PREC_POLL_MS);
+  return Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 // Test hook: lets end-to-end tests exercise the far-end lookup of long-running commands on small logs.

@@ -99,9 +99,11 @@ function ts(v: unknown): bigint | undefined {
 export async function treeView(ctx: ViewContext): Promise<void> {
   const merger = new CompletionMerger(true);
   const done: SeqRow[] = [];
-  for await (const rec of ctx.records(true)) {
-    const r = merger.push(rec);
-    if (r) done.push(r);
+  for await (const batch of ctx.records(true)) {
+    for (const rec of batch) {
+      const r = merger.push(rec);
+      if (r) done.push(r);
+    }
   }
   done.push(...merger.drain());
   done.sort((a, b) => a.seq - b.seq);

@@ -21,8 +21,8 @@ function end(id: string, extra: Record<string, unknown> = {}): LogRecord {
 }
 const loss = { timestamp: '2026-11-22T15:02:00.1+09:00', record_type: 'loss', lost_samples: 2, lost_samples_total: 5 } as LogRecord;
 
-async function* gen(recs: LogRecord[]): AsyncGenerator<LogRecord> {
-  yield* recs;
+async function* gen(recs: LogRecord[]): AsyncGenerator<LogRecord[]> {
+  for (let i = 0; i < recs.length; i += 7) yield recs.slice(i, i + 7);
 }
 
 function ordered(recs: LogRecord[], needEnd: boolean, window = 1000): RowBag[] {
