@@ -5,6 +5,7 @@ import type { LostSamplesAction } from './defaults.js';
 import { lossBag, serialize } from './records.js';
 
 export interface LossSink {
+  /** One serialized record, without newline. */
   write(line: string): void;
 }
 

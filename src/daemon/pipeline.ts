@@ -11,6 +11,7 @@ import { RunningPids } from './pids.js';
 import { endBag, failBag, serialize, startBag, type Bag, type Enrichment } from './records.js';
 
 export interface RecordSink {
+  /** One serialized record, without newline. */
   write(line: string): void;
 }
 
