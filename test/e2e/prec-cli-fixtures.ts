@@ -139,3 +139,21 @@ export function precOk(args: readonly string[], opts: { env?: NodeJS.ProcessEnv 
   if (r.status !== 0 || r.stderr !== '') throw new Error(`prec ${args.join(' ')} -> ${r.status}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
+
+/**
+ * What kill -9 leaves of a zstd frame precd was writing: every chunk flushed as complete blocks,
+ * but no end of frame.
+ */
+export async function zstdUnfinishedFrame(chunks: readonly (readonly Rec[])[]): Promise<Buffer> {
+  const { CompressStream } = await import('zstd-napi');
+  const z = new CompressStream({ compressionLevel: 3 });
+  const parts: Buffer[] = [];
+  z.on('data', (b: Buffer) => parts.push(b));
+  for (const c of chunks) {
+    z.write(text(c));
+    await new Promise<void>((resolve, reject) => z.flush((err) => (err ? reject(err) : resolve())));
+  }
+  await new Promise((r) => setImmediate(r));
+  z.destroy();
+  return Buffer.concat(parts);
+}
