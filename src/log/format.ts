@@ -22,3 +22,17 @@ export function detectFormat(head: Buffer): LogFormat {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   return 'plain';
 }
+
+/** Every record precd writes is a JSON object whose first key is quoted: a line starts with this. */
+export const RECORD_START = Buffer.from('{"');
+
+/**
+ * Whether `bytes` begin what another writer mode would write: a record line, a zstd frame or a
+ * gzip member. Seen where a frame of one kind should start, it means the log's `compress`
+ * setting changed between two runs of precd, which append to the same file.
+ */
+export function startsLogData(bytes: Buffer): boolean {
+  if (bytes.length >= 2 && bytes[0] === RECORD_START[0] && bytes[1] === RECORD_START[1]) return true;
+  if (bytes.length >= 3 && bytes.subarray(0, 3).equals(GZIP_MAGIC)) return true;
+  return bytes.length >= 4 && bytes.subarray(0, 4).equals(ZSTD_MAGIC);
+}

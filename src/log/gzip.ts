@@ -8,11 +8,13 @@
 // where the damage starts, so reading can resume at the next member. The handle is internal to
 // Node; `openHandle` checks its shape and fails loudly if a Node release changes it.
 import zlib from 'node:zlib';
-import { GZIP_MAGIC } from './format.js';
+import { GZIP_MAGIC, startsLogData } from './format.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
 
 const PIECE = 256 * 1024;
 const LOOKBACK = 256 * 1024;
+/** Trailer (8) + the 4 bytes of a zstd magic after it, and some slack. */
+const DECIDE_BYTES = 16;
 
 interface ZlibHandle {
   writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
@@ -52,15 +54,25 @@ export class GzipDecoder implements ByteSink {
   private quiet = false;
   private resumedAt = 0;
 
+  private detached = false;
+  /** Where inflating failed, while waiting for the bytes that say why; -1 otherwise. */
+  private failedAt = -1;
+
+  /**
+   * @param onOtherFormat receives the rest of the input when plain records or a zstd frame
+   *   follow a member (the log's compress setting changed): this decoder is then done.
+   */
   constructor(
     private readonly next: ByteSink,
     private readonly label: string,
     private readonly warn: Warn,
+    private readonly onOtherFormat?: (rest: Buffer) => void,
   ) {
     this.out = new OutputBuffer(next);
   }
 
   write(data: Buffer): void {
+    if (this.detached) return;
     this.win.push(data);
     this.run();
     this.out.flush();
@@ -77,6 +89,9 @@ export class GzipDecoder implements ByteSink {
   }
 
   finish(): void {
+    if (this.detached) return;
+    if (this.failedAt >= 0) this.run(true);
+    if (this.detached) return;
     this.out.flush();
     if (this.searching && this.damagedAt >= 0 && !this.quiet) {
       this.warn(`${this.label}: damaged gzip data at byte ${this.damagedAt}, no member after it`);
@@ -90,7 +105,7 @@ export class GzipDecoder implements ByteSink {
     this.inflater = undefined;
   }
 
-  private run(): void {
+  private run(finishing = false): void {
     const win = this.win;
     while (this.cursor < win.end) {
       if (this.searching) {
@@ -111,18 +126,34 @@ export class GzipDecoder implements ByteSink {
         this.resumedAt = at;
         this.inflater = openHandle();
       }
-      const piece = win.slice(this.cursor, PIECE);
-      if (!this.inflate(piece)) {
-        this.out.flush();
-        this.next.gap();
-        this.close();
-        if (this.damagedAt < 0) this.damagedAt = this.cursor;
-        this.searching = true;
-        // The damaged block starts at the cursor, and a member appended after a cut-short one
-        // starts there too in the usual case. When nothing was read since resuming, the member
-        // found there is itself unreadable: look past it.
-        this.cursor = Math.max(this.cursor + (this.cursor === this.resumedAt ? 1 : 0), win.start);
+      if (this.failedAt < 0) {
+        const piece = win.slice(this.cursor, PIECE);
+        if (this.inflate(piece)) {
+          win.trim(this.cursor - LOOKBACK);
+          continue;
+        }
+        this.failedAt = this.cursor;
       }
+      // What follows the failure tells a change of format from damage; wait to see enough of it.
+      if (win.end - this.failedAt < DECIDE_BYTES && !finishing) return;
+      this.failedAt = -1;
+      const other = this.otherFormatNear(this.cursor);
+      if (other >= 0) {
+        this.out.flush();
+        this.close();
+        this.detached = true;
+        this.onOtherFormat!(win.peek(other, win.end - other) ?? Buffer.alloc(0));
+        return;
+      }
+      this.out.flush();
+      this.next.gap();
+      this.close();
+      if (this.damagedAt < 0) this.damagedAt = this.cursor;
+      this.searching = true;
+      // The damaged block starts at the cursor, and a member appended after a cut-short one
+      // starts there too in the usual case. When nothing was read since resuming, the member
+      // found there is itself unreadable: look past it.
+      this.cursor = Math.max(this.cursor + (this.cursor === this.resumedAt ? 1 : 0), win.start);
       win.trim(this.cursor - LOOKBACK);
     }
   }
@@ -151,6 +182,24 @@ export class GzipDecoder implements ByteSink {
         return false;
       }
     }
+  }
+
+  /**
+   * Where plain records or a zstd frame start right after the member that just ended, or -1.
+   * zlib reports the end of a member and the unreadable start of what follows as one failed call
+   * that began before the 8-byte trailer, or (data arriving a byte at a time) one that began a
+   * byte or two into what follows: look there first.
+   */
+  private otherFormatNear(pos: number): number {
+    if (!this.onOtherFormat) return -1;
+    for (const off of [8, 0, -1, -2, -3, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]) {
+      const at = pos + off;
+      const bytes = this.win.peek(at, Math.min(4, this.win.end - at));
+      if (bytes && bytes.length >= 2 && !bytes.subarray(0, 2).equals(GZIP_MAGIC.subarray(0, 2)) && startsLogData(bytes)) {
+        return at;
+      }
+    }
+    return -1;
   }
 
   /** Next plausible member start at or after `from`: -1 none, undefined not decidable yet. */

@@ -59,7 +59,7 @@ export class InputWindow {
 
   /** `n` bytes at `pos`, or undefined while they have not all arrived. */
   peek(pos: number, n: number): Buffer | undefined {
-    if (pos + n > this.end || pos < this.start) return undefined;
+    if (n < 0 || pos + n > this.end || pos < this.start) return undefined;
     const first = this.slice(pos, n);
     if (first.length === n) return first;
     const parts = [first];

@@ -9,7 +9,7 @@
 // caught before the decoder sees it, and nothing flushed is lost.
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
-import { isZstdSkippableMagic, ZSTD_MAGIC } from './format.js';
+import { isZstdSkippableMagic, startsLogData, ZSTD_MAGIC } from './format.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
 
 const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
@@ -18,7 +18,7 @@ const BLOCK_MAX = 128 * 1024;
 /** How far behind the decode position bytes are kept for a backwards search after damage. */
 const LOOKBACK = 2 * BLOCK_MAX + 64 * 1024;
 
-type State = 'frame' | 'block' | 'feed' | 'skip' | 'search';
+type State = 'frame' | 'block' | 'feed' | 'skip' | 'search' | 'detached';
 
 export class ZstdDecoder implements ByteSink {
   private readonly win = new InputWindow();
@@ -36,15 +36,21 @@ export class ZstdDecoder implements ByteSink {
   /** Skipping after a gap upstream, which was reported there already. */
   private quiet = false;
 
+  /**
+   * @param onOtherFormat receives the rest of the input when plain records or a gzip member
+   *   follow a frame (the log's compress setting changed): this decoder is then done.
+   */
   constructor(
     private readonly next: ByteSink,
     private readonly label: string,
     private readonly warn: Warn,
+    private readonly onOtherFormat?: (rest: Buffer) => void,
   ) {
     this.out = new OutputBuffer(next);
   }
 
   write(data: Buffer): void {
+    if (this.state === 'detached') return;
     this.win.push(data);
     this.run();
     this.out.flush();
@@ -63,6 +69,7 @@ export class ZstdDecoder implements ByteSink {
   }
 
   finish(): void {
+    if (this.state === 'detached') return;
     this.out.flush();
     if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) {
       this.warn(`${this.label}: damaged zstd frame at byte ${this.damagedAt}, no frame after it`);
@@ -77,6 +84,10 @@ export class ZstdDecoder implements ByteSink {
     for (;;) {
       switch (this.state) {
         case 'frame': {
+          if (this.otherFormatAt(this.cursor)) {
+            this.handOver();
+            return;
+          }
           const head = win.peek(this.cursor, 5);
           if (!head) {
             // Fewer than 5 bytes: enough to tell a skippable frame or garbage only with 4.
@@ -121,6 +132,11 @@ export class ZstdDecoder implements ByteSink {
           const size = v >>> 3;
           if (type === 3 || size > BLOCK_MAX) {
             // Typically the magic of a frame appended after this one was cut short: search here.
+            if (this.otherFormatAt(this.cursor)) {
+              this.warn(`${this.label}: damaged zstd frame at byte ${this.frameStart}, resumed at byte ${this.cursor}`);
+              this.handOver();
+              return;
+            }
             this.damage(this.frameStart, this.cursor);
             break;
           }
@@ -159,6 +175,8 @@ export class ZstdDecoder implements ByteSink {
           this.state = 'frame';
           break;
         }
+        case 'detached':
+          return;
         case 'search': {
           const at = win.indexOf(ZSTD_MAGIC, this.cursor);
           if (at < 0) {
@@ -178,6 +196,20 @@ export class ZstdDecoder implements ByteSink {
       }
       win.trim(this.cursor - LOOKBACK);
     }
+  }
+
+  /** Plain records or a gzip member start at `pos` (never a zstd frame: that is ours). */
+  private otherFormatAt(pos: number): boolean {
+    if (!this.onOtherFormat) return false;
+    const bytes = this.win.peek(pos, Math.min(4, this.win.end - pos));
+    return bytes !== undefined && bytes.length >= 2 && !bytes.equals(ZSTD_MAGIC.subarray(0, bytes.length)) && startsLogData(bytes);
+  }
+
+  private handOver(): void {
+    this.out.flush();
+    const rest = this.win.peek(this.cursor, this.win.end - this.cursor) ?? Buffer.alloc(0);
+    this.state = 'detached';
+    this.onOtherFormat!(rest);
   }
 
   /** Decodes `src` completely; false (output of this call dropped) when zstd reports an error. */

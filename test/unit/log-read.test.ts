@@ -217,6 +217,31 @@ test('files compressed by the zstd and gzip tools (content size, checksum, file 
   assert.deepEqual(r.warnings, []);
 });
 
+test('a log whose compress setting changed between runs of precd (plain, zstd, gzip, plain) is read whole', async () => {
+  const [a, b, c, d] = [recordLines(3, 1), recordLines(4, 10), recordLines(2, 20), recordLines(3, 30)];
+  const data = Buffer.concat([text(a), zstdFrame(text(b)), gzipMember(text(c)), text(d), zstdUnfinished([a])]);
+  const r = await readFile(write('prec.log', data));
+  assert.deepEqual(r.lines, [...a, ...b, ...c, ...d, ...a]);
+  assert.deepEqual([r.warnings, r.bad], [[], []]);
+  for (const size of [1, 3, 4096]) {
+    const p = decodeInPieces(data, size);
+    assert.deepEqual(p.lines, [...a, ...b, ...c, ...d, ...a], `pieces of ${size}`);
+    assert.deepEqual(p.warnings, [], `pieces of ${size}`);
+  }
+});
+
+test('a frame cut short by a crash, then plain records from a restart with compress = "no"', async () => {
+  const [a, b] = [recordLines(4, 1), recordLines(3, 10)];
+  const cut = zstdUnfinished([a.slice(0, 2), a.slice(2)]);
+  const path = write('prec.log', Buffer.concat([cut, text(b)]));
+  const r = await readFile(path);
+  assert.deepEqual(r.lines, [...a, ...b]);
+  assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
+  // And a plain line cut by the crash before a zstd frame is dropped, the rest kept.
+  const r2 = await readFile(write('prec.log', Buffer.concat([text(a), Buffer.from(b[0]!.slice(0, 25)), zstdFrame(text(b.slice(1)))])));
+  assert.deepEqual(r2.lines, [...a, ...b.slice(1)]);
+});
+
 test('concatenated gzip members are read in turn', async () => {
   const a = recordLines(5, 1);
   const b = recordLines(5, 40);
