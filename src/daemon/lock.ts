@@ -17,7 +17,7 @@ export interface InstanceLock {
   release(): void;
 }
 
-/** Takes the lock or throws LockError `precd is already running (pid N, lock PATH)`. */
+/** Takes the lock or throws LockError `another precd is already running (pid N, lock PATH)`. */
 export function acquireLock(path: string, tryLock: (fd: number) => boolean = flockExclusive): InstanceLock {
   let fd: number;
   try {
@@ -35,7 +35,7 @@ export function acquireLock(path: string, tryLock: (fd: number) => boolean = flo
   }
   if (!locked) {
     closeSync(fd);
-    throw new LockError(`precd is already running (pid ${readPid(path)}, lock ${path})`);
+    throw new LockError(`another precd is already running (pid ${readPid(path)}, lock ${path})`);
   }
   try {
     ftruncateSync(fd, 0);

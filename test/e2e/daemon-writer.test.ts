@@ -217,7 +217,7 @@ test('a second precd refuses to start and names the running pid', async (t) => {
   t.after(() => precd.cleanup());
   const r = runPrecdSync(['-c', precd.configPath]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, new RegExp(`^precd: precd is already running \\(pid ${precd.pid}, lock ${precd.lockPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)\n$`));
+  assert.match(r.stderr, new RegExp(`^precd: another precd is already running \\(pid ${precd.pid}, lock ${precd.lockPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)\n$`));
   assert.equal(readFileSync(precd.lockPath, 'utf8').trim(), String(precd.pid));
   assert.equal(precd.running, true);
   const m = marker('still');

@@ -21,7 +21,7 @@ test('the lock is taken, holds our pid, and a second acquisition names that pid'
     assert.equal(statSync(path).mode & 0o777, 0o644);
     assert.throws(() => acquireLock(path), (e: unknown) => {
       assert.ok(e instanceof LockError);
-      assert.equal(e.message, `precd is already running (pid ${process.pid}, lock ${path})`);
+      assert.equal(e.message, `another precd is already running (pid ${process.pid}, lock ${path})`);
       return true;
     });
     assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`, 'the refused attempt left the pid alone');
@@ -58,7 +58,7 @@ test('the kernel releases the lock when the holder is killed with SIGKILL', asyn
       child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
       child.on('exit', () => reject(new Error('holder exited early')));
     });
-    assert.throws(() => acquireLock(path), { message: `precd is already running (pid ${child.pid}, lock ${path})` });
+    assert.throws(() => acquireLock(path), { message: `another precd is already running (pid ${child.pid}, lock ${path})` });
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     const lock = acquireLock(path);
