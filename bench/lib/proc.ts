@@ -102,19 +102,22 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
-/** Current and peak resident set size in kB (VmRSS, VmHWM). */
-export function rssKb(pid: number): { rss: number; hwm: number } {
+/** Current and peak resident set size, and the private (anonymous) part of the current, in kB. */
+export function rssKb(pid: number): { rss: number; hwm: number; anon: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const get = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: get('VmRSS'), hwm: get('VmHWM') };
+  return { rss: get('VmRSS'), hwm: get('VmHWM'), anon: get('RssAnon') };
 }
 
-/** Samples a process's RSS every `everyMs` until stopped; returns the largest VmRSS seen (kB). */
-export function rssSampler(pid: number, everyMs = 100): { stop(): number } {
-  let max = 0;
+/** Samples a process's RSS every `everyMs` until stopped; returns the largest VmRSS and RssAnon seen (kB). */
+export function rssSampler(pid: number, everyMs = 100): { stop(): { rss: number; anon: number } } {
+  let rss = 0;
+  let anon = 0;
   const tick = () => {
     try {
-      max = Math.max(max, rssKb(pid).rss);
+      const r = rssKb(pid);
+      rss = Math.max(rss, r.rss);
+      anon = Math.max(anon, r.anon);
     } catch {
       // the process is gone; keep what was seen
     }
@@ -125,7 +128,7 @@ export function rssSampler(pid: number, everyMs = 100): { stop(): number } {
     stop() {
       clearInterval(t);
       tick();
-      return max;
+      return { rss, anon };
     },
   };
 }

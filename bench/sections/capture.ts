@@ -20,6 +20,8 @@ export interface CaptureRow {
   cpu_s_per_10k?: number;
   rss_max_mb?: number;
   rss_hwm_mb?: number;
+  /** Largest private (anonymous) part of the RSS: what precd itself allocated. */
+  rss_anon_max_mb?: number;
   bytes_per_command?: number;
   error?: string;
 }
@@ -86,8 +88,9 @@ export async function captureSection(storm: string, ps: number[], nPrecd: number
         ...fromCapture('precd', s, c, true),
         cpu_s: cpu,
         cpu_s_per_10k: (cpu / s.n) * 10_000,
-        rss_max_mb: rssMax / 1024,
+        rss_max_mb: rssMax.rss / 1024,
         rss_hwm_mb: hwm / 1024,
+        rss_anon_max_mb: rssMax.anon / 1024,
         bytes_per_command: c.bytes / c.execRecords,
       });
     } catch (e) {
