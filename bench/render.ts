@@ -233,15 +233,19 @@ function slowdownSection(r: Results): string {
     s.pairs.map((x) => `${num(x.off_s, 2)}/${num(x.on_s, 2)}`).join(', '),
     num(s.median_ratio, 3),
     s.pairs.length ? `${num(s.slowdown_pct)} %` : 'n/a',
+    s.median_cpu_ratio === undefined ? 'n/a' : num(s.median_cpu_ratio, 3),
     s.error ?? '',
   ]);
   return `## Workload slowdown
 
 The storm's wall time with the tracer off (A) and on (B), alternated A B A B over the pairs; the figure is the
-median of the per-pair ratios B/A. precd: started before each B run and stopped after it (off = no daemon,
-no probes). auditd: the daemon runs throughout, B loads the exec rule above, A deletes it.
+median of the per-pair ratios B/A. precd: started before each B run (and measured once its start-up CPU
+has settled) and stopped after it (off = no daemon, no probes). auditd: the daemon runs throughout, B loads
+the exec rule above, A deletes it. The last column is a second view: the median ratio of the storm's own
+CPU time (its processes' user + system time, probe time in the kernel included), which other jobs on the
+machine disturb less than wall time; it does not include the tracer daemon's own CPU.
 
-${table(['tracer', 'storm', 'pairs', 'off/on wall s per pair', 'median ratio', 'slowdown', 'error'], rows)}
+${table(['tracer', 'storm', 'pairs', 'off/on wall s per pair', 'median ratio', 'slowdown', 'median CPU ratio', 'error'], rows)}
 `;
 }
 

@@ -11,6 +11,7 @@ export interface StormResult {
   prefix: string;
   program: string;
   wall_s: number;
+  cpu_s: number;
   execs_per_s: number;
   failed: number;
 }

@@ -2,14 +2,16 @@
 // the shared machine's drift hits both sides alike; the figure is the median of the pair ratios B/A.
 import { log, median } from '../lib/proc.js';
 import { AuditdTracer, PrecdTracer } from '../lib/tracers.js';
-import { runStorm, uniquePrefix } from '../lib/storm.js';
+import { runStorm, uniquePrefix, type StormResult } from '../lib/storm.js';
 
 export interface SlowdownResult {
   tracer: 'precd' | 'auditd';
   n: number;
   p: number;
-  pairs: { off_s: number; on_s: number; ratio: number }[];
+  pairs: { off_s: number; on_s: number; ratio: number; off_cpu_s: number; on_cpu_s: number; cpu_ratio: number }[];
   median_ratio: number;
+  /** The same for the storm's own CPU time (a second view, steadier under other load). */
+  median_cpu_ratio: number;
   /** (median_ratio - 1) as a percentage */
   slowdown_pct: number;
   error?: string;
@@ -17,8 +19,17 @@ export interface SlowdownResult {
 
 function summarize(tracer: SlowdownResult['tracer'], n: number, p: number, pairs: SlowdownResult['pairs']): SlowdownResult {
   const r = median(pairs.map((x) => x.ratio));
-  return { tracer, n, p, pairs, median_ratio: r, slowdown_pct: (r - 1) * 100 };
+  return { tracer, n, p, pairs, median_ratio: r, median_cpu_ratio: median(pairs.map((x) => x.cpu_ratio)), slowdown_pct: (r - 1) * 100 };
 }
+
+const pair = (off: StormResult, on: StormResult): SlowdownResult['pairs'][number] => ({
+  off_s: off.wall_s,
+  on_s: on.wall_s,
+  ratio: on.wall_s / off.wall_s,
+  off_cpu_s: off.cpu_s,
+  on_cpu_s: on.cpu_s,
+  cpu_ratio: on.cpu_s / off.cpu_s,
+});
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
 
@@ -36,7 +47,7 @@ export async function precdSlowdown(storm: string, n: number, p: number, pairs: 
       } finally {
         await d.cleanup();
       }
-      out.push({ off_s: off.wall_s, on_s: on.wall_s, ratio: on.wall_s / off.wall_s });
+      out.push(pair(off, on));
     }
     return summarize('precd', n, p, out);
   } catch (e) {
@@ -61,7 +72,7 @@ export async function auditdSlowdown(storm: string, n: number, p: number, pairs:
       } finally {
         a.rulesOff();
       }
-      out.push({ off_s: off.wall_s, on_s: on.wall_s, ratio: on.wall_s / off.wall_s });
+      out.push(pair(off, on));
     }
     return summarize('auditd', n, p, out);
   } catch (e) {
