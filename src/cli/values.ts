@@ -1,6 +1,6 @@
 // How one field of a row is shown. Shared by every format, so that timestamps, durations and
 // `command` read the same in text, table, csv and json.
-import { fieldByName, shortTimestamp } from '../schema/index.js';
+import { fieldByName, formatDuration, shortTimestamp } from '../schema/index.js';
 import { quoteCommand } from './shellquote.js';
 import type { RowBag } from './merge.js';
 
@@ -15,6 +15,10 @@ export function jsonValue(row: RowBag, field: string, opts: ValueOptions): unkno
   if (field === 'command') {
     const argv = row.argv;
     return Array.isArray(argv) ? quoteCommand(argv as string[]) : null;
+  }
+  if (field === 'duration' && v === undefined) {
+    // Derived from duration_ns when shown (merging does not store it).
+    return typeof row.duration_ns === 'number' ? formatDuration(row.duration_ns) : null;
   }
   if (v === undefined || v === null) return null;
   if (!opts.fullTime && fieldByName(field)?.type === 'timestamp' && typeof v === 'string') return shortTimestamp(v);
