@@ -2,7 +2,13 @@
 // a few seconds: short runs and redirected output never see it. The line is cleared before any output
 // row is written and at the end, so it never mixes with the rows.
 
-const SHOW_AFTER_MS = 2000;
+// Test hook PREC_PROGRESS_AFTER_MS: lets a test see the display without a multi-second read.
+const SHOW_AFTER_MS = showAfter();
+
+function showAfter(): number {
+  const v = Number(process.env.PREC_PROGRESS_AFTER_MS);
+  return Number.isSafeInteger(v) && v >= 0 && process.env.PREC_PROGRESS_AFTER_MS !== '' ? v : 2000;
+}
 const REDRAW_EVERY_MS = 200;
 
 export class Progress {

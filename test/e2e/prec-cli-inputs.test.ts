@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { end, line, prec, precOk, start, tempDir, text, writeGzip, writePlain, writeZstd, zstdFrames, zstdUnfinishedFrame, type Rec } from './prec-cli-fixtures.js';
+import { end, line, prec, precOk, start, tempDir, text, writeGzip, writePlain, writeZstd, zstdFrames, zstdUnfinishedFrame, PREC_BIN, type Rec } from './prec-cli-fixtures.js';
 
 function cmds(prefix: string, n: number, fromSec: number): Rec[] {
   const out: Rec[] = [];
@@ -123,4 +124,18 @@ test('an empty log prints nothing and succeeds in every format', () => {
   assert.equal(precOk(['-i', log]), '');
   assert.equal(precOk(['-i', log, '-o', 'json']), '');
   assert.equal(precOk(['-i', log, '-o', 'csv']), 'timestamp,user,group,command\n');
+});
+
+test('progress shows on a terminal stderr, is cleared at the end, and never shows when stderr is not a terminal', () => {
+  const dir = tempDir();
+  const log = writeZstd(join(dir, 'prec.log'), [cmds('p', 3000, 0), cmds('q', 3000, 10_000)]);
+  const env = { ...process.env, PREC_PROGRESS_AFTER_MS: '0' };
+  // `script` gives prec a terminal on stderr; stdout goes to /dev/null so only stderr is captured.
+  const tty = spawnSync('script', ['-qec', `"${process.execPath}" "${PREC_BIN}" -A -i "${log}" > /dev/null`, '/dev/null'], { encoding: 'utf8', env });
+  assert.equal(tty.status, 0);
+  assert.match(tty.stdout, /prec: reading logs: \d+\.\d MiB of \d+\.\d MiB \(\d+%\)/);
+  assert.ok(tty.stdout.endsWith('\r\x1b[K'), JSON.stringify(tty.stdout.slice(-40)));
+  const piped = prec(['-A', '-i', log], { env });
+  assert.equal(piped.status, 0);
+  assert.equal(piped.stderr, '');
 });
