@@ -61,7 +61,7 @@ export function parseTimestampNs(text: string): bigint | undefined {
     if (oh > 23 || om > 59) return undefined;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const epochSeconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offsetMinutes * 60;
+  const epochSeconds = utcSeconds(year, month, day, hour, minute, second) - offsetMinutes * 60;
   const fraction = m[7] ? Number(m[7].padEnd(9, '0')) : 0;
   return BigInt(epochSeconds) * 1_000_000_000n + BigInt(fraction);
 }
@@ -89,8 +89,18 @@ export function formatTimestamp(epochNs: bigint, offsetMinutes: number): string 
   );
 }
 
+// Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as given.
+function utcSeconds(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime() / 1000;
+}
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, 0);
+  return d.getUTCDate();
 }
 
 function pad(n: number, width: number): string {
