@@ -3,7 +3,7 @@
 // refuse to start before it loads anything.
 import { readFileSync, existsSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
-import { compileQuery, QueryError } from '../query/index.js';
+import { compileQuery, keyPositions, QueryError } from '../query/index.js';
 import { END_ONLY_FIELDS } from '../schema/index.js';
 import {
   COMPRESS_LEVELS,
@@ -171,15 +171,7 @@ function checkRules(rules: readonly string[]): readonly string[] {
 
 /** First clause key of the query that is an end-only field, with its 1-based column in the query. */
 function findEndOnlyKey(query: string): { key: string; column: number } | undefined {
-  let best: { key: string; column: number } | undefined;
-  for (const key of END_ONLY_FIELDS) {
-    const m = new RegExp(`(^|[^A-Za-z0-9_])(${key})\\s*(=|!=|>|<|~=|!~=)`).exec(query);
-    if (m) {
-      const column = m.index + m[1]!.length + 1;
-      if (!best || column < best.column) best = { key, column };
-    }
-  }
-  return best;
+  return keyPositions(query).find((k) => END_ONLY_FIELDS.includes(k.key));
 }
 
 function typeName(v: unknown): string {

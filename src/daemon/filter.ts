@@ -9,7 +9,6 @@ export type RecordFilter = (record: FieldBag) => boolean;
 interface Rule {
   readonly keep: boolean;
   readonly predicate: (row: FieldBag) => boolean;
-  readonly usesCommand: boolean;
 }
 
 /**
@@ -19,21 +18,17 @@ interface Rule {
 export function compileFilter(config: Pick<Config, 'filter' | 'filter_default' | 'user_only'>): RecordFilter {
   const rules: Rule[] = config.filter.map((text) => {
     const q = compileQuery(text.slice(1));
-    return { keep: text[0] === '+', predicate: q.predicate, usesCommand: q.keys.has('command') };
+    return { keep: text[0] === '+', predicate: q.predicate };
   });
   const byDefault = config.filter_default === 'allow';
   const userOnly = config.user_only;
-  const anyCommand = rules.some((r) => r.usesCommand);
 
   return (record) => {
     if (record.record_type === 'loss') return true;
     if (userOnly && record.source !== 'user') return false;
-    // `command` is a row field (argv joined by spaces); raw records only carry argv.
-    const row = anyCommand && record.command === undefined && Array.isArray(record.argv)
-      ? { ...record, command: (record.argv as string[]).join(' ') }
-      : record;
+    // The compiled query derives `command` from argv itself.
     for (const rule of rules) {
-      if (rule.predicate(row)) return rule.keep;
+      if (rule.predicate(record)) return rule.keep;
     }
     return byDefault;
   };
