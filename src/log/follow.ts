@@ -1,6 +1,7 @@
 // Following a log as precd writes it: decode what is flushed as it arrives (a zstd or gzip stream
 // grows block by block, a line or a block may be half written), and follow the PATH across
 // rotation (a new file at the path) and truncation, losing and repeating nothing.
+import { isUtf8 } from 'node:buffer';
 import { watch, type FSWatcher } from 'node:fs';
 import { stat, type FileHandle } from 'node:fs/promises';
 import type { LogRecord } from '../schema/index.js';
@@ -101,14 +102,26 @@ class ChangeWaiter {
   }
 }
 
-/** Offset of the start of the last line of a plain file (where following without history starts). */
+/**
+ * Offset of the start of the last line of a plain file (where following without history starts),
+ * or -1 when the end of the file is not plain text (a compressed frame appended after a change
+ * of the compress setting): the file must then be decoded from its start.
+ */
 async function lastLineStart(fh: FileHandle, size: number): Promise<number> {
   const span = Math.min(size, 64 * 1024);
   const buf = Buffer.alloc(span);
   const { bytesRead } = await fh.read(buf, 0, span, size - span);
-  const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
-  if (nl >= 0) return size - span + nl + 1;
-  return span === size ? 0 : size;
+  const tail = buf.subarray(0, bytesRead);
+  const last = tail.lastIndexOf(0x0a);
+  if (last < 0) return span === size ? 0 : -1;
+  // Everything after the first newline (which may follow a cut character) must be text, but for
+  // a character cut at the very end by a write in progress.
+  const first = span === size ? -1 : tail.indexOf(0x0a);
+  const text = tail.subarray(first + 1);
+  for (let cut = 0; cut <= Math.min(3, text.length); cut++) {
+    if (isUtf8(text.subarray(0, text.length - cut))) return size - span + last + 1;
+  }
+  return -1;
 }
 
 /**
@@ -143,8 +156,11 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
     // Plain text can be entered at a line start; a compressed stream must be decoded from its
     // start, and what it held before following began is dropped below.
     if (detectFormat(head.subarray(0, bytesRead)) === 'plain' && bytesRead === 4) {
-      pos = await lastLineStart(file.fh, startSize);
-      skipHistory = false;
+      const start = await lastLineStart(file.fh, startSize);
+      if (start >= 0) {
+        pos = start;
+        skipHistory = false;
+      }
     }
   }
   const waiter = new ChangeWaiter(path, opts.pollIntervalMs ?? 250, signal);

@@ -5,7 +5,8 @@
  * Formats: each file's format comes from its first bytes (zstd 28 B5 2F FD, gzip 1F 8B, else
  * plain), never its name, and content compressed again inside (logrotate gzipping a zstd log, a
  * zstd of a gz) is unwrapped, up to 3 layers. Concatenated zstd frames / gzip members are read in
- * turn.
+ * turn. A file whose compress setting changed between runs of precd (plain lines, then zstd
+ * frames, then gzip members... appended to one file) is read whole, each part in its format.
  *
  * Damage: a frame (member) cut short at the END of a file (precd still writing, or killed) yields
  * every complete line before it, silently. A frame cut short in the MIDDLE (precd killed, then

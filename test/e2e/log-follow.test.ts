@@ -249,6 +249,21 @@ test('precd killed and restarted while followed: the cut frame is reported and t
   assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
 });
 
+test('following without history a plain log that precd now appends zstd frames to', async () => {
+  const path = join(tempDir(), 'prec.log');
+  const text = (from: number, count: number): Buffer =>
+    Buffer.from(range(from, count).map((seq) => `${JSON.stringify(startRecord(seq))}\n`).join(''));
+  const w = new ZstdWriter();
+  writeFileSync(path, Buffer.concat([text(1, 3), w.flush(text(4, 3))]));
+  const r = await follow(path, 4, {}, async () => {
+    appendFileSync(path, w.flush(text(7, 2)));
+    appendFileSync(path, Buffer.concat([w.end(), text(9, 2)]));
+  });
+  assert.equal(r.caughtUpAt, 0);
+  assert.deepEqual(r.seqs, range(7, 4));
+  assert.deepEqual([r.warnings, r.bad], [[], []]);
+});
+
 test('aborting the signal ends the iteration cleanly while it waits for data', async () => {
   const path = join(tempDir(), 'prec.log');
   writeFileSync(path, '');
