@@ -140,6 +140,8 @@ export class GzipDecoder implements ByteSink {
       const other = this.otherFormatNear(this.cursor);
       if (other >= 0) {
         this.out.flush();
+        // A line the member's content left unfinished (a member cut by a crash) ends here.
+        this.next.gap();
         this.close();
         this.detached = true;
         this.onOtherFormat!(win.peek(other, win.end - other) ?? Buffer.alloc(0));

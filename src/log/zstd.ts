@@ -207,6 +207,8 @@ export class ZstdDecoder implements ByteSink {
 
   private handOver(): void {
     this.out.flush();
+    // A line the frame's content left unfinished (a frame cut by a crash) ends here.
+    this.next.gap();
     const rest = this.win.peek(this.cursor, this.win.end - this.cursor) ?? Buffer.alloc(0);
     this.state = 'detached';
     this.onOtherFormat!(rest);

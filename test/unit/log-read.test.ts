@@ -237,6 +237,17 @@ test('a frame cut short by a crash, then plain records from a restart with compr
   const r = await readFile(path);
   assert.deepEqual(r.lines, [...a, ...b]);
   assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
+  // A frame whose last block ends inside a line (a batch compressed without a flush), cut there.
+  const w = new ZstdWriter();
+  const inside = Buffer.concat([w.flush(text(a.slice(0, 2))), w.flush(Buffer.from(a[2]!.slice(0, 40)))]);
+  const r3 = await readFile(write('prec.log', Buffer.concat([inside, text(b)])));
+  assert.deepEqual(r3.lines, [...a.slice(0, 2), ...b]);
+  assert.deepEqual(r3.bad, []);
+  // The same with gzip.
+  const gz = gzipUnfinished(Buffer.from(`${a[0]}\n${a[1]!.slice(0, 30)}`));
+  const r4 = await readFile(write('prec.log', Buffer.concat([gz, text(b)])));
+  assert.deepEqual(r4.lines, [a[0], ...b]);
+  assert.deepEqual(r4.bad, []);
   // And a plain line cut by the crash before a zstd frame is dropped, the rest kept.
   const r2 = await readFile(write('prec.log', Buffer.concat([text(a), Buffer.from(b[0]!.slice(0, 25)), zstdFrame(text(b.slice(1)))])));
   assert.deepEqual(r2.lines, [...a, ...b.slice(1)]);
