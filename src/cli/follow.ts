@@ -52,15 +52,17 @@ export async function followView(ctx: FollowContext): Promise<void> {
       if (done && history && matches(done.row)) history.add(done);
       return '';
     }
+    // Read the type first: the merger turns the record itself into the row (start -> command).
+    const type = rec.record_type;
     const done = merger.push(rec);
-    if (rec.record_type === 'start' && ctx.needEnd) {
+    if (type === 'start' && ctx.needEnd) {
       // Held by the merger until its end; print the provisional row now if it already matches.
       const entry = merger.pending.get(rec.event_id);
       if (merger.pending.size > MAX_PENDING) merger.pending.delete(merger.pending.keys().next().value!);
       return entry && matches(entry.row) ? formatter.row(entry.row) : '';
     }
     if (!done) return '';
-    if (rec.record_type === 'end' && !ctx.needEnd) return '';
+    if (type === 'end' && !ctx.needEnd) return '';
     return matches(done.row) ? formatter.row(done.row) : '';
   };
 

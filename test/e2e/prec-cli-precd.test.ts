@@ -1,0 +1,59 @@
+// prec reading what the real precd writes on the real kernel: list, tree and follow.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { Precd, marker, recordsFor } from '../helpers/precd.js';
+import { prec, precOk, PREC_BIN } from './prec-cli-fixtures.js';
+
+test('prec lists, merges and trees what precd recorded', async () => {
+  const d = await Precd.start();
+  try {
+    const mark = marker();
+    const r = spawnSync('/bin/bash', ['-c', `/bin/true ${mark}-a; /bin/sh -c 'exit 3' ${mark}-b; /nonexistent/${mark}-c 2>/dev/null; exit 0`]);
+    assert.equal(r.status, 0);
+    await d.waitForRecords((recs) => {
+      const mine = recordsFor(recs, mark);
+      return mine.ends.length >= 2 && mine.fails.length >= 1;
+    });
+    // prec's own command line holds the marker too: leave node out.
+    const args = ['-i', d.logPath, '-A', '-q', `argv~=${mark}`, '-q', 'comm!=node'];
+    const out = precOk([...args, '-f', 'record_type,command,exit_status']);
+    assert.deepEqual(out.trimEnd().split('\n'), [
+      `command  /bin/bash -c '/bin/true ${mark}-a; /bin/sh -c '\\''exit 3'\\'' ${mark}-b; /nonexistent/${mark}-c 2>/dev/null; exit 0'  0`,
+      `command  /bin/true ${mark}-a  0`,
+      `command  /bin/sh -c 'exit 3' ${mark}-b  3`,
+      `fail  /nonexistent/${mark}-c  -`,
+    ]);
+    const tree = precOk([...args, '-f', 'comm', '--tree', '-q', 'comm=sh']);
+    assert.deepEqual(tree.trimEnd().split('\n').slice(-2), ['(ancestor) bash', '└─ sh']);
+    const json = JSON.parse(precOk([...args, '-q', 'comm=true', '-o', 'json', '-f', 'uid,pid,argv,duration_ns'])) as Record<string, unknown>;
+    assert.equal(json.uid, 0);
+    assert.deepEqual(json.argv, ['/bin/true', `${mark}-a`]);
+    assert.equal(typeof json.duration_ns, 'number');
+  } finally {
+    await d.cleanup();
+  }
+});
+
+test('prec -F shows a command run after it started, finalized with its exit status', async () => {
+  const d = await Precd.start();
+  try {
+    const mark = marker();
+    const f = spawn(process.execPath, [PREC_BIN, '-F', '-i', d.logPath, '-A', '-q', `argv~=${mark}`, '-q', 'comm!=node', '-f', 'command,exit_status'], {
+      env: { ...process.env, PREC_POLL_MS: '50' },
+    });
+    let out = '';
+    f.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    await new Promise((r) => setTimeout(r, 1000));
+    spawnSync('/bin/sh', ['-c', 'exit 5', mark]);
+    const until = Date.now() + 20_000;
+    while (out.split('\n').length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    f.kill('SIGINT');
+    const code = await new Promise((r) => f.on('exit', (c) => r(c)));
+    assert.equal(code, 0);
+    assert.equal(out, `/bin/sh -c 'exit 5' ${mark}  -\n/bin/sh -c 'exit 5' ${mark}  5\n`);
+    assert.equal(prec(['-i', d.logPath, '-A', '-q', `argv~=${mark}`, '-q', 'comm=sh', '-f', 'exit_status']).stdout, '5\n');
+  } finally {
+    await d.cleanup();
+  }
+});
