@@ -1,6 +1,7 @@
 // The oclif command: `prec` is a single command (package.json: oclif.commands.strategy = single).
 // Kept small so that startup only loads oclif itself; the work lives in run.ts, imported on use.
 import { Command, Flags } from '@oclif/core';
+import { DEFAULT_OUTPUT_FIELDS, ROW_FIELDS } from '../schema/fields.js';
 
 // oclif takes a flag's value from the next argument unless that argument looks like one of the
 // command's own flags: `-f -argv` would read `-a` (--all-logs) and fail. Values of the flags below
@@ -36,7 +37,9 @@ export default class Prec extends Command {
   static override summary = 'Read, search and follow the command log written by precd.';
   static override description =
     'Lists the commands recorded by precd (start and end merged into one row), filtered by queries, ' +
-    'as text, a table, JSON lines or CSV; follows the log live or shows the process tree.';
+    'as text, a table, JSON lines or CSV; follows the log live or shows the process tree.\n\n' +
+    `Default fields: ${DEFAULT_OUTPUT_FIELDS.join(',')}\n` +
+    `Fields (-f and -q): ${ROW_FIELDS.join(', ')}`;
   static override examples = [
     '<%= config.bin %> -F',
     '<%= config.bin %> -q "user=nginx" --tree',

@@ -7,7 +7,12 @@
 //   end-only (`-q exit_status!=0`) therefore appears once, when it ends;
 // - fail and loss rows print as they come.
 //
-// Ends without a known start print nothing. Unfinished starts are held (bounded) for their ends.
+// Ends without a known start print nothing. Unfinished starts are held (bounded) for their ends,
+// those read as history included: a command started before following began that ends while
+// following is printed, finalized, when end values are needed and it matches (so `-F -q
+// exit_status!=0` shows every failure from now on, whenever the command started; with -n N the
+// history is read from the start of the file, without -n following starts at its end).
+// When nothing end-only is needed, ends print nothing and nothing is held.
 // SIGINT, SIGTERM and a closed pipe end following quietly with status 0.
 import type { LogRecord } from '../schema/index.js';
 import { followLineBatches } from '../log/follow.js';

@@ -118,9 +118,12 @@ export async function runPrec(raw: RawOptions): Promise<void> {
       signal: abort.signal,
       mergeWindow: mergeWindow(),
     };
-    if (raw.tree) await (await import('./tree.js')).treeView(ctx);
-    else await (await import('./list.js')).listView(ctx);
-    progress.clear();
+    try {
+      if (raw.tree) await (await import('./tree.js')).treeView(ctx);
+      else await (await import('./list.js')).listView(ctx);
+    } finally {
+      progress.clear();
+    }
   }
   await out.end();
   if (stats.badLines > 0) {

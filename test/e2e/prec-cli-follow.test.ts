@@ -117,6 +117,53 @@ test('a row whose only matching condition is end-only waits for its end', async 
   assert.equal((await f.stop()).code, 0);
 });
 
+test('history with an end-only query: the last N finished matches, then a history command ending live', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'prec.log');
+  const recs: Rec[] = [];
+  for (let i = 0; i < 6; i++) {
+    const s = start(i, { argv: ['h', String(i)] });
+    recs.push(s, end(s, i + 0.5, { exit_status: i % 2 }));
+  }
+  const longRunning = start(10, { argv: ['long'] });
+  recs.push(longRunning);
+  writeFileSync(log, text(recs));
+  const f = new Follower(['-i', log, '-n', '2', '-q', 'exit_status!=0', '-f', 'command,exit_status']);
+  await ready(f, 2);
+  assert.deepEqual(f.lines(), ['h 3  1', 'h 5  1']);
+  appendFileSync(log, line(end(longRunning, 20, { exit_status: 2 })) + '\n');
+  assert.deepEqual(await f.waitLines(3), ['h 3  1', 'h 5  1', 'long  2']);
+  assert.equal((await f.stop()).code, 0);
+});
+
+test('-a with -n takes history from the rotated logs too', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'prec.log');
+  writeFileSync(join(dir, 'prec.log.1'), text([start(0, { argv: ['rotated', 'a'] }), start(1, { argv: ['rotated', 'b'] })]));
+  writeFileSync(log, text([start(2, { argv: ['current'] })]));
+  const f = new Follower(['-i', log, '-a', '-n', '2', '-f', 'command']);
+  await ready(f, 2);
+  assert.deepEqual(f.lines(), ['rotated b', 'current']);
+  appendFileSync(log, line(start(3, { argv: ['live'] })) + '\n');
+  assert.deepEqual(await f.waitLines(3), ['rotated b', 'current', 'live']);
+  assert.equal((await f.stop()).code, 0);
+});
+
+test('follow output formats: json lines and csv with its header', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'prec.log');
+  writeFileSync(log, '');
+  const j = new Follower(['-i', log, '-o', 'json', '-f', 'pid,command']);
+  const c = new Follower(['-i', log, '-o', 'csv', '-f', 'pid,command']);
+  await new Promise((r) => setTimeout(r, 800));
+  const s = start(1, { argv: ['=1+1'], pid: 4242 });
+  appendFileSync(log, line(s) + '\n');
+  assert.deepEqual(await j.waitLines(1), ['{"pid":4242,"command":"=1+1"}']);
+  assert.deepEqual(await c.waitLines(2), ['pid,command', "4242,'=1+1"]);
+  assert.equal((await j.stop()).code, 0);
+  assert.equal((await c.stop()).code, 0);
+});
+
 test('a writer in another process appends and rotates: nothing lost, nothing repeated', async () => {
   const dir = tempDir();
   const log = join(dir, 'prec.log');
