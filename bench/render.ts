@@ -297,8 +297,7 @@ LOG is a generated log of ${int(q.log.commands)} commands (${int(q.log.records)}
 failed execs; ${num(q.log.bytes / 2 ** 20)} MiB zstd) in the exact record schema (keys in catalogue order, timestamps
 increasing, ~1 % of commands by nginx), written as precd writes it: a zstd stream flushed every 1-64
 records and a new frame every 200,000 records (bench/lib/loggen.ts, seeded, cached under bench/results/).
-prec and grep runs alternate (a second pair only where the ratio is between 0.5x and 4x, near the
-goal); wall time per run, median, and peak RSS (GNU time \`%M\`: the largest
+prec and grep runs alternate (A B A B ...), jq runs once; wall time per run, median, and peak RSS (GNU time \`%M\`: the largest
 process of the pipeline). Every tool counts the same matches (start/fail lines for grep and jq, merged rows
 for prec).
 

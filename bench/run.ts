@@ -70,12 +70,12 @@ async function main(): Promise<void> {
     storm_ps: [cores, 2 * cores],
     n_precd: quick ? 2000 : 20_000,
     n_peer: quick ? 2000 : 10_000,
-    slowdown_n: quick ? 1000 : 2500,
-    slowdown_pairs: quick ? 2 : 9,
+    slowdown_n: quick ? 1000 : 3000,
+    slowdown_pairs: quick ? 2 : 11,
     bytes_n: quick ? 1000 : 10_000,
     follow_samples: quick ? 40 : 200,
     query_commands: quick ? 100_000 : 1_000_000,
-    query_rounds: quick ? 1 : 2,
+    query_rounds: quick ? 1 : 3,
   };
 
   const previous: Partial<Results> =
