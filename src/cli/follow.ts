@@ -15,9 +15,7 @@
 // When nothing end-only is needed, ends print nothing and nothing is held.
 // SIGINT, SIGTERM and a closed pipe end following quietly with status 0.
 import type { LogRecord } from '../schema/index.js';
-import { followLineBatches } from '../log/follow.js';
-import { parseBatch, readRecordBatches } from '../log/read.js';
-import { discoverLogs } from '../log/discover.js';
+import { discoverLogs, followLineBatches, parseBatch, readRecordBatches } from '../log/index.js';
 import type { Formatter } from './format.js';
 import type { ReadStats } from './input.js';
 import { CompletionMerger, LastRows, type RowBag } from './merge.js';

@@ -2,8 +2,7 @@
 // warnings and the count of skipped lines.
 import { statSync } from 'node:fs';
 import type { LogRecord } from '../schema/index.js';
-import { discoverLogs } from '../log/discover.js';
-import { readRecordBatches } from '../log/read.js';
+import { discoverLogs, readRecordBatches } from '../log/index.js';
 
 export interface InputOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
