@@ -11,7 +11,12 @@ import zlib from 'node:zlib';
 import { GZIP_MAGIC, startsLogData } from './format.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
 
-const PIECE = 256 * 1024;
+/**
+ * Compressed bytes per inflate call. An error drops what the failing call decoded, and a deflate
+ * block may hold a whole batch of records: small calls bound what corruption inside a block
+ * costs to the records of about this many compressed bytes.
+ */
+const PIECE = 1024;
 const LOOKBACK = 256 * 1024;
 /** Trailer (8) + the 4 bytes of a zstd magic after it, and some slack. */
 const DECIDE_BYTES = 16;
