@@ -288,6 +288,9 @@ function querySection(r: Results): string {
   if (!q) return '';
   const L = q.log.path;
   const rows: string[][] = [queryRow('floor', q.floor, L, null)];
+  const [split, parse] = q.node_floor ?? [];
+  if (split) rows.push(queryRow('node floor: decompress + split lines', split, L, null));
+  if (parse) rows.push(queryRow('node floor: + JSON.parse each line', parse, L, null));
   for (const c of q.cases) for (const run of c.runs) rows.push(queryRow(c.name, run, L, c.expected));
   rows.push(queryRow('full export', q.export_csv, L, null));
   const ratios = q.cases.map((c) => [c.name, num(c.prec_vs_grep, 2) + 'x', num(c.jq_vs_prec, 1) + 'x']);
@@ -299,7 +302,8 @@ increasing, ~1 % of commands by nginx), written as precd writes it: a zstd strea
 records and a new frame every 200,000 records (bench/lib/loggen.ts, seeded, cached under bench/results/).
 prec and grep runs alternate (A B A B ...), jq runs once; wall time per run, median, and peak RSS (GNU time \`%M\`: the largest
 process of the pipeline). Every tool counts the same matches (start/fail lines for grep and jq, merged rows
-for prec).
+for prec). The two "node floor" rows (bench/nodefloor.ts) are what any Node reader pays before its own
+work: zstd-napi's stream decoder, UTF-8 decoding and line splitting, then JSON.parse of every line.
 
 ${table(['query', 'tool', 'command', 'wall s per run', 'median s', 'peak RSS MB', 'matches'], rows)}
 

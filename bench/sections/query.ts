@@ -8,7 +8,7 @@ import { generateLog, type GeneratedLog } from '../lib/loggen.js';
 import { log, median, timed } from '../lib/proc.js';
 
 export interface QueryRun {
-  tool: 'prec' | 'grep' | 'jq' | 'zstdcat';
+  tool: 'prec' | 'grep' | 'jq' | 'zstdcat' | 'node';
   command: string;
   wall_s: number[];
   median_s: number;
@@ -29,6 +29,8 @@ export interface QueryCase {
 export interface QueryResults {
   log: GeneratedLog & { generated_s: number | null };
   floor: QueryRun;
+  /** A Node reader's own floor: zstd-napi + split lines, and + JSON.parse of every line. */
+  node_floor?: QueryRun[];
   cases: QueryCase[];
   export_csv: QueryRun;
 }
@@ -109,6 +111,11 @@ export async function querySection(repoRoot: string, resultsDir: string, command
 
   log('query: zstdcat floor');
   const floor = await measure('zstdcat', `zstdcat ${L} > /dev/null`, rounds, repoRoot);
+  log('query: node floor');
+  const nodeFloor = [
+    await measure('node', `node build/bench/nodefloor.js ${L} split`, 1, repoRoot),
+    await measure('node', `node build/bench/nodefloor.js ${L} parse`, 1, repoRoot),
+  ];
   const out: QueryCase[] = [];
   for (const c of cases) {
     log(`query: ${c.name}`);
@@ -118,5 +125,5 @@ export async function querySection(repoRoot: string, resultsDir: string, command
   }
   log('query: full CSV export');
   const exportCsv = await measure('prec', `${prec} -A -o csv -f all > /dev/null`, 1, repoRoot);
-  return { log: g, floor, cases: out, export_csv: exportCsv };
+  return { log: g, floor, node_floor: nodeFloor, cases: out, export_csv: exportCsv };
 }
