@@ -134,7 +134,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   if (signal?.aborted) return;
   const warn = (m: string): void => opts.onWarning?.(m);
   let file = await openFollowed(path);
-  // Lines, and lines that are not UTF-8 (Buffer), in file order.
+  // Decoded lines, and the lines skipped among them, in file order.
   const batches: Queued[] = [];
   const handler: LineHandler = {
     lines: (batch) => batches.push(batch),
@@ -165,6 +165,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   }
   const waiter = new ChangeWaiter(path, opts.pollIntervalMs ?? 250, signal);
   let switchPending = false;
+  // A read buffer that got no data, for the next read (idle polling allocates nothing).
+  let spare: Buffer | undefined;
   try {
     while (!signal?.aborted) {
       if (!caughtUp && pos >= startSize) {
@@ -174,13 +176,15 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
       }
       // History reads stop exactly at the size the file had when following started.
       const want = caughtUp ? READ_CHUNK : Math.min(READ_CHUNK, startSize - pos);
-      const buf = Buffer.allocUnsafe(want);
+      const buf = spare && spare.length >= want ? spare : Buffer.allocUnsafe(want);
+      spare = undefined;
       let n: number;
       try {
         n = (await file.fh.read(buf, 0, want, pos)).bytesRead;
       } catch (err) {
         throw toLogError(err, path);
       }
+      if (n === 0) spare = buf;
       if (n > 0) {
         pos += n;
         decoder.write(buf.subarray(0, n));
@@ -203,7 +207,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         try {
           next = await openFollowed(path);
         } catch {
-          continue; // gone again between stat and open: look again
+          await waiter.wait(); // gone again between stat and open, or unreadable: look again later
+          continue;
         }
         decoder.finish();
         yield* drain(batches, opts);
