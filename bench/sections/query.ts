@@ -4,7 +4,7 @@
 // order of magnitude slower, and the goal is a 10x margin). Wall time and peak RSS of each.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateLog, type GeneratedLog } from '../lib/loggen.js';
+import { generateLog, GENERATOR_VERSION, type GeneratedLog } from '../lib/loggen.js';
 import { log, median, timed } from '../lib/proc.js';
 
 export interface QueryRun {
@@ -43,7 +43,7 @@ export function ensureQueryLog(resultsDir: string, commands: number): QueryResul
   const meta = `${path}.json`;
   if (existsSync(path) && existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as GeneratedLog;
-    if (m.commands === commands && statSync(path).size === m.bytes) return { ...m, path, generated_s: null };
+    if (m.version === GENERATOR_VERSION && m.commands === commands && statSync(path).size === m.bytes) return { ...m, path, generated_s: null };
   }
   log(`query: generating a ${commands}-command log (cached for later runs)`);
   const t0 = Date.now();
