@@ -10,6 +10,15 @@ if (!existsSync(new URL('../build/src/cli/command.js', import.meta.url))) {
   process.exit(1);
 }
 
+// Last resort: whatever escapes the command (a failure inside a stream callback) is still one line.
+const fatal = (err) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`prec: ${message.split('\n')[0]}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+
 try {
   const { run } = await import('@oclif/core');
   await run(process.argv.slice(2), root);

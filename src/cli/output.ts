@@ -11,10 +11,9 @@ export class Output {
   private beforeWrite: (() => void) | undefined;
 
   constructor(private readonly stream: Writable) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.markClosed();
-      else throw err;
-    });
+    // oclif rethrows every stdout error but EPIPE from its own listener; this class decides instead.
+    stream.removeAllListeners('error');
+    stream.on('error', (err: NodeJS.ErrnoException) => this.failed(err));
   }
 
   /** Called before anything reaches the stream (progress display clears its line). */
@@ -40,7 +39,15 @@ export class Output {
     this.beforeWrite?.();
     const chunk = this.buffer;
     this.buffer = '';
-    if (this.stream.write(chunk)) return undefined;
+    let more: boolean;
+    try {
+      // A file or tty stdout writes synchronously and throws here; a pipe reports through 'error'.
+      more = this.stream.write(chunk);
+    } catch (err) {
+      this.failed(err as NodeJS.ErrnoException);
+      return undefined;
+    }
+    if (more) return undefined;
     return new Promise((resolve) => {
       const done = (): void => {
         this.stream.off('drain', done);
@@ -59,6 +66,16 @@ export class Output {
       this.onClose(resolve);
       this.stream.write('', () => resolve());
     });
+  }
+
+  private failed(err: NodeJS.ErrnoException): void {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED' && !this.closed) {
+      // Output that cannot be written (disk full, I/O error) is an error, not a quiet end.
+      const reason = err.code === 'ENOSPC' ? 'no space left on device' : err.code === 'EIO' ? 'input/output error' : err.message;
+      process.stderr.write(`prec: cannot write output: ${reason}\n`);
+      process.exitCode = 1;
+    }
+    this.markClosed();
   }
 
   private markClosed(): void {

@@ -250,6 +250,12 @@ test('a closed pipe ends prec quietly with status 0', () => {
   assert.equal(r.stderr, 'status=0\n');
 });
 
+test('output that cannot be written (disk full) is one error line and status 1', () => {
+  const r = spawnSync('bash', ['-c', `"${process.execPath}" "${PREC_BIN}" -A -i "${LOG}" > /dev/full`], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'prec: cannot write output: no space left on device\n');
+});
+
 test('--version prints version and runtime', () => {
   assert.match(precOk(['--version']), /^prec \d+\.\d+\.\d+.* node v\d+/);
 });
