@@ -80,7 +80,11 @@ export async function runPrec(raw: RawOptions): Promise<void> {
 
   if (raw.follow) {
     const { followView } = await import('./follow.js');
-    const stop = (): void => abort.abort();
+    // The first signal ends following cleanly (pending output flushed); a second one does not wait.
+    const stop = (): void => {
+      if (abort.signal.aborted) process.exit(0);
+      abort.abort();
+    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     await followView({
