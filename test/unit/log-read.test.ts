@@ -159,6 +159,28 @@ test('a zstd block half written before a restart loses only its own lines', asyn
   assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte ${firstFrame}, resumed at byte ${head.length}`]);
 });
 
+test('a large frame cut inside a block far into the file resumes at the next frame', async () => {
+  // Random argv keeps blocks big and the compressed frame larger than several read chunks.
+  const lines = recordLines(30_000).map((l, i) =>
+    i % 2 === 0 ? JSON.stringify({ ...JSON.parse(l), argv: ['id', randomBytes(96).toString('hex')] }) : l,
+  );
+  const w = new ZstdWriter();
+  const parts: Buffer[] = [];
+  for (let i = 0; i < lines.length; i += 1000) parts.push(w.flush(text(lines.slice(i, i + 1000))));
+  const last = parts.pop()!;
+  const cut = Buffer.concat([...parts, last.subarray(0, Math.floor(last.length / 2))]);
+  assert.ok(cut.length > 2 * 512 * 1024, 'the frame spans several read chunks');
+  const after = recordLines(5, 900_000);
+  const path = write('prec.log', Buffer.concat([cut, zstdFrame(text(after))]));
+  const r = await readFile(path);
+  // Every line before the cut flush, and those of its blocks that were complete, then the new frame.
+  const before = r.lines.slice(0, -after.length);
+  assert.ok(before.length >= lines.length - 1000 && before.length < lines.length, `${before.length} lines before`);
+  assert.deepEqual(before, lines.slice(0, before.length));
+  assert.deepEqual(r.lines.slice(-after.length), after);
+  assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
+});
+
 test('garbage with no frame after it is reported once at the end', async () => {
   const a = recordLines(3);
   const frame = zstdFrame(text(a));
@@ -371,7 +393,7 @@ test('parseRecord checks the required keys and types of each record kind from th
   assert.equal(parseRecord(''), undefined);
 });
 
-test('discoverLogs lists rotated siblings oldest first, with the input last', async () => {
+test('discoverLogs lists rotated siblings oldest first, with the input last, and each reads whatever its compression', async () => {
   const dir = tempDir();
   const names = [
     'prec.log',
@@ -386,7 +408,18 @@ test('discoverLogs lists rotated siblings oldest first, with the input last', as
     'other.log.1',
     'prec.log.1.tmp',
   ];
-  for (const n of names) writeFileSync(join(dir, n), '');
+  // Oldest to newest, each with its records, compressed as logrotate (and precd) would leave it;
+  // `prec.log.2.gz` is a gzipped zstd log, as logrotate makes of precd's default output.
+  const order = ['prec.log-20261120.gz', 'prec.log-20261121.zst', 'prec.log-20261122', 'prec.log.10.gz', 'prec.log.3.zst', 'prec.log.2.gz', 'prec.log.1', 'prec.log'];
+  const content = (i: number): Buffer => {
+    const lines = recordLines(4, 10 * i + 1);
+    const name = order[i]!;
+    if (name === 'prec.log.2.gz') return zlib.gzipSync(zstdFrame(text(lines)));
+    if (name.endsWith('.gz')) return gzipMember(text(lines));
+    if (name.endsWith('.zst') || name === 'prec.log') return zstdFrame(text(lines));
+    return text(lines);
+  };
+  for (const n of names) writeFileSync(join(dir, n), order.includes(n) ? content(order.indexOf(n)) : 'x\n');
   mkdirSync(join(dir, 'prec.log.4'));
   // The dated files are older than the numbered ones.
   const old = new Date('2026-11-20T00:00:00Z');
@@ -395,10 +428,12 @@ test('discoverLogs lists rotated siblings oldest first, with the input last', as
   assert.deepEqual(await discoverLogs(input, false), [input]);
   assert.deepEqual(
     await discoverLogs(input, true),
-    ['prec.log-20261120.gz', 'prec.log-20261121.zst', 'prec.log-20261122', 'prec.log.10.gz', 'prec.log.3.zst', 'prec.log.2.gz', 'prec.log.1', 'prec.log'].map(
-      (n) => join(dir, n),
-    ),
+    order.map((n) => join(dir, n)),
   );
+  // Read in that order, the records come out oldest first, whatever each file's compression.
+  const all: string[] = [];
+  for (const file of await discoverLogs(input, true)) all.push(...(await readFile(file)).lines);
+  assert.deepEqual(all, order.flatMap((_, i) => recordLines(4, 10 * i + 1)));
 });
 
 test('a missing or unreadable input is a LogError with a one-line message', async () => {
