@@ -1,5 +1,6 @@
 // Runs prec once the command line is parsed: validates everything that needs no file, then reads.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { END_ONLY_FIELDS, DEFAULT_OUTPUT_FIELDS } from '../schema/index.js';
 import { parseFieldSpec } from './fields.js';
 import { createFormatter } from './format.js';
@@ -26,16 +27,27 @@ export interface RawOptions {
 
 const END_ONLY = new Set(END_ONLY_FIELDS);
 
-/** `prec --version`: version, commit and build time when the build recorded them, runtime. */
+/**
+ * `prec --version`: version, build (commit and date from build/build-info.json when a release
+ * build wrote one, else the time this code was compiled), runtime.
+ */
 export function versionText(version: string): string {
-  let build = '';
+  const parts: string[] = [];
   try {
     const info = JSON.parse(readFileSync(new URL('../../build-info.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-    const parts = [info.commit && `commit ${String(info.commit)}`, info.date && `built ${String(info.date)}`].filter(Boolean);
-    if (parts.length > 0) build = ` (${parts.join(', ')})`;
+    if (info.commit) parts.push(`commit ${String(info.commit)}`);
+    if (info.date) parts.push(`built ${String(info.date)}`);
   } catch {
     // no build info recorded
   }
+  if (!parts.some((p) => p.startsWith('built'))) {
+    try {
+      parts.push(`built ${statSync(fileURLToPath(import.meta.url)).mtime.toISOString().replace(/\.\d+Z$/, 'Z')}`);
+    } catch {
+      // not from a file
+    }
+  }
+  const build = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   return `prec ${version}${build} node ${process.version} ${process.platform}-${process.arch}\n`;
 }
 

@@ -16,7 +16,7 @@ const s2 = start(1, {
   source: 'system', parent_comm: 'nginx', parent_exe: '/usr/sbin/nginx', parent_cmdline: 'nginx: worker process', cwd: '/var/www',
 });
 const f1 = fail(2);
-const s3 = start(5, { argv: ['sleep', '100'] });
+const s3 = start(5, { argv: ['sleep', '100'], argv_truncated: true });
 const s4 = start(6, { argv: ['curl', 'https://x.example/a'], user: 'root', group: 'root', uid: 0, gid: 0, euid: 0, egid: 0 });
 const ghost = start(6.5);
 const records: Rec[] = [
@@ -137,6 +137,8 @@ test('query operators and types end to end', () => {
     ['duration>=0000-00-00 00:00:01', 'sh'],
     ['duration<0000-00-00 00:00:01', 'ls,curl'],
     ['signal=SIGKILL', 'curl'],
+    ['argv_truncated=true', 'sleep'],
+    ['argv_truncated!=true', 'ls,sh,bash,-,curl'],
     ['source=system', 'sh'],
     ['record_type=fail', 'bash'],
     ['exec_error~=no such', 'bash'],
@@ -257,7 +259,7 @@ test('output that cannot be written (disk full) is one error line and status 1',
 });
 
 test('--version prints version and runtime', () => {
-  assert.match(precOk(['--version']), /^prec \d+\.\d+\.\d+.* node v\d+/);
+  assert.match(precOk(['--version']), /^prec \d+\.\d+\.\d+ \(.*built \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\) node v\d+\.\d+\.\d+ linux-\w+\n$/);
 });
 
 test('long-running commands do not hold the output: far ends are found by a second pass', () => {
