@@ -208,6 +208,9 @@ test('tree through the command line: chain, ancestors marked, 1,000 levels', () 
 test('errors are one line on stderr with status 1', () => {
   const cases: Array<[string[], RegExp]> = [
     [['-i', join(dir, 'missing.log')], /^prec: cannot read .*missing\.log: no such file or directory\n$/],
+    [['-F', '-i', join(dir, 'missing.log')], /^prec: cannot read .*missing\.log: no such file or directory\n$/],
+    [['-i', dir], /^prec: cannot read .*: is a directory\n$/],
+    [['-i', LOG, '-q'], /^prec: Flag --query expects a value \(see prec --help\)\n$/],
     [['-i', LOG, '-f', 'usr'], /^prec: unknown field "usr" in -f \(did you mean "user"\?\); known fields: all, timestamp, .*lost_samples_total\n$/],
     [['-i', LOG, '-f', 'user,,pid'], /^prec: empty field name in -f "user,,pid"; known fields: all, /],
     [['-i', LOG, '--tree', '-F'], /^prec: --tree cannot be used with --follow/],
