@@ -4,7 +4,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { FormatOptions, Formatter, TreePlace } from './format.js';
 import type { RowBag } from './merge.js';
-import { textValue } from './values.js';
+import { textGetter, type TextGetter } from './values.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -13,7 +13,11 @@ export function neutralizeFormula(cell: string): string {
 }
 
 export class CsvFormatter implements Formatter {
-  constructor(private readonly opts: FormatOptions) {}
+  private readonly getters: readonly TextGetter[];
+
+  constructor(private readonly opts: FormatOptions) {
+    this.getters = opts.fields.map((f) => textGetter(f, opts));
+  }
 
   begin(): string {
     const head = [...this.opts.fields];
@@ -22,8 +26,8 @@ export class CsvFormatter implements Formatter {
   }
 
   row(row: RowBag, place?: TreePlace): string {
-    const cells = this.opts.fields.map((f) => {
-      const v = textValue(row, f, this.opts) ?? '';
+    const cells = this.getters.map((get) => {
+      const v = get(row) ?? '';
       return this.opts.csvRaw ? v : neutralizeFormula(v);
     });
     if (this.opts.tree) cells.push(String(place?.depth ?? 0), String(place?.ancestor ?? false));

@@ -34,8 +34,16 @@ function replace(ch: string): string {
 
 /** The string with every unsafe character replaced by a visible escape; safe strings are returned as is. */
 export function escapeText(s: string): string {
-  UNSAFE.lastIndex = 0;
-  if (!UNSAFE.test(s)) return s;
+  // Fast path: most values are printable ASCII. Anything at or above U+0600 is left to the regex.
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && (c <= 0x9f || c >= 0x600))) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return s;
   UNSAFE.lastIndex = 0;
   return s.replace(UNSAFE, replace);
 }

@@ -3,10 +3,14 @@
 // added after the fields: tree_depth (0 for a root) and tree_ancestor.
 import type { FormatOptions, Formatter, TreePlace } from './format.js';
 import type { RowBag } from './merge.js';
-import { jsonValue } from './values.js';
+import { jsonGetter, type JsonGetter } from './values.js';
 
 export class JsonFormatter implements Formatter {
-  constructor(private readonly opts: FormatOptions) {}
+  private readonly getters: ReadonlyArray<readonly [string, JsonGetter]>;
+
+  constructor(opts: FormatOptions) {
+    this.getters = opts.fields.map((f) => [f, jsonGetter(f, opts)] as const);
+  }
 
   begin(): string {
     return '';
@@ -14,7 +18,7 @@ export class JsonFormatter implements Formatter {
 
   row(row: RowBag, place?: TreePlace): string {
     const obj: Record<string, unknown> = {};
-    for (const f of this.opts.fields) obj[f] = jsonValue(row, f, this.opts);
+    for (const [f, get] of this.getters) obj[f] = get(row);
     if (place) {
       obj.tree_depth = place.depth;
       obj.tree_ancestor = place.ancestor;

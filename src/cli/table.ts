@@ -4,20 +4,23 @@ import Table from 'cli-table3';
 import { escapeText } from './escape.js';
 import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
 import type { RowBag } from './merge.js';
-import { textValue } from './values.js';
+import { textGetter, type TextGetter } from './values.js';
 
 export class TableFormatter implements Formatter {
   private rows: string[][] = [];
+  private readonly getters: readonly TextGetter[];
 
-  constructor(private readonly opts: FormatOptions) {}
+  constructor(private readonly opts: FormatOptions) {
+    this.getters = opts.fields.map((f) => textGetter(f, opts));
+  }
 
   begin(): string {
     return this.opts.streaming ? this.render([], true) : '';
   }
 
   row(row: RowBag, place?: TreePlace): string {
-    const cells = this.opts.fields.map((f) => {
-      const v = textValue(row, f, this.opts);
+    const cells = this.getters.map((get) => {
+      const v = get(row);
       return v === undefined ? '' : escapeText(v);
     });
     if (place && cells.length > 0) cells[0] = place.prefix + (place.ancestor ? ANCESTOR_MARK : '') + cells[0];

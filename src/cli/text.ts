@@ -4,13 +4,17 @@
 import { escapeText } from './escape.js';
 import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
 import type { RowBag } from './merge.js';
-import { textValue } from './values.js';
+import { textGetter, type TextGetter } from './values.js';
 
 export const TEXT_SEPARATOR = '  ';
 export const TEXT_MISSING = '-';
 
 export class TextFormatter implements Formatter {
-  constructor(private readonly opts: FormatOptions) {}
+  private readonly getters: readonly TextGetter[];
+
+  constructor(opts: FormatOptions) {
+    this.getters = opts.fields.map((f) => textGetter(f, opts));
+  }
 
   begin(): string {
     return '';
@@ -18,9 +22,9 @@ export class TextFormatter implements Formatter {
 
   row(row: RowBag, place?: TreePlace): string {
     let line = place ? place.prefix + (place.ancestor ? ANCESTOR_MARK : '') : '';
-    const fields = this.opts.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const v = textValue(row, fields[i]!, this.opts);
+    const getters = this.getters;
+    for (let i = 0; i < getters.length; i++) {
+      const v = getters[i]!(row);
       if (i > 0) line += TEXT_SEPARATOR;
       line += v === undefined || v === '' ? TEXT_MISSING : escapeText(v);
     }

@@ -1,5 +1,6 @@
 // How one field of a row is shown. Shared by every format, so that timestamps, durations and
-// `command` read the same in text, table, csv and json.
+// `command` read the same in text, table, csv and json. Each field gets its own getter, made once
+// per run, so that nothing is looked up per row.
 import { fieldByName, formatDuration, shortTimestamp } from '../schema/index.js';
 import { quoteCommand } from './shellquote.js';
 import type { RowBag } from './merge.js';
@@ -9,28 +10,47 @@ export interface ValueOptions {
   readonly fullTime: boolean;
 }
 
+export type JsonGetter = (row: RowBag) => unknown;
+export type TextGetter = (row: RowBag) => string | undefined;
+
 /** The value as JSON shows it: numbers and booleans typed, argv an array, null when the row lacks it. */
-export function jsonValue(row: RowBag, field: string, opts: ValueOptions): unknown {
-  const v = row[field];
+export function jsonGetter(field: string, opts: ValueOptions): JsonGetter {
   if (field === 'command') {
-    const argv = row.argv;
-    return Array.isArray(argv) ? quoteCommand(argv as string[]) : null;
+    return (row) => (Array.isArray(row.argv) ? quoteCommand(row.argv as string[]) : null);
   }
-  if (field === 'duration' && v === undefined) {
-    // Derived from duration_ns when shown (merging does not store it).
-    return typeof row.duration_ns === 'number' ? formatDuration(row.duration_ns) : null;
+  if (field === 'duration') {
+    // Derived from duration_ns (merging does not store it).
+    return (row) => {
+      if (typeof row.duration === 'string') return row.duration;
+      return typeof row.duration_ns === 'number' ? formatDuration(row.duration_ns) : null;
+    };
   }
-  if (v === undefined || v === null) return null;
-  if (!opts.fullTime && fieldByName(field)?.type === 'timestamp' && typeof v === 'string') return shortTimestamp(v);
-  return v;
+  if (!opts.fullTime && fieldByName(field)?.type === 'timestamp') {
+    return (row) => {
+      const v = row[field];
+      return typeof v === 'string' ? shortTimestamp(v) : v ?? null;
+    };
+  }
+  return (row) => row[field] ?? null;
 }
 
 /** The value as text, table and csv show it (before terminal escaping); undefined when the row lacks it. */
+export function textGetter(field: string, opts: ValueOptions): TextGetter {
+  const get = jsonGetter(field, opts);
+  return (row) => {
+    const v = get(row);
+    if (v === null || v === undefined) return undefined;
+    if (typeof v === 'string') return v;
+    // argv keeps its exact values: shown as a JSON array, unambiguous even with spaces inside arguments.
+    if (Array.isArray(v)) return JSON.stringify(v);
+    return String(v);
+  };
+}
+
+export function jsonValue(row: RowBag, field: string, opts: ValueOptions): unknown {
+  return jsonGetter(field, opts)(row);
+}
+
 export function textValue(row: RowBag, field: string, opts: ValueOptions): string | undefined {
-  const v = jsonValue(row, field, opts);
-  if (v === null || v === undefined) return undefined;
-  if (typeof v === 'string') return v;
-  // argv keeps its exact values: shown as a JSON array, unambiguous even with spaces inside arguments.
-  if (Array.isArray(v)) return JSON.stringify(v);
-  return String(v);
+  return textGetter(field, opts)(row);
 }
