@@ -194,6 +194,19 @@ test('a writer in another process appends and rotates: nothing lost, nothing rep
   assert.equal((await f.stop()).code, 0);
 });
 
+test('a truncated log is followed from its new start', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'prec.log');
+  writeFileSync(log, text([start(0, { argv: ['before', 'truncation'] }), start(1, { argv: ['padding', 'x'.repeat(200)] })]));
+  const f = new Follower(['-i', log, '-n', '1', '-f', 'command']);
+  await ready(f, 1);
+  writeFileSync(log, ''); // copytruncate
+  await new Promise((r) => setTimeout(r, 300));
+  appendFileSync(log, line(start(2, { argv: ['after'] })) + '\n');
+  assert.deepEqual(await f.waitLines(2), [`padding ${'x'.repeat(200)}`, 'after']);
+  assert.equal((await f.stop()).code, 0);
+});
+
 test('a zstd log gets new frames while followed', async () => {
   const dir = tempDir();
   const log = join(dir, 'prec.log');
