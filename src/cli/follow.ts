@@ -43,7 +43,6 @@ export async function followView(ctx: FollowContext): Promise<void> {
   const { out, formatter, matches } = ctx;
   const merger = new CompletionMerger(ctx.needEnd);
   const history = ctx.limit > 0 ? new LastRows(ctx.limit) : undefined;
-  /** event_ids printed as provisional rows: printed again once finalized. */
   const onBadLine = (): void => {
     ctx.stats.badLines++;
   };
