@@ -43,3 +43,19 @@ test('shell quoting: safe arguments bare, others single-quoted', () => {
   assert.equal(quoteArg('~'), "'~'");
   assert.equal(quoteCommand([]), '');
 });
+
+test('shell quoting round-trips through a real shell for arbitrary arguments', async () => {
+  const fc = await import('fast-check');
+  const { spawnSync } = await import('node:child_process');
+  // Arguments without NUL (impossible in argv); mixed ASCII specials, quotes, spaces, unicode.
+  const arg = fc.string({ unit: fc.oneof(fc.constantFrom(..."'\"\\ $`!*?~#&;|<>(){}[]=+-@%:,./_\t\n"), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })) })
+    .map((s) => s.replace(/\0/g, ''));
+  const samples = fc.sample(fc.array(arg, { minLength: 1, maxLength: 5 }), 200);
+  samples.push([''], ["it's"], ['a b', ''], ['-n', '\n']);
+  // One shell run: each sample prints its arguments NUL-separated, then a record separator.
+  const script = samples.map((argv) => `printf '%s\\0' ${argv.map((a) => quoteArg(a)).join(' ')}; printf '\\36'`).join('\n');
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.equal(r.status, 0, r.stderr);
+  const got = r.stdout.split('\x1e').slice(0, -1).map((rec) => rec.split('\0').slice(0, -1));
+  assert.deepEqual(got, samples);
+});
