@@ -53,6 +53,10 @@ export class AutoDecoder implements ByteSink {
     this.next.finish();
   }
 
+  idle(): void {
+    this.inner?.idle?.();
+  }
+
   private choose(): void {
     const head = Buffer.concat(this.head, this.headLength);
     this.head = [];

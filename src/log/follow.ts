@@ -167,6 +167,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   let switchPending = false;
   // A read buffer that got no data, for the next read (idle polling allocates nothing).
   let spare: Buffer | undefined;
+  /** Consecutive looks at the end of the file that found nothing new. */
+  let idleRounds = 0;
   try {
     while (!signal?.aborted) {
       if (!caughtUp && pos >= startSize) {
@@ -186,6 +188,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
       }
       if (n === 0) spare = buf;
       if (n > 0) {
+        idleRounds = 0;
         pos += n;
         decoder.write(buf.subarray(0, n));
         if (!caughtUp) opts.onProgress?.(pos, startSize);
@@ -232,6 +235,11 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         // finished only once the new one has data. Read the old one to its end once more.
         switchPending = true;
         continue;
+      }
+      if (++idleRounds === 2) {
+        // Nothing new since the last look: a write in progress would have completed by now.
+        decoder.idle();
+        yield* drain(batches, opts);
       }
       await waiter.wait();
     }

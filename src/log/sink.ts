@@ -9,6 +9,11 @@ export interface ByteSink {
   gap(): void;
   /** End of the input (a finished read). Data still incomplete (a frame cut short) is let go. */
   finish(): void;
+  /**
+   * No new input for a while (a followed file): data that can only be a cut-short frame followed
+   * by a new one is treated as such now, rather than when more data arrives.
+   */
+  idle?(): void;
 }
 
 export type Warn = (message: string) => void;

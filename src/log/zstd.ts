@@ -69,15 +69,8 @@ export class ZstdDecoder implements ByteSink {
   }
 
   finish(): void {
+    this.idle();
     if (this.state === 'detached') return;
-    // A block still waiting for its bytes at the end of the file, with a frame start among the
-    // bytes it would take: the block was cut short (precd killed mid-write) and a small frame
-    // appended after it that the block's declared size swallowed. Read that frame.
-    while (this.state === 'feed' && this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3) >= 0) {
-      this.damage(this.frameStart, this.unitStart);
-      this.run();
-      if ((this.state as State) === 'detached') return;
-    }
     this.out.flush();
     if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) {
       this.warn(`${this.label}: damaged zstd frame at byte ${this.damagedAt}, no frame after it`);
@@ -85,6 +78,20 @@ export class ZstdDecoder implements ByteSink {
     // A frame cut short at the end (precd still writing, or killed) has given every complete
     // block already: nothing to report.
     this.next.finish();
+  }
+
+  idle(): void {
+    // A block still waiting for its bytes, with a frame start among the bytes it would take: the
+    // block was cut short (precd killed mid-write) and the frame appended after it was swallowed
+    // by the block's declared size. Read that frame now.
+    while (this.state === 'feed' && this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3) >= 0) {
+      this.damage(this.frameStart, this.unitStart);
+      this.run();
+    }
+    if (this.state !== 'detached') {
+      this.out.flush();
+      this.next.idle?.();
+    }
   }
 
   private run(): void {

@@ -249,6 +249,26 @@ test('precd killed and restarted while followed: the cut frame is reported and t
   assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
 });
 
+test('precd killed in the middle of writing a block, restarted: its new frame is read without waiting for more', async () => {
+  const path = join(tempDir(), 'prec.log');
+  const text = (from: number, count: number): Buffer =>
+    Buffer.from(range(from, count).map((seq) => `${JSON.stringify(startRecord(seq))}\n`).join(''));
+  const killed = new ZstdWriter();
+  const whole = killed.flush(text(1, 3));
+  const torn = killed.flush(text(4, 200));
+  const restarted = new ZstdWriter().flush(text(100, 2));
+  // The last block is torn; its declared size is more than the new frame that follows it.
+  const cut = Buffer.concat([whole, torn.subarray(0, torn.length - restarted.length - 100)]);
+  assert.ok(torn.length > restarted.length + 200);
+  writeFileSync(path, cut);
+  const r = await follow(path, 5, { fromStart: true }, async () => {
+    appendFileSync(path, restarted);
+  });
+  assert.equal(r.caughtUpAt, 3);
+  assert.deepEqual(r.seqs, [1, 2, 3, 100, 101]);
+  assert.deepEqual(r.warnings, [`${path}: damaged zstd frame at byte 0, resumed at byte ${cut.length}`]);
+});
+
 test('following without history a plain log that precd now appends zstd frames to', async () => {
   const path = join(tempDir(), 'prec.log');
   const text = (from: number, count: number): Buffer =>
