@@ -84,6 +84,7 @@ export class GzipDecoder implements ByteSink {
   }
 
   gap(): void {
+    if (this.detached) return;
     this.out.flush();
     this.next.gap();
     this.close();

@@ -57,6 +57,7 @@ export class ZstdDecoder implements ByteSink {
   }
 
   gap(): void {
+    if (this.state === 'detached') return;
     this.out.flush();
     const midFrame = this.state !== 'frame' || this.cursor < this.win.end;
     this.dctx.reset(binding.ResetDirective.sessionOnly);
