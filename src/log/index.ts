@@ -17,6 +17,9 @@
  *   `prec.log: damaged zstd frame at byte 0, no frame after it` (end of a finished read)
  * The file name in warnings is the path as given; offsets are in the file (for an inner layer,
  * the label reads `prec.log.2.gz (inside gzip)` and offsets are in the decompressed outer data).
+ * For zstd the first offset is the start of the damaged frame; for gzip, where the damage was
+ * noticed. Corruption inside a compressed block costs that zstd block (up to 128 KiB of lines) or
+ * about 1 KiB of compressed gzip input around it.
  *
  * Lines: complete lines ('\n'-terminated). The bytes after the last '\n' at the end of a file
  * are returned as a last line only when they parse as a complete record (a hand-made log
@@ -36,9 +39,13 @@
  * - discoverLogs(input, allLogs): Promise<string[]> — files to read, oldest first, input last;
  *   throws LogError (message `cannot read <path>: permission denied` / `no such file or
  *   directory`; print as `prec: ${err.message}`).
- * - readLogLines / readLogBatches(path, ReadOptions): lines (see above).
+ * - readLogLines / readLogBatches(path, ReadOptions): lines (see above). A pipe or FIFO works
+ *   too (`-i /dev/stdin`).
  * - readRecords / readRecordBatches(path, ReadOptions): parsed records, file order.
- * - parseRecord(line): LogRecord | undefined — JSON.parse + shape check from the catalogue.
+ * - parseRecord(line): LogRecord | undefined — JSON.parse (never eval) + shape check from the
+ *   catalogue: record_type start/end/fail/loss, every non-optional key of that kind present
+ *   (argv/argc of a fail are best effort, SPEC 3), every catalogue key present of its type
+ *   (number, string, boolean, string[]); keys the catalogue does not know are kept.
  * - followRecords / followLines / followLineBatches(path, FollowOptions): live records, never
  *   ending on their own. Options: signal (abort ends the iteration cleanly, no error), fromStart
  *   (default false: only what is written after following starts), onCaughtUp (called once,
