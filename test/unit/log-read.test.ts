@@ -369,6 +369,25 @@ test('a line longer than 16 MiB is skipped as it streams by, and reported', asyn
   ]);
 });
 
+test('a prefilter skips lines before they are parsed, without counting them as bad', async () => {
+  const lines = recordLines(6);
+  const bad: string[] = [];
+  const seen: string[] = [];
+  const records = [];
+  for await (const r of readRecords(write('prec.log', Buffer.concat([text(lines), Buffer.from('junk\n')])), {
+    onBadLine: (l) => bad.push(l),
+    prefilter: (l) => {
+      seen.push(l);
+      return l.includes('"record_type":"end"') || l === 'junk';
+    },
+  })) {
+    records.push(r);
+  }
+  assert.deepEqual(seen, [...lines, 'junk']);
+  assert.deepEqual(records, lines.filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l)));
+  assert.deepEqual(bad, ['junk']);
+});
+
 test('parseRecord checks the required keys and types of each record kind from the catalogue', () => {
   assert.deepEqual(parseRecord(JSON.stringify(startRecord(1))), startRecord(1));
   assert.deepEqual(parseRecord(JSON.stringify(endRecord(1))), endRecord(1));
