@@ -49,7 +49,13 @@ function isStringArray(value: unknown): boolean {
  * Keys the catalogue does not know are kept (a newer precd may add some). Never evaluates code.
  */
 export function parseRecord(line: string): LogRecord | undefined {
-  if (line.charCodeAt(0) !== 0x7b /* { */) return undefined;
+  if (line.charCodeAt(0) !== 0x7b /* { */) {
+    // Hand-made logs: leading blanks, a byte-order mark, CRLF endings (a trailing \r is JSON
+    // whitespace already).
+    const trimmed = line.replace(/^[\ufeff\s]+/, '');
+    if (trimmed.charCodeAt(0) !== 0x7b || trimmed === line) return undefined;
+    line = trimmed;
+  }
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -407,6 +407,7 @@ test('parseRecord checks the required keys and types of each record kind from th
   assert.equal(parseRecord(JSON.stringify(startRecord(3, { argv_truncated: 'yes' }))), undefined);
   assert.equal(parseRecord(JSON.stringify(startRecord(3, { argv: ['a', 1] }))), undefined);
   assert.equal(parseRecord(JSON.stringify(endRecord(4)).replace('"duration_ns":1004', '"duration_ns":"1004"')), undefined);
+  assert.deepEqual(parseRecord(`\ufeff  ${JSON.stringify(endRecord(5))}\r`), endRecord(5));
   assert.equal(parseRecord('{"record_type":"start"'), undefined);
   assert.equal(parseRecord('null'), undefined);
   assert.equal(parseRecord(''), undefined);
