@@ -26,8 +26,8 @@
  * without final newline); otherwise they are a record precd is still writing, or one cut by a
  * crash, and are ignored silently. A line that is not valid UTF-8 is never returned: it goes to
  * onBadLine(line, 'invalid-utf8'); a line over 16 MiB is skipped as it streams by and goes to
- * onBadLine(first KiB, 'too-long'); with the record readers, a line that is not a record (empty
- * lines included) goes to onBadLine(line, 'not-a-record'). Count them all to print
+ * onBadLine(first KiB, 'too-long'); with the record readers, a line that is not a record goes to
+ * onBadLine(line, 'not-a-record') (blank lines are skipped silently). Count them all to print
  * `prec: skipped 3 lines that are not records in prec.log`. A line cut by damage is not counted
  * (the damage warning covers it).
  *
