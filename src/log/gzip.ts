@@ -53,12 +53,17 @@ export class GzipDecoder implements ByteSink {
   private readonly win = new InputWindow();
   private readonly out: OutputBuffer;
   private inflater: Inflater | undefined = openHandle();
+  /** Absolute offset of the next input byte to inflate. */
   private cursor = 0;
+  /** Looking for the next member start after damage. */
   private searching = false;
+  /** Where the damage being skipped was noticed; -1 when not skipping. */
   private damagedAt = -1;
+  /** Skipping after a gap upstream, which was reported there already. */
   private quiet = false;
+  /** Where inflating last (re)started: a member found there that fails at once is skipped. */
   private resumedAt = 0;
-
+  /** Handed over to another format: this decoder is done. */
   private detached = false;
   /** Where inflating failed, while waiting for the bytes that say why; -1 otherwise. */
   private failedAt = -1;
@@ -89,6 +94,7 @@ export class GzipDecoder implements ByteSink {
     this.next.gap();
     this.close();
     this.searching = true;
+    this.failedAt = -1;
     this.cursor = this.win.end;
     this.quiet = true;
     this.damagedAt = -1;
