@@ -2,7 +2,7 @@
 // precd's, and the compressed layouts precd and logrotate produce (frames per open, flushed
 // blocks, cut-short frames, nested compression).
 import { createRequire } from 'node:module';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
@@ -10,8 +10,16 @@ import type * as ZstdBinding from 'zstd-napi/binding.js';
 
 const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test process exits. */
 export function tempDir(prefix = 'prec-log-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function startRecord(seq: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
