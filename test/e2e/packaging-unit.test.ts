@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { stringify } from 'smol-toml';
 import { DEFAULT_CONFIG } from '../../src/daemon/defaults.js';
 import { PRECD_BIN, READY_RE, REPO_ROOT, marker, readLogRecords, recordsFor, sleep, type Rec } from '../helpers/precd.js';
@@ -244,6 +244,8 @@ const under = (p: string, dir: string) => p === dir || p.startsWith(dir === '/' 
  * real /var/log/prec and /run are never touched); the config file is the test's, placed in the
  * sandbox's /run.
  */
+const APP_IN_SANDBOX = '/run/prec-app';
+
 function sandboxScript(dir: string, configInSandbox: string, traceInSandbox: string): string {
   const s: string[] = ['set -eu'];
   const rwPaths = list('ReadWritePaths').map((p) => p.replace(/^[-+]+/, ''));
@@ -264,6 +266,11 @@ function sandboxScript(dir: string, configInSandbox: string, traceInSandbox: str
     }
     s.push(`mount --bind ${sh(src)} ${sh(p)}`);
   }
+  // The app (the package installs it in /usr/lib/prec): this tree, bound inside the writable /run
+  // binding, because PrivateTmp and ProtectHome would hide a checkout in /tmp or /root.
+  assert.ok(rwPaths.includes('/run'), 'the unit makes /run writable');
+  mkdirSync(join(dir, 'rw', APP_IN_SANDBOX), { recursive: true });
+  s.push(`mount --bind ${sh(REPO_ROOT)} ${APP_IN_SANDBOX}`);
 
   // PrivateDevices: a fresh /dev with only the pseudo devices, the terminal and pts, built aside.
   const newDev = join(dir, 'dev');
@@ -357,7 +364,7 @@ function sandboxScript(dir: string, configInSandbox: string, traceInSandbox: str
   const command = (line: string) =>
     line
       .replace(/^[-@:+!]+/, '')
-      .replace(/^\/usr\/sbin\/precd(?=\s)/, `${sh(process.execPath)} ${sh(PRECD_BIN)}`)
+      .replace(/^\/usr\/sbin\/precd(?=\s)/, `${sh(process.execPath)} ${sh(join(APP_IN_SANDBOX, relative(REPO_ROOT, PRECD_BIN)))}`)
       .replace(/\/etc\/prec\/precd\.conf/g, sh(configInSandbox));
   for (const pre of service.get('ExecStartPre') ?? []) s.push(`${setpriv} ${command(pre)}`);
   const start = one('ExecStart');
