@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { openCollector, flockExclusive, type Collector } from '../../src/daemon/kernel/addon.js';
 import { decode, RecordError } from '../../src/daemon/kernel/decoder.js';
 import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent } from '../../src/daemon/kernel/events.js';
+import { skipUnlessNobodyCanRead } from '../helpers/nobody.js';
 
 const RUN = `pk${randomBytes(4).toString('hex')}`; // in every argv this file starts
 const WAIT_MS = 60_000; // only a guard against hanging: events normally arrive within ~50 ms
@@ -518,8 +519,8 @@ int broken(void *ctx) { __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&scratch, &k
   );
 });
 
-test('without privileges, openCollector says bpf() is not permitted', () => {
-  const addonJs = new URL('../../src/daemon/kernel/addon.js', import.meta.url).pathname;
+const addonJs = new URL('../../src/daemon/kernel/addon.js', import.meta.url).pathname;
+test('without privileges, openCollector says bpf() is not permitted', { skip: skipUnlessNobodyCanRead(addonJs) }, () => {
   const script = `import(${JSON.stringify(addonJs)}).then((m) => {
     try { m.openCollector({ ringBufferBytes: 1 << 20 }); console.log('loaded'); }
     catch (e) { console.log(e.message); }

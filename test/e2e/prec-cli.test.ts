@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { end, fail, loss, prec, precOk, start, tempDir, writePlain, PREC_BIN, line, type Rec } from './prec-cli-fixtures.js';
 import { ROW_FIELDS } from '../../src/schema/index.js';
+import { skipUnlessNobodyCanRead } from '../helpers/nobody.js';
 
 const dir = tempDir();
 const s1 = start(0, { argv: ['ls', '-la', '/tmp'] });
@@ -236,7 +237,7 @@ test('a bad query shows the message, the query and a caret under the column', ()
   assert.equal(lines[2], '               ^');
 });
 
-test('permission denied is reported as such (run as nobody on a 0600 log)', () => {
+test('permission denied is reported as such (run as nobody on a 0600 log)', { skip: skipUnlessNobodyCanRead(PREC_BIN) }, () => {
   const locked = join(tempDir(), 'locked.log');
   writeFileSync(locked, line(s1) + '\n');
   chmodSync(locked, 0o600);
