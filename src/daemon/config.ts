@@ -4,7 +4,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { compileQuery, keyPositions, QueryError } from '../query/index.js';
-import { END_ONLY_FIELDS } from '../schema/index.js';
+import { END_ONLY_FIELDS, nearestName } from '../schema/index.js';
+import { systemErrorText } from './errors.js';
 import {
   COMPRESS_LEVELS,
   DEFAULT_CONFIG,
@@ -122,7 +123,7 @@ function checkDocument(doc: Record<string, unknown>): Config {
     }
     const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
     if (!check) {
-      const near = nearest(key, CONFIG_KEYS);
+      const near = nearestName(key, CONFIG_KEYS);
       throw new KeyProblem(key, `unknown key ${JSON.stringify(key)}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${CONFIG_KEYS.join(', ')}`);
     }
     out[key] = check(value, key);
@@ -241,42 +242,4 @@ function stringArray(v: unknown, key: string): string[] {
     if (typeof item !== 'string') throw new KeyProblem(`${key}[${i}]`, `${key}[${i}]: expected a rule string ("+QUERY" or "-QUERY"), got ${typeName(item)}`);
   });
   return v as string[];
-}
-
-/** The nearest candidate by edit distance, when close enough to be a likely typo. */
-function nearest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
-function systemErrorText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === 'string') {
-    // "ENOENT: no such file or directory, open '/x'" -> "no such file or directory (ENOENT)"
-    const text = String(err.message).replace(/^[A-Z0-9]+:\s*/, '').replace(/,\s*\w+ '.*'$/, '');
-    return `${text} (${err.code})`;
-  }
-  return String((e as Error)?.message ?? e);
 }

@@ -4,6 +4,7 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { flockExclusive } from './kernel/addon.js';
+import { systemErrorText } from './errors.js';
 
 /** Another precd holds the lock, or the lock file cannot be used. One-line message. */
 export class LockError extends Error {
@@ -24,14 +25,14 @@ export function acquireLock(path: string, tryLock: (fd: number) => boolean = flo
     mkdirSync(dirname(path), { recursive: true });
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   } catch (e) {
-    throw new LockError(`cannot open lock ${path}: ${errorText(e)}`);
+    throw new LockError(`cannot open lock ${path}: ${systemErrorText(e)}`);
   }
   let locked: boolean;
   try {
     locked = tryLock(fd);
   } catch (e) {
     closeSync(fd);
-    throw new LockError(`cannot lock ${path}: ${errorText(e)}`);
+    throw new LockError(`cannot lock ${path}: ${systemErrorText(e)}`);
   }
   if (!locked) {
     closeSync(fd);
@@ -42,7 +43,7 @@ export function acquireLock(path: string, tryLock: (fd: number) => boolean = flo
     writeSync(fd, `${process.pid}\n`, 0);
   } catch (e) {
     closeSync(fd);
-    throw new LockError(`cannot write our pid into lock ${path}: ${errorText(e)}`);
+    throw new LockError(`cannot write our pid into lock ${path}: ${systemErrorText(e)}`);
   }
   let released = false;
   return {
@@ -65,11 +66,3 @@ function readPid(path: string): string {
   }
 }
 
-function errorText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === 'string') {
-    const text = String(err.message).replace(/^[A-Z0-9]+:\s*/, '').replace(/,\s*\w+( '.*')?$/, '');
-    return `${text} (${err.code})`;
-  }
-  return String((e as Error)?.message ?? e);
-}

@@ -18,6 +18,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import zlib from 'node:zlib';
 import zstd from 'zstd-napi/binding.js';
+import { systemErrorText } from './errors.js';
 import type { Compress } from './defaults.js';
 
 export interface LogWriterOptions {
@@ -172,7 +173,7 @@ export class LogWriter {
     try {
       this.openFd();
     } catch (e) {
-      throw new LogOpenError(`cannot open log ${this.opts.path}: ${errorText(e)}`);
+      throw new LogOpenError(`cannot open log ${this.opts.path}: ${systemErrorText(e)}`);
     }
   }
 
@@ -340,7 +341,7 @@ export class LogWriter {
     this.failing = true;
     const every = this.opts.retryIntervalMs ?? 1000;
     this.opts.report(
-      `cannot write log ${this.opts.path}: ${errorText(e)}; counting the records that cannot be written, retrying every ${every} ms`,
+      `cannot write log ${this.opts.path}: ${systemErrorText(e)}; counting the records that cannot be written, retrying every ${every} ms`,
     );
     this.retryTimer = setInterval(() => this.retry(), every);
     this.retryTimer.unref();
@@ -464,11 +465,3 @@ function openLog(path: string, compress: Compress): number {
   return fd;
 }
 
-function errorText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === 'string') {
-    const text = String(err.message).replace(/^[A-Z0-9]+:\s*/, '').replace(/,\s*\w+( '.*')?$/, '');
-    return `${text} (${err.code})`;
-  }
-  return String((e as Error)?.message ?? e);
-}

@@ -1,3 +1,5 @@
+import { nearestName } from './nearest.js';
+
 // The field catalogue: the one table that drives record serialization order, record types,
 // query typing, `-f` selection, default output columns and CSV headers. Add a field here and
 // every consumer picks it up; nothing else in the tree keeps its own list of field names.
@@ -152,30 +154,5 @@ export const ROW_FIELDS: readonly string[] = SPECS.filter((f) => f.rows.length >
 
 /** The nearest known field name, for "did you mean" hints; undefined when nothing is close. */
 export function suggestField(name: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of FIELD_NAMES) {
-    const d = editDistance(name.toLowerCase(), candidate);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  const allowed = Math.max(2, Math.floor(name.length / 3));
-  return bestDistance <= allowed ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
+  return nearestName(name, FIELD_NAMES);
 }

@@ -1,3 +1,4 @@
 export * from './fields.js';
 export * from './records.js';
 export * from './values.js';
+export * from './nearest.js';
