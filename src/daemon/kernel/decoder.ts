@@ -1,7 +1,7 @@
 // Ring-buffer record -> KernelEvent. Mirrors the layouts in bpf/prec.h (offsets below are the
 // ones commented there); a record that does not fit them throws, since it means the BPF object and
 // this decoder were built from different prec.h versions.
-import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent } from './events.js';
+import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent, TaskContext } from './events.js';
 
 const KIND_EXEC = 1;
 const KIND_FAIL = 2;
@@ -102,15 +102,19 @@ export function decode(buf: Buffer): KernelEvent {
   const tty = ttyName(buf, cgroupEnd, ttyEnd);
   const parentTty = ttyName(buf, ttyEnd, parentTtyEnd);
   const parentComm = fixedString(buf, 100, 16);
+  // What exec and fail events share: the task and its parent.
+  const task: TaskContext = {
+    monoNs, pid, tid, ppid,
+    uid: buf.readUInt32LE(24), gid: buf.readUInt32LE(28), euid: buf.readUInt32LE(32), egid: buf.readUInt32LE(36),
+    auid: buf.readUInt32LE(40), sessionId: buf.readUInt32LE(44),
+    comm, cwd, tty, ttyNr: buf.readUInt32LE(48),
+    parentComm, parentExe, parentTty, parentTtyNr: buf.readUInt32LE(52),
+    cgroup,
+  };
   if (kind === KIND_EXEC) {
     const exec: ExecEvent = {
       kind: 'exec',
-      monoNs, pid, tid, ppid,
-      uid: buf.readUInt32LE(24), gid: buf.readUInt32LE(28), euid: buf.readUInt32LE(32), egid: buf.readUInt32LE(36),
-      auid: buf.readUInt32LE(40), sessionId: buf.readUInt32LE(44),
-      comm, cwd, tty, ttyNr: buf.readUInt32LE(48),
-      parentComm, parentExe, parentTty, parentTtyNr: buf.readUInt32LE(52),
-      cgroup,
+      ...task,
       exe: filenameEnd === exeEnd ? '' : reversedPath(buf, filenameEnd, exeEnd),
       filename, args, argc, argsTruncated,
     };
@@ -118,12 +122,7 @@ export function decode(buf: Buffer): KernelEvent {
   }
   const fail: ExecFailEvent = {
     kind: 'fail',
-    monoNs, pid, tid, ppid,
-    uid: buf.readUInt32LE(24), gid: buf.readUInt32LE(28), euid: buf.readUInt32LE(32), egid: buf.readUInt32LE(36),
-    auid: buf.readUInt32LE(40), sessionId: buf.readUInt32LE(44),
-    comm, cwd, tty, ttyNr: buf.readUInt32LE(48),
-    parentComm, parentExe, parentTty, parentTtyNr: buf.readUInt32LE(52),
-    cgroup,
+    ...task,
     filename, args, argc, argsTruncated,
     errno: buf.readInt32LE(60),
     dirfd: buf.readInt32LE(64),
