@@ -2,11 +2,13 @@
 // warnings and the count of skipped lines.
 import { statSync } from 'node:fs';
 import type { LogRecord } from '../schema/index.js';
-import { discoverLogs, readRecordBatches } from '../log/index.js';
+import { discoverLogs, readRecordBatches, type LineSelector } from '../log/index.js';
 
 export interface InputOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
   readonly onWarning?: (message: string) => void;
+  /** Picks the lines worth parsing from the raw bytes (a query's prefilter), across all files. */
+  readonly selector?: LineSelector;
 }
 
 export interface ReadStats {
@@ -39,6 +41,7 @@ export async function* readRecordsFrom(
       onWarning: opts.onWarning,
       onProgress: opts.onProgress && ((read) => opts.onProgress!(done + read, Math.max(total, done + read))),
       onBadLine: () => stats.badLines++,
+      selector: opts.selector,
     });
     before += sizes[i]!;
   }

@@ -66,12 +66,18 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   checkCombination(raw);
   let matches: (row: RowBag) => boolean = () => true;
   let queryNeedsEnd = false;
+  let needles: import('./prefilter.js').Needle[] | undefined;
   if (raw.queries.length > 0) {
     // Loaded only when needed: the parser (chevrotain) costs a fifth of a second at startup.
-    const { compileQuery } = await import('../query/index.js');
-    const q = compileQuery(raw.queries);
+    const { compileAst, parseQuery } = await import('../query/index.js');
+    const asts = raw.queries.map((text) => parseQuery(text));
+    const q = compileAst(asts);
     matches = q.predicate;
     queryNeedsEnd = q.needsEnd;
+    // List mode only: the tree needs every row (ancestors), follow prints rows as they come.
+    if (!raw.tree && !raw.follow && process.env.PREC_NO_PREFILTER !== '1') {
+      needles = (await import('./prefilter.js')).necessaryNeedles(asts);
+    }
   } else if (!raw.allSources) {
     matches = implicitFilter;
   }
@@ -116,6 +122,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     const files = await resolveInputs(input, raw.allLogs);
     const progress = new Progress(process.stderr);
     out.setBeforeWrite(() => progress.clear());
+    const { NeedleSelector } = await import('./prefilter.js');
     const ctx: ViewContext = {
       records: (first) =>
         readRecordsFrom(
@@ -123,6 +130,8 @@ export async function runPrec(raw: RawOptions): Promise<void> {
           {
             onProgress: first ? (read, total) => progress.update(read, total) : undefined,
             onWarning: first ? (m) => warn(progress, m) : undefined,
+            // A fresh one per pass: a second pass (merge.ts scanLateEnds) must see the same records.
+            selector: needles && new NeedleSelector(needles, needEnd),
           },
           first ? stats : { badLines: 0 },
         ),

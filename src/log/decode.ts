@@ -22,12 +22,18 @@ export class AutoDecoder implements ByteSink {
     private readonly depth = 0,
   ) {}
 
+  /** Before the format is known the few bytes held are copies; after, as the decoder chosen. */
+  get copiesInput(): boolean {
+    return this.inner === undefined || this.inner.copiesInput === true;
+  }
+
   write(data: Buffer): void {
     if (this.inner) {
       this.inner.write(data);
       return;
     }
-    this.head.push(data);
+    // Copied: the caller may reuse `data` (copiesInput), and fewer than 4 bytes may wait here.
+    this.head.push(Buffer.from(data));
     this.headLength += data.length;
     if (this.headLength >= 4) this.choose();
   }
@@ -97,6 +103,11 @@ class PlainText implements ByteSink {
     private readonly next: ByteSink,
     private readonly onOtherFormat: (rest: Buffer) => void,
   ) {}
+
+  /** Holds only copies (`held`); the rest goes straight on. */
+  get copiesInput(): boolean {
+    return this.next.copiesInput === true;
+  }
 
   write(data: Buffer): void {
     if (this.held) {

@@ -58,7 +58,9 @@
  *   LogError; parseBatch(batch, { onBadLine }) turns a line batch into records.
  * - ReadOptions: onWarning(msg), onProgress(bytesRead, totalBytes) (compressed bytes),
  *   onBadLine(line, reason), prefilter(line) (record readers and parseBatch: lines it rejects
- *   are skipped before JSON.parse and not counted; JSON.parse is most of the cost of a query).
+ *   are skipped before JSON.parse and not counted; JSON.parse is most of the cost of a query),
+ *   selector (line readers: a LineSelector choosing lines from the raw bytes, before they are
+ *   even decoded to strings: the fast path of `prec -q`).
  * All I/O failures are LogError; nothing else is thrown for bad content.
  */
 export { detectFormat, type LogFormat } from './format.js';
@@ -74,4 +76,5 @@ export {
   type ReadOptions,
   type BadLineReason,
 } from './read.js';
+export type { LineSelector } from './lines.js';
 export { followRecords, followLines, followLineBatches, type FollowOptions } from './follow.js';

@@ -20,14 +20,30 @@ export interface LineHandler {
   tail(text: string): void;
 }
 
+/**
+ * Picks, from raw bytes, the lines worth decoding (a query's prefilter): lines it drops are never
+ * turned into strings, which is most of the cost of reading a large log for a rare match. It sees
+ * every valid UTF-8 line once, in file order, so it may keep state (the CLI tracks the event_ids
+ * whose end records it still needs).
+ */
+export interface LineSelector {
+  /** `block`: valid UTF-8, whole lines separated by '\n' (no final one). The lines to keep, in order. */
+  select(block: Buffer): string[];
+}
+
 export class LineSplitter implements ByteSink {
   /** Pieces of a line not yet ended by '\n'. */
   private parts: Buffer[] = [];
   private partLength = 0;
   /** The line in progress went past MAX_LINE_BYTES: skipped up to its newline. */
   private overlong: Buffer | undefined;
+  /** Held pieces are copies and lines become strings: nothing of a written buffer is kept. */
+  readonly copiesInput = true;
 
-  constructor(private readonly handler: LineHandler) {}
+  constructor(
+    private readonly handler: LineHandler,
+    private readonly selector?: LineSelector,
+  ) {}
 
   write(data: Buffer): void {
     if (this.partLength > 0 || this.overlong) {
@@ -91,6 +107,12 @@ export class LineSplitter implements ByteSink {
 
   /** `block` holds whole lines separated by '\n', without the final one. */
   private emit(block: Buffer): void {
+    if (this.selector) {
+      // Validating the whole block is cheap (SIMD) and keeps the count of invalid lines exact.
+      if (isUtf8(block)) this.keep(this.selector.select(block));
+      else this.emitEach(block);
+      return;
+    }
     // Logs are mostly ASCII, which decodes to a one-byte string much faster than UTF-8 does.
     if (isAscii(block)) {
       this.handler.lines(block.toString('ascii').split('\n'));
@@ -100,15 +122,25 @@ export class LineSplitter implements ByteSink {
       this.handler.lines(block.toString('utf8').split('\n'));
       return;
     }
-    // Rare: some line is not UTF-8. Find it, keep the others.
+    this.emitEach(block);
+  }
+
+  private keep(lines: string[]): void {
+    if (lines.length > 0) this.handler.lines(lines);
+  }
+
+  /** Rare: some line is not UTF-8. Find it, keep the others. */
+  private emitEach(block: Buffer): void {
     let batch: string[] = [];
     let start = 0;
     while (start <= block.length) {
       let nl = block.indexOf(NL, start);
       if (nl < 0) nl = block.length;
       const line = block.subarray(start, nl);
-      if (isUtf8(line)) batch.push(line.toString('utf8'));
-      else {
+      if (isUtf8(line)) {
+        if (!this.selector) batch.push(line.toString('utf8'));
+        else for (const kept of this.selector.select(line)) batch.push(kept);
+      } else {
         if (batch.length > 0) this.handler.lines(batch);
         batch = [];
         this.handler.invalidLine(Buffer.from(line), 'invalid-utf8');

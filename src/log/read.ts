@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { LogRecord } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
-import { LineSplitter } from './lines.js';
+import { LineSplitter, type LineSelector } from './lines.js';
 import { parseRecord } from './record.js';
 
 /** Compressed bytes read per call: large for throughput, small enough to bound decoded batches. */
@@ -30,6 +30,12 @@ export interface ReadOptions {
    * most of the cost of reading a large log.
    */
   prefilter?(line: string): boolean;
+  /**
+   * Line readers: picks the lines worth decoding from the raw bytes (see LineSelector); the
+   * others are dropped uncounted, except lines that are not valid UTF-8 (still onBadLine). One
+   * selector may span several files read in turn (its state carries over).
+   */
+  selector?: LineSelector;
 }
 
 export async function openLog(path: string): Promise<FileHandle> {
@@ -66,7 +72,7 @@ async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: stri
       lines: (batch) => batches.push(batch),
       invalidLine: (bytes, reason) => batches.push({ bytes, reason }),
       tail: onTail,
-    });
+    }, opts.selector);
     const decoder = new AutoDecoder(splitter, path, (m) => opts.onWarning?.(m));
     let pos = 0;
     for (;;) {

@@ -1,0 +1,287 @@
+// The fast path of `prec -q` in list mode: texts a matching line must contain, derived from the
+// query, tested on the raw bytes of each line before anything is decoded or parsed. Most lines of a
+// large log lack them and cost one memchr-speed search instead of a string and a JSON.parse.
+//
+// Soundness (the output must be the same with and without it, PREC_NO_PREFILTER=1):
+// - A needle comes from a clause every matching row satisfies (an AND chain; repeated -q are ANDed;
+//   an OR gives only the needles common to all its branches; NOT, !=, !~=, numbers, timestamps
+//   and end-only keys give none).
+// - `K=V` on a string field of start/fail records gives `"V"`, `K~=V` gives V, and for argv or
+//   command (argv joined by spaces) every space-free piece of V, since such a piece lies within
+//   one argument. Only when V is made of characters every JSON encoder writes as themselves
+//   (SAFE_VALUE: no '/', which some write as '\/'; no '<>&=\'', which Go and Gson escape; nothing
+//   non-ASCII, which Python's ensure_ascii escapes; no quotes, backslashes or control characters),
+//   so logs written by other programs, with `": "` spacing or keys in another order, still match.
+//   record_type is excluded: rows say `command` where the record says `start`.
+// - End records lack the needle but complete the rows of starts that had it: with `trackEnds`
+//   (the output or the query needs end values) the event_id of every kept line is remembered
+//   until its end goes by, and a line carrying a remembered event_id is kept.
+// - Lines that do not look like a JSON object are kept, so that the parser still counts them as
+//   bad lines (and blank ones are still ignored). Approximation: a line that looks like an object
+//   (`{ ... }`) but is broken JSON, and lacks the needle, is dropped uncounted.
+import { isAscii } from 'node:buffer';
+import { FIELD_NAMES, fieldByName } from '../schema/index.js';
+import type { LineSelector } from '../log/index.js';
+import type { QueryNode } from '../query/index.js';
+
+/** Characters that every JSON encoder we know of writes literally inside a string. */
+const SAFE_VALUE = /^[A-Za-z0-9 _.:@%+,-]*$/;
+
+/** `"user"` and the like are key names, present in every record: useless as needles. */
+const KEY_NEEDLES: ReadonlySet<string> = new Set(FIELD_NAMES.map((n) => `"${n}"`));
+
+/** A text every matching line contains; with `key`, as the value of that key (`"key" : "V"`). */
+export interface Needle {
+  readonly text: string;
+  readonly key?: string;
+}
+
+/**
+ * Literal substrings that every line of a start or fail record matching `ast` (several: ANDed)
+ * contains, or undefined when the query gives none.
+ */
+export function necessaryTexts(ast: QueryNode | readonly QueryNode[]): string[] | undefined {
+  return necessaryNeedles(ast)?.map((n) => n.text);
+}
+
+/** necessaryTexts, with the key each value must belong to where the query says (`K=V`). */
+export function necessaryNeedles(ast: QueryNode | readonly QueryNode[]): Needle[] | undefined {
+  const all = 'kind' in ast ? needles(ast) : needles({ kind: 'and', operands: ast as readonly QueryNode[] });
+  const seen = new Set<string>();
+  const useful = all.filter((n) => {
+    const id = `${n.key ?? ''}\0${n.text}`;
+    if (n.text === '' || KEY_NEEDLES.has(n.text) || seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return useful.length > 0 ? useful : undefined;
+}
+
+function needles(node: QueryNode): Needle[] {
+  switch (node.kind) {
+    case 'clause':
+      return clauseNeedles(node.key, node.op, node.value);
+    case 'not':
+      return [];
+    case 'and':
+      return node.operands.flatMap(needles);
+    case 'or': {
+      // Only what every branch requires.
+      const id = (n: Needle): string => `${n.key ?? ''}\0${n.text}`;
+      const [first, ...rest] = node.operands.map((o) => needles(o));
+      const others = rest.map((r) => new Set(r.map(id)));
+      return (first ?? []).filter((n) => others.every((s) => s.has(id(n))));
+    }
+  }
+}
+
+function clauseNeedles(key: string, op: string, value: string): Needle[] {
+  const field = fieldByName(key);
+  if (!field || field.endOnly) return [];
+  if (key === 'argv' || key === 'command') {
+    if (op !== '=' && op !== '~=') return [];
+    return value
+      .split(' ')
+      .filter((piece) => piece !== '' && SAFE_VALUE.test(piece))
+      .map((text) => ({ text }));
+  }
+  const raw = field.records.includes('start') || field.records.includes('fail');
+  if (field.type !== 'string' || !raw || key === 'record_type' || !SAFE_VALUE.test(value)) return [];
+  if (op === '=') return [{ text: `"${value}"`, key }];
+  if (op === '~=') return [{ text: value }];
+  return [];
+}
+
+const NL = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const EVENT_ID_KEY = Buffer.from('"event_id"');
+
+/** A needle as bytes, found by memchr on its rarest byte then compared. */
+class Pattern {
+  readonly bytes: Buffer;
+  /** `"key"`, which must precede the value (blanks and a colon between). */
+  private readonly key: Buffer | undefined;
+  /** Index in `bytes` of the byte searched for. */
+  private rare = 0;
+
+  constructor(needle: Needle) {
+    this.bytes = Buffer.from(needle.text);
+    this.key = needle.key === undefined ? undefined : Buffer.from(`"${needle.key}"`);
+  }
+
+  /**
+   * Picks the byte of the needle that is rarest in `sample`: memchr on it is fast, and few false
+   * hits are left to compare. (A generic substring search runs at a fraction of memchr's speed.)
+   */
+  tune(sample: Buffer): void {
+    let best = Infinity;
+    for (let i = 0; i < this.bytes.length; i++) {
+      let count = 0;
+      for (let at = sample.indexOf(this.bytes[i]!); at >= 0 && count < best; at = sample.indexOf(this.bytes[i]!, at + 1)) count++;
+      if (count < best) {
+        best = count;
+        this.rare = i;
+      }
+    }
+  }
+
+  /** First occurrence at or after `from` and ending by `to` (with its key, if any), or -1. */
+  find(block: Buffer, from: number, to = block.length): number {
+    const b = this.bytes;
+    const n = b.length;
+    const r = this.rare;
+    const c = b[r]!;
+    for (let at = block.indexOf(c, from + r); at >= 0; at = block.indexOf(c, at + 1)) {
+      const s = at - r;
+      if (s + n > to) return -1;
+      let i = 0;
+      while (i < n && block[s + i] === b[i]) i++;
+      if (i === n && this.keyBefore(block, s)) return s;
+    }
+    return -1;
+  }
+
+  /** Whether the occurrence at [from, to) has one (with its key) inside. */
+  within(block: Buffer, from: number, to: number): boolean {
+    // Searching the line alone: one running on past it would make many hits cost quadratic time.
+    return this.find(block.subarray(0, to), from, to) >= 0;
+  }
+
+  private keyBefore(block: Buffer, s: number): boolean {
+    const key = this.key;
+    if (!key) return true;
+    let j = s - 1;
+    while (j >= 0 && isBlank(block[j]!)) j--;
+    if (block[j] !== 0x3a) return false;
+    j--;
+    while (j >= 0 && isBlank(block[j]!)) j--;
+    const k = j + 1 - key.length;
+    if (k < 0) return false;
+    for (let i = 0; i < key.length; i++) if (block[k + i] !== key[i]) return false;
+    return true;
+  }
+}
+
+/**
+ * A LineSelector keeping the lines that contain every needle, lines that do not look like a JSON
+ * object (for the bad-line count), and with trackEnds the lines of event_ids kept before. Stateful:
+ * one per pass over the input.
+ */
+export class NeedleSelector implements LineSelector {
+  private readonly first: Pattern;
+  private readonly others: Pattern[];
+  private tuned = false;
+  /** event_ids of kept lines whose end has not gone by. */
+  private readonly pending = new Set<string>();
+
+  constructor(
+    needles: readonly Needle[],
+    private readonly trackEnds: boolean,
+  ) {
+    // The longest needle is the rarest, most likely: it drives the scan.
+    const sorted = [...needles].sort((a, b) => b.text.length - a.text.length).map((n) => new Pattern(n));
+    this.first = sorted[0]!;
+    this.others = sorted.slice(1);
+  }
+
+  select(block: Buffer): string[] {
+    if (!this.tuned && block.length >= 4096) {
+      for (const p of [this.first, ...this.others]) p.tune(block.subarray(0, 256 * 1024));
+      this.tuned = true;
+    }
+    const out: string[] = [];
+    const len = block.length;
+    const encoding = isAscii(block) ? 'latin1' : 'utf8';
+    const first = this.first;
+    let hit = first.find(block, 0);
+    // Next `"event_id"` at or after p: -2 not searched yet, -1 none left in the block. Searched
+    // once per occurrence, not once per line, so that lines without one cost no rescans.
+    let keyHit = -2;
+    let p = 0;
+    while (p <= len) {
+      let nl = block.indexOf(NL, p);
+      if (nl < 0) nl = len;
+      let keep = false;
+      if (hit >= 0 && hit < nl) {
+        keep = this.others.every((o) => o.within(block, p, nl));
+        hit = first.find(block, nl + 1);
+      }
+      if (!keep && nl > p && !looksLikeObject(block, p, nl)) keep = true;
+      if (keep) {
+        const line = block.toString(encoding, p, nl);
+        if (this.trackEnds) this.note(line, block, p, nl);
+        out.push(line);
+      } else if (this.trackEnds && this.pending.size > 0 && nl > p) {
+        if (keyHit === -2 || (keyHit >= 0 && keyHit < p)) keyHit = block.indexOf(EVENT_ID_KEY, p);
+        const id = eventIdAt(block, p, nl, keyHit);
+        if (id === null || (id !== undefined && this.pending.has(id))) {
+          const line = block.toString(encoding, p, nl);
+          if (id !== null) this.pending.delete(id);
+          else this.note(line, block, p, nl);
+          out.push(line);
+        }
+      }
+      p = nl + 1;
+    }
+    return out;
+  }
+
+  /**
+   * A kept line: its event_id is now pending (a start waiting for its end) or, when it already
+   * was, no longer (this is the end). A kept end whose start was not kept stays pending: it costs
+   * a set entry, never a wrong row.
+   */
+  private note(line: string, block: Buffer, p: number, nl: number): void {
+    const at = block.subarray(p, nl).indexOf(EVENT_ID_KEY);
+    let id = eventIdAt(block, p, nl, at < 0 ? -1 : p + at);
+    if (id === null) id = parsedEventId(line);
+    if (id === undefined) return;
+    if (this.pending.has(id)) this.pending.delete(id);
+    else this.pending.add(id);
+  }
+}
+
+/** `{ ... }`, allowing what the record parser allows around it: blanks, a BOM, a CR. */
+function looksLikeObject(block: Buffer, p: number, nl: number): boolean {
+  if (block[p] === 0x7b && (block[nl - 1] === 0x7d || (block[nl - 1] === 0x0d && block[nl - 2] === 0x7d))) return true;
+  const t = block.toString('utf8', p, nl).replace(/^[\ufeff\s]+/, '').trimEnd();
+  return t.startsWith('{') && t.endsWith('}');
+}
+
+/**
+ * The event_id of the line [p, nl) read from its bytes: a string; undefined when the line has no
+ * event_id key; null when it cannot be read cheaply (escapes, odd layout): parse the line instead.
+ */
+export function eventIdAt(block: Buffer, p: number, nl: number, from = block.indexOf(EVENT_ID_KEY, p)): string | null | undefined {
+  for (let k = from; k >= 0 && k < nl; k = block.indexOf(EVENT_ID_KEY, k + 1)) {
+    // Inside a string value the quote would be escaped: `\"event_id\"`.
+    if (block[k - 1] === BACKSLASH) return null;
+    let j = k + EVENT_ID_KEY.length;
+    while (j < nl && isBlank(block[j]!)) j++;
+    // `"event_id"` followed by anything but a colon is a value (an argument, say), not the key.
+    if (block[j] !== 0x3a) continue;
+    j++;
+    while (j < nl && isBlank(block[j]!)) j++;
+    if (block[j] !== QUOTE) return null;
+    const end = block.indexOf(QUOTE, j + 1);
+    if (end < 0 || end >= nl) return null;
+    const id = block.toString('utf8', j + 1, end);
+    return id.includes('\\') ? null : id;
+  }
+  // The key itself written with \u escapes: only a full parse can tell.
+  return block.subarray(p, nl).indexOf('\\u') >= 0 ? null : undefined;
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === NL;
+}
+
+function parsedEventId(line: string): string | undefined {
+  try {
+    const v = JSON.parse(line.replace(/^\ufeff/, '')) as { event_id?: unknown };
+    return typeof v?.event_id === 'string' ? v.event_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
