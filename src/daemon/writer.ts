@@ -12,6 +12,7 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -43,6 +44,9 @@ export interface LogWriterOptions {
 export class LogOpenError extends Error {
   override name = 'LogOpenError';
 }
+
+/** The log's directory could not be created (the message names the directory and why). */
+class LogDirError extends Error {}
 
 // Batches are compressed once they reach this size even before the flush interval: bounds memory
 // during a storm and keeps zlib/zstd calls large enough to be cheap per record.
@@ -173,6 +177,7 @@ export class LogWriter {
     try {
       this.openFd();
     } catch (e) {
+      if (e instanceof LogDirError) throw new LogOpenError(e.message);
       throw new LogOpenError(`cannot open log ${this.opts.path}: ${systemErrorText(e)}`);
     }
   }
@@ -425,13 +430,44 @@ function probeSpace(logPath: string): void {
 }
 
 /**
+ * mkdir -p with mode 0750; returns the topmost directory it created. Not node's recursive mkdir: on
+ * a directory that cannot exist (/proc/1/x) it retries ENOENT forever, and where a parent is a
+ * regular file it reports EEXIST instead of ENOTDIR.
+ */
+function makeDirs(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { mode: 0o750 });
+    return dir;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!statSync(dir).isDirectory()) throw notADirectory();
+      return undefined;
+    }
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
+  }
+  const first = makeDirs(dirname(dir)); // the parent is missing: create it, then try once more
+  mkdirSync(dir, { mode: 0o750 });
+  return first ?? dir;
+}
+
+function notADirectory(): NodeJS.ErrnoException {
+  return Object.assign(new Error('ENOTDIR: not a directory'), { code: 'ENOTDIR' });
+}
+
+/**
  * Opens the log for appending, creating its directory (0750) and the file (0640) when missing. A
  * plain log whose last line was cut (disk full mid-write) gets a newline first, so the next record
  * starts on its own line.
  */
 function openLog(path: string, compress: Compress): number {
   const dir = dirname(path);
-  const created = mkdirSync(dir, { recursive: true, mode: 0o750 });
+  let created: string | undefined;
+  try {
+    created = makeDirs(dir);
+  } catch (e) {
+    throw new LogDirError(`cannot create log directory ${dir}: ${systemErrorText(e)}`);
+  }
   if (created !== undefined) {
     // mkdir's mode is filtered by the umask: set it explicitly on every directory created here.
     for (let d = dir; d.length >= created.length; d = dirname(d)) chmodSync(d, 0o750);

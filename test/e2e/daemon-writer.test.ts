@@ -14,6 +14,7 @@ import {
   rmSync,
   statSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,4 +224,25 @@ test('a second precd refuses to start and names the running pid', async (t) => {
   const m = marker('still');
   run('/bin/true', [m]);
   await precd.waitForRecords((recs) => recs.some((x) => (x.argv as string[] | undefined)?.[1] === m)); // the first one still logs
+});
+
+test('a log directory that cannot be created stops precd at once with one clear line, before loading BPF', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'precd-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'afile'), 'x');
+  const cases: [string, string][] = [
+    // /proc refuses mkdir with ENOENT: node's recursive mkdir retried that forever (100% CPU, never ready).
+    ['/proc/1/nope/prec.log', 'cannot create log directory /proc/1/nope: no such file or directory (ENOENT)'],
+    // a parent that is a regular file: "not a directory", not the misleading EEXIST.
+    [join(dir, 'afile', 'sub', 'prec.log'), `cannot create log directory ${join(dir, 'afile', 'sub')}: not a directory (ENOTDIR)`],
+    [join(dir, 'afile', 'prec.log'), `cannot create log directory ${join(dir, 'afile')}: not a directory (ENOTDIR)`],
+  ];
+  for (const [logPath, message] of cases) {
+    const conf = join(dir, 'precd.conf');
+    writeFileSync(conf, `log_path = ${JSON.stringify(logPath)}\nlock_path = ${JSON.stringify(join(dir, 'precd.lock'))}\n`);
+    const r = runPrecdSync(['-c', conf], 20_000);
+    assert.equal(r.signal, null, `precd did not exit for ${logPath} (killed by the test timeout)`);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `precd: ${message}\n`);
+  }
 });

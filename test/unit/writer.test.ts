@@ -239,13 +239,24 @@ test('reopen and close without records write no empty frames', (t) => {
   assert.equal(statSync(path).size, 0);
 });
 
-test('open() on a path that cannot be a file fails with a clear one-line error', (t) => {
+test('open() where the log directory is a regular file says "not a directory" and names the directory', (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'file'), 'x');
   assert.throws(
     () => writer(join(dir, 'file', 'prec.log'), 'zstd'),
-    (e: unknown) => e instanceof LogOpenError && /^cannot open log .*\/file\/prec\.log: .*\(E(EXIST|NOTDIR)\)$/.test(e.message),
+    (e: unknown) => e instanceof LogOpenError && e.message === `cannot create log directory ${join(dir, 'file')}: not a directory (ENOTDIR)`,
   );
+  assert.throws(
+    () => writer(join(dir, 'file', 'a', 'b', 'prec.log'), 'zstd'),
+    (e: unknown) => e instanceof LogOpenError && e.message === `cannot create log directory ${join(dir, 'file', 'a', 'b')}: not a directory (ENOTDIR)`,
+  );
+});
+
+test('open() creates every missing directory level of log_path', (t) => {
+  const dir = tempDir(t);
+  const w = writer(join(dir, 'a', 'b', 'c', 'prec.log'), 'no');
+  w.close();
+  for (const d of ['a', 'a/b', 'a/b/c']) assert.equal(statSync(join(dir, d)).mode & 0o777, 0o750, d);
 });
 
 /** Mounts a 64 KiB tmpfs for the test and unmounts it afterwards. */
