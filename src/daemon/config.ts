@@ -22,7 +22,10 @@ export type { Config, Compress, FilterDefault, LostSamplesAction };
 /** Origin reported when no file was read. */
 export const EMBEDDED_ORIGIN = 'embedded defaults';
 
-/** A config that cannot be used; `message` is the whole one-line explanation, `config PATH: ...`. */
+/**
+ * A config that cannot be used; `message` is the whole explanation, `config PATH: ...` on one line,
+ * except for a filter rule: then two more lines show the rule and a caret under the column (SPEC 7).
+ */
 export class ConfigError extends Error {
   constructor(
     message: string,
@@ -146,7 +149,7 @@ function checkRules(rules: readonly string[]): readonly string[] {
   rules.forEach((rule, i) => {
     const where = `filter[${i}] (${JSON.stringify(rule)})`;
     const fail = (text: string, column: number): never => {
-      throw new KeyProblem(`filter[${i}]`, `${where}: ${text} at column ${column}`);
+      throw new KeyProblem(`filter[${i}]`, `${where}: ${text} at column ${column}\n${ruleWithCaret(rule, column)}`);
     };
     const sign = rule[0];
     if (sign !== '+' && sign !== '-') fail('a rule must start with "+" (keep) or "-" (drop)', 1);
@@ -168,6 +171,14 @@ function checkRules(rules: readonly string[]): readonly string[] {
     }
   });
   return Object.freeze([...rules]);
+}
+
+/**
+ * `  RULE` and `  ^` under its 1-based column, with control characters escaped and wide characters
+ * counted as two cells: the query errors' own rendering (QueryError.format), without its first line.
+ */
+function ruleWithCaret(rule: string, column: number): string {
+  return new QueryError('', rule, column).format().split('\n').slice(1).join('\n');
 }
 
 /** First clause key of the query that is an end-only field, with its 1-based column in the query. */

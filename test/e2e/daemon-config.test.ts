@@ -28,11 +28,11 @@ const INVALID: Array<[string, string, string]> = [
   ['ring buffer not a power of two', 'ring_buffer_mb = 12', 'ring_buffer_mb: 12 is not a power of two (1, 2, 4, ... 1024)'],
   ['ring buffer too large', 'ring_buffer_mb = 4096', 'ring_buffer_mb: 4096 is out of range (1..1024)'],
   ['filter not an array', 'filter = "-user=root"', 'filter: expected an array of rule strings, got a string ("-user=root")'],
-  ['rule without a sign', 'filter = ["-comm=cron", "uid=0"]', 'filter[1] ("uid=0"): a rule must start with "+" (keep) or "-" (drop) at column 1'],
-  ['rule that does not parse', 'filter = ["+usr=root"]', 'filter[0] ("+usr=root"): unknown field "usr" (did you mean "user"?) at column 2'],
+  ['rule without a sign', 'filter = ["-comm=cron", "uid=0"]', 'filter[1] ("uid=0"): a rule must start with "+" (keep) or "-" (drop) at column 1\n  uid=0\n  ^'],
+  ['rule that does not parse', 'filter = ["+usr=root"]', 'filter[0] ("+usr=root"): unknown field "usr" (did you mean "user"?) at column 2\n  +usr=root\n   ^'],
   ['rule on an end-only field', 'filter = ["+uid=0", "-exit_status=0"]',
-    `filter[1] ("-exit_status=0"): "exit_status" is an end-only field, unknown when the start record is written; filters apply to start and fail records (end-only: ${END_ONLY}) at column 2`],
-  ['rule on signal', 'filter = ["-signal=SIGKILL"]', `filter[0] ("-signal=SIGKILL"): "signal" is an end-only field`],
+    `filter[1] ("-exit_status=0"): "exit_status" is an end-only field, unknown when the start record is written; filters apply to start and fail records (end-only: ${END_ONLY}) at column 2\n  -exit_status=0\n   ^`],
+  ['rule on signal', 'filter = ["-signal=SIGKILL"]', `filter[0] ("-signal=SIGKILL"): "signal" is an end-only field, unknown when the start record is written; filters apply to start and fail records (end-only: ${END_ONLY}) at column 2\n  -signal=SIGKILL\n   ^`],
 ];
 
 function workDir(): string {
@@ -71,7 +71,8 @@ for (const [what, extra, message] of INVALID) {
         assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
         assert.equal(r.stdout, '');
         assert.ok(r.stderr.startsWith(expected), `stderr: ${r.stderr}\nexpected: ${expected}`);
-        assert.equal(r.stderr.split('\n').length, 2, 'exactly one line, no stack trace');
+        // one line and no stack trace; a rule error adds the rule and a caret line (part of `expected`)
+        assert.equal(r.stderr.split('\n').length, expected.split('\n').length + 1, 'no more lines than expected');
         assert.equal(existsSync(join(dir, 'precd.lock')), false, 'the lock was not taken');
         assert.equal(existsSync(join(dir, 'log')), false, 'the log was not opened');
       }

@@ -13,7 +13,9 @@ function errorOf(text: string): ConfigError {
     parseConfig(text, ORIGIN);
   } catch (e) {
     assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.ok(!e.message.includes('\n'), `message is one line: ${e.message}`);
+    // one line, except that a rule error adds the rule and a caret line under it
+    const lines = e.message.split('\n');
+    assert.equal(lines.length, e.key?.startsWith('filter[') && lines[0]!.includes(' at column ') ? 3 : 1, `message lines: ${e.message}`);
     assert.ok(e.message.startsWith(`config ${ORIGIN}: `), e.message);
     return e;
   }
@@ -124,15 +126,15 @@ const INVALID: Array<[string, string, string]> = [
   ['ring buffer zero', 'ring_buffer_mb = 0', 'ring_buffer_mb: 0 is out of range (1..1024)'],
   ['filter not an array', 'filter = "+user=root"', 'filter: expected an array of rule strings, got a string ("+user=root")'],
   ['filter rule not a string', 'filter = ["+user=root", 3]', 'filter[1]: expected a rule string ("+QUERY" or "-QUERY"), got an integer'],
-  ['rule without a sign', 'filter = ["+uid=0", "user=root"]', 'filter[1] ("user=root"): a rule must start with "+" (keep) or "-" (drop) at column 1'],
+  ['rule without a sign', 'filter = ["+uid=0", "user=root"]', 'filter[1] ("user=root"): a rule must start with "+" (keep) or "-" (drop) at column 1\n  user=root\n  ^'],
   ['rule naming an unknown field', 'filter = ["-comm=cron", "+uid=0", "+usr=root"]',
-    'filter[2] ("+usr=root"): unknown field "usr" (did you mean "user"?) at column 2'],
-  ['rule with a non-numeric value for a number field', 'filter = ["+uid>abc"]', 'filter[0] ("+uid>abc"): "abc" is not a number (field uid) at column 6'],
-  ['empty rule', 'filter = ["+"]', 'filter[0] ("+"): empty query: expected a condition such as user=root at column 2'],
+    'filter[2] ("+usr=root"): unknown field "usr" (did you mean "user"?) at column 2\n  +usr=root\n   ^'],
+  ['rule with a non-numeric value for a number field', 'filter = ["+uid>abc"]', 'filter[0] ("+uid>abc"): "abc" is not a number (field uid) at column 6\n  +uid>abc\n       ^'],
+  ['empty rule', 'filter = ["+"]', 'filter[0] ("+"): empty query: expected a condition such as user=root at column 2\n  +\n   ^'],
   ['rule on exit_status (end-only)', 'filter = ["-exit_status!=0"]',
-    `filter[0] ("-exit_status!=0"): "exit_status" is an end-only field, unknown when the start record is written; filters apply to start and fail records (end-only: ${END_ONLY_FIELDS.join(', ')}) at column 2`],
+    `filter[0] ("-exit_status!=0"): "exit_status" is an end-only field, unknown when the start record is written; filters apply to start and fail records (end-only: ${END_ONLY_FIELDS.join(', ')}) at column 2\n  -exit_status!=0\n   ^`],
   ['rule on duration inside a group', 'filter = ["+user=root && (duration>0000-00-00 00:00:01)"]',
-    `filter[0] ("+user=root && (duration>0000-00-00 00:00:01)"): "duration" is an end-only field, unknown when the start record is written; filters apply to start and fail records (end-only: ${END_ONLY_FIELDS.join(', ')}) at column 16`],
+    `filter[0] ("+user=root && (duration>0000-00-00 00:00:01)"): "duration" is an end-only field, unknown when the start record is written; filters apply to start and fail records (end-only: ${END_ONLY_FIELDS.join(', ')}) at column 16\n  +user=root && (duration>0000-00-00 00:00:01)\n                 ^`],
 ];
 
 for (const [what, text, message] of INVALID) {
@@ -140,6 +142,17 @@ for (const [what, text, message] of INVALID) {
     assert.equal(errorOf(text).message, `config ${ORIGIN}: ${message}`);
   });
 }
+
+test('a rule error shows the rule with control characters escaped and a caret under the column', () => {
+  const e = errorOf('filter = ["+comm=a\\u0001 && usr=1"]');
+  assert.equal(
+    e.message,
+    `config ${ORIGIN}: filter[0] ("+comm=a\\u0001 && usr=1"): unknown field "usr" (did you mean "user"?) at column 13\n` +
+      '  +comm=a\\x01 && usr=1\n' +
+      '                 ^',
+  );
+  assert.equal(e.key, 'filter[0]');
+});
 
 test('every end-only field of the catalogue is refused in a filter rule', () => {
   const samples: Record<string, string> = {
