@@ -27,3 +27,13 @@ export async function emit(out: Output, text: string): Promise<void> {
   const p = out.write(text);
   if (p) await p;
 }
+
+/** Writes the formatter's closing text, piece by piece, stopping when the reader has gone. */
+export async function emitEnd(out: Output, formatter: Formatter): Promise<void> {
+  const end = formatter.end();
+  if (typeof end === 'string') return emit(out, end);
+  for (const piece of end) {
+    await emit(out, piece);
+    if (out.closed) return;
+  }
+}

@@ -27,8 +27,8 @@ export interface Formatter {
   begin(): string;
   /** Text for one row, each line ending in a newline; may be empty when the format lays out at the end. */
   row(row: RowBag, place?: TreePlace): string;
-  /** Text after the last row. */
-  end(): string;
+  /** Text after the last row; pieces when it can be large (a whole table laid out at the end). */
+  end(): string | Iterable<string>;
 }
 
 /** Marks an ancestor row in text and table output (tree view). */

@@ -1,5 +1,5 @@
 // List view: rows in log order, optionally only the last N (-n) without holding the whole input.
-import { emit, type ViewContext } from './context.js';
+import { emit, emitEnd, type ViewContext } from './context.js';
 import { CompletionMerger, LastRows, OrderedMerger, scanLateEnds, type RowBag } from './merge.js';
 
 export async function listView(ctx: ViewContext): Promise<void> {
@@ -7,7 +7,7 @@ export async function listView(ctx: ViewContext): Promise<void> {
   await emit(out, formatter.begin());
   if (ctx.limit > 0) await lastRows(ctx);
   else await allRows(ctx);
-  await emit(out, formatter.end());
+  await emitEnd(out, formatter);
 }
 
 async function lastRows(ctx: ViewContext): Promise<void> {

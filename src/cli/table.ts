@@ -1,21 +1,40 @@
-// `-o table`: a cli-table3 grid with the field names as header. The grid needs every row to size its
-// columns, so rows are collected and laid out at the end; in follow mode each row is its own grid.
+// `-o table`: a cli-table3 grid with the field names as header. Column widths need every row, so rows
+// are collected (as their escaped cells) and laid out at the end; in follow mode each row is its own
+// grid. A large log is laid out TABLE_CHUNK_ROWS rows per cli-table3 render (one render of 300,000 rows overflows
+// the call stack inside cli-table3, and its output could exceed the longest string V8 allows), all
+// chunks with the same column widths and joined border to border, so the output reads as one table.
+import { createRequire } from 'node:module';
 import Table from 'cli-table3';
 import { escapeText } from './escape.js';
 import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
 import type { RowBag } from './merge.js';
 import { textGetter, type TextGetter } from './values.js';
 
+/** Rows per cli-table3 render: its layout costs the square of the rows it is given, so keep it small. */
+export const TABLE_CHUNK_ROWS = 200;
+
+// cli-table3's own measure of a cell (terminal columns: wide characters count twice), so that the
+// widths computed here are exactly the ones it would compute over the whole table.
+const tableUtils = createRequire(import.meta.url)('cli-table3/src/utils.js') as { strlen: (s: string) => number };
+// Most cells are plain ASCII, one column each; string-width (behind strlen) is costly per call.
+const strlen = (s: string): number => (/^[\x20-\x7e]*$/.test(s) ? s.length : tableUtils.strlen(s));
+const PADDING = 2; // cli-table3's default padding-left + padding-right
+
+// The top border of a later chunk becomes the separator line between two rows.
+const TOP_TO_MID: Record<string, string> = { '┌': '├', '┬': '┼', '┐': '┤' };
+
 export class TableFormatter implements Formatter {
   private rows: string[][] = [];
+  private readonly widths: number[];
   private readonly getters: readonly TextGetter[];
 
   constructor(private readonly opts: FormatOptions) {
     this.getters = opts.fields.map((f) => textGetter(f, opts));
+    this.widths = opts.fields.map((f) => strlen(f));
   }
 
   begin(): string {
-    return this.opts.streaming ? this.render([], true) : '';
+    return this.opts.streaming ? render([], [...this.opts.fields]) : '';
   }
 
   row(row: RowBag, place?: TreePlace): string {
@@ -24,25 +43,46 @@ export class TableFormatter implements Formatter {
       return v === undefined ? '' : escapeText(v);
     });
     if (place && cells.length > 0) cells[0] = place.prefix + (place.ancestor ? ANCESTOR_MARK : '') + cells[0];
-    if (this.opts.streaming) return this.render([cells], false);
+    if (this.opts.streaming) return render([cells]);
+    for (let i = 0; i < cells.length; i++) {
+      const w = strlen(cells[i]!);
+      if (w > this.widths[i]!) this.widths[i] = w;
+    }
     this.rows.push(cells);
     return '';
   }
 
-  end(): string {
+  end(): string | Iterable<string> {
     if (this.opts.streaming) return '';
-    const out = this.render(this.rows, true);
+    const rows = this.rows;
     this.rows = [];
-    return out;
+    return this.chunks(rows);
   }
 
-  private render(rows: string[][], withHead: boolean): string {
-    // No colours: output may go to a file, and the escapes would be noise there.
-    const table = new Table({
-      ...(withHead ? { head: [...this.opts.fields] } : {}),
-      style: { head: [], border: [] },
-    });
-    for (const r of rows) table.push(r);
-    return table.toString() + '\n';
+  private *chunks(rows: string[][]): Generator<string> {
+    const colWidths = this.widths.map((w) => w + PADDING);
+    let first = 0;
+    do {
+      const last = first + TABLE_CHUNK_ROWS >= rows.length;
+      let text = render(rows.slice(first, first + TABLE_CHUNK_ROWS), first === 0 ? [...this.opts.fields] : undefined, colWidths);
+      // Each chunk renders as a closed grid: open the seams so that chunks continue one another.
+      if (first > 0) text = text.replace(/^[^\n]*/, (top) => top.replace(/[┌┬┐]/g, (c) => TOP_TO_MID[c]!));
+      if (!last) text = text.slice(0, text.lastIndexOf('\n', text.length - 2) + 1);
+      // Rows already laid out need not stay in memory while the rest is rendered.
+      rows.fill([], first, first + TABLE_CHUNK_ROWS);
+      yield text;
+      first += TABLE_CHUNK_ROWS;
+    } while (first < rows.length);
   }
+}
+
+function render(rows: readonly string[][], head?: string[], colWidths?: number[]): string {
+  // No colours: output may go to a file, and the escapes would be noise there.
+  const table = new Table({
+    ...(head ? { head } : {}),
+    ...(colWidths ? { colWidths } : {}),
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) table.push(r);
+  return table.toString() + '\n';
 }

@@ -8,7 +8,7 @@
 // N selected rows are, with their ancestors. Everything is iterative: a chain thousands of levels
 // deep does not touch the call stack. The tree needs every row in memory (it is a whole-log view).
 import { parseTimestampNs } from '../schema/index.js';
-import { emit, type ViewContext } from './context.js';
+import { emit, emitEnd, type ViewContext } from './context.js';
 import { CompletionMerger, type RowBag, type SeqRow } from './merge.js';
 
 interface Node {
@@ -118,5 +118,5 @@ export async function treeView(ctx: ViewContext): Promise<void> {
     await emit(ctx.out, ctx.formatter.row(l.row, { prefix: l.prefix, depth: l.depth, ancestor: l.ancestor }));
     if (ctx.out.closed) return;
   }
-  await emit(ctx.out, ctx.formatter.end());
+  await emitEnd(ctx.out, ctx.formatter);
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import Table from 'cli-table3';
 import { createFormatter, type FormatOptions, type OutputFormat } from '../../src/cli/format.js';
+import { TABLE_CHUNK_ROWS } from '../../src/cli/table.js';
 import type { RowBag } from '../../src/cli/merge.js';
 import { defaultInput, parseLimit, parseOutput, DEFAULT_LOG_PATH } from '../../src/cli/options.js';
 import { markValues } from '../../src/cli/command.js';
@@ -22,7 +24,9 @@ const row: RowBag = {
 
 async function render(format: OutputFormat, fields: string[], rows: RowBag[], extra: Partial<FormatOptions> = {}): Promise<string> {
   const f = await createFormatter(format, { fields, fullTime: false, csvRaw: false, tree: false, streaming: false, ...extra });
-  return f.begin() + rows.map((r) => f.row(r)).join('') + f.end();
+  const text = f.begin() + rows.map((r) => f.row(r)).join('');
+  const end = f.end();
+  return text + (typeof end === 'string' ? end : [...end].join(''));
 }
 
 test('text: fields in order, two spaces apart, short timestamps, missing as -, escapes', async () => {
@@ -71,6 +75,20 @@ test('table: header of field names, escaped cells, no colour codes', async () =>
   assert.match(lines[1]!, /^│ user +│ command +│$/);
   assert.ok(lines.some((l) => l.includes(`│ www-data │ sh -c 'id; printf "\\e[2J"' │`)));
   assert.ok(lines.some((l) => /^│ root +│ ls +│$/.test(l)));
+});
+
+test('table: rows laid out in chunks read as the one table cli-table3 draws for all of them', async () => {
+  // Widths vary (wide characters too) so that a column widens in a late chunk only.
+  const rows: RowBag[] = [];
+  for (let i = 0; i < 2 * TABLE_CHUNK_ROWS + 17; i++) {
+    rows.push({ user: i === 2 * TABLE_CHUNK_ROWS + 3 ? 'a-much-longer-user-name' : `u${i % 97}`, argv: ['echo', i % 500 === 0 ? '漢字' : String(i)] });
+  }
+  const whole = new Table({ head: ['user', 'command'], style: { head: [], border: [] } });
+  const view = await createFormatter('text', { fields: ['user', 'command'], fullTime: false, csvRaw: false, tree: false, streaming: false });
+  for (const r of rows) whole.push(view.row(r).trimEnd().split('  '));
+  assert.equal(await render('table', ['user', 'command'], rows), whole.toString() + '\n');
+  // No rows: the header alone, closed.
+  assert.equal(await render('table', ['user'], []), '┌──────┐\n│ user │\n└──────┘\n');
 });
 
 test('markValues keeps values that start with a dash as values', () => {
