@@ -2,6 +2,7 @@
 // warnings and the count of skipped lines.
 import { statSync } from 'node:fs';
 import type { LogRecord } from '../schema/index.js';
+import { keepHeapSmall } from './memory.js';
 import { discoverLogs, readRecordBatches, type LineSelector } from '../log/index.js';
 
 export interface InputOptions {
@@ -37,12 +38,16 @@ export async function* readRecordsFrom(
   let before = 0;
   for (let i = 0; i < files.length; i++) {
     const done = before;
-    yield* readRecordBatches(files[i]!, {
+    const batches = readRecordBatches(files[i]!, {
       onWarning: opts.onWarning,
       onProgress: opts.onProgress && ((read) => opts.onProgress!(done + read, Math.max(total, done + read))),
       onBadLine: () => stats.badLines++,
       selector: opts.selector,
     });
+    for await (const batch of batches) {
+      keepHeapSmall();
+      yield batch;
+    }
     before += sizes[i]!;
   }
 }
