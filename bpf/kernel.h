@@ -45,6 +45,15 @@ struct file {
 	struct path f_path;
 };
 
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
 struct fs_struct {
 	struct path pwd;
 };
@@ -111,6 +120,7 @@ struct task_struct {
 	char comm[16];
 	struct mm_struct *mm;
 	struct fs_struct *fs;
+	struct files_struct *files;
 	struct signal_struct *signal;
 	kuid_t loginuid;
 	unsigned int sessionid;

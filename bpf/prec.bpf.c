@@ -14,6 +14,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define PF_FORKNOEXEC 0x00000040 /* forked but did not exec: user space never saw a start */
 #define AT_FDCWD -100
+#define AT_EMPTY_PATH 0x1000
 #define DATA_MASK (PREC_DATA_SIZE - 1)
 
 /* Records are built in a per-CPU scratch area and copied into the ring buffer with their used
@@ -58,7 +59,7 @@ struct pending_exec {
 	__u64 filename;
 	__u64 argv;
 	__s32 dirfd;
-	__u32 reserved;
+	__u32 at_flags; /* execveat flags (AT_EMPTY_PATH) */
 };
 
 struct {
@@ -317,10 +318,10 @@ int BPF_PROG(handle_exec, struct task_struct *task, int old_pid, struct linux_bi
 	return 0;
 }
 
-static __always_inline int remember_exec(__u64 filename, __u64 argv, __s32 dirfd)
+static __always_inline int remember_exec(__u64 filename, __u64 argv, __s32 dirfd, __u32 at_flags)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending_exec p = { .filename = filename, .argv = argv, .dirfd = dirfd };
+	struct pending_exec p = { .filename = filename, .argv = argv, .dirfd = dirfd, .at_flags = at_flags };
 
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
@@ -343,13 +344,28 @@ struct syscall_exit_ctx {
 SEC("tp/syscalls/sys_enter_execve")
 int handle_enter_execve(struct syscall_enter_ctx *ctx)
 {
-	return remember_exec(ctx->args[0], ctx->args[1], AT_FDCWD);
+	return remember_exec(ctx->args[0], ctx->args[1], AT_FDCWD, 0);
 }
 
 SEC("tp/syscalls/sys_enter_execveat")
 int handle_enter_execveat(struct syscall_enter_ctx *ctx)
 {
-	return remember_exec(ctx->args[1], ctx->args[2], (__s32)ctx->args[0]);
+	return remember_exec(ctx->args[1], ctx->args[2], (__s32)ctx->args[0], (__u32)ctx->args[4]);
+}
+
+/* The open file behind descriptor `fd` of `task` (files->fdt->fd[fd]), or NULL. */
+static __always_inline struct file *task_fd_file(struct task_struct *task, __s32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = 0;
+
+	if (!fdt || fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) != 0)
+		return 0;
+	return f;
 }
 
 static __always_inline int exec_returned(struct syscall_exit_ctx *ctx)
@@ -357,22 +373,26 @@ static __always_inline int exec_returned(struct syscall_exit_ctx *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending_exec *p = bpf_map_lookup_elem(&pending, &tid);
 	struct scratch *s;
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 argv, filename;
 	__s64 ret = ctx->ret;
-	__u32 used = 0;
+	__u32 used = 0, at_flags;
+	__s32 dirfd;
 	int argc = 0;
 
 	if (!p)
 		return 0;
 	argv = p->argv;
 	filename = p->filename;
+	dirfd = p->dirfd;
+	at_flags = p->at_flags;
 	s = get_scratch();
 	if (ret >= 0 || !s)
 		goto out;
 	s->hdr.c.kind = PREC_FAIL;
 	s->hdr.c.flags = 0;
 	s->hdr.err = -ret;
-	s->hdr.dirfd = p->dirfd;
+	s->hdr.dirfd = dirfd;
 	s->pos = 0;
 
 	for (int i = 0; i < PREC_FAIL_ARGS; i++) {
@@ -413,9 +433,25 @@ static __always_inline int exec_returned(struct syscall_exit_ctx *ctx)
 		}
 	}
 	s->hdr.len[PREC_S_FILENAME] = used;
-	s->hdr.len[PREC_S_EXE] = 0;
 
-	fill_task(s, bpf_get_current_task_btf());
+	/* execveat with a relative name, or an empty one with AT_EMPTY_PATH: the attempted path is
+	 * relative to dirfd, which is still open here but may be gone (with the whole process) by
+	 * the time user space could read /proc/PID/fd: resolve it now. */
+	used = 0;
+	if (dirfd != AT_FDCWD) {
+		bool relative = s->hdr.len[PREC_S_FILENAME] > 0 &&
+				s->data[(s->pos - s->hdr.len[PREC_S_FILENAME]) & DATA_MASK] != '/';
+		bool empty = s->hdr.len[PREC_S_FILENAME] == 0 && (at_flags & AT_EMPTY_PATH);
+		struct file *f = relative || empty ? task_fd_file(task, dirfd) : 0;
+
+		if (f) {
+			used = put_path(s, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry));
+			s->hdr.c.flags |= PREC_F_EXE_IS_DIRFD;
+		}
+	}
+	s->hdr.len[PREC_S_EXE] = used;
+
+	fill_task(s, task);
 	emit_task(s);
 out:
 	bpf_map_delete_elem(&pending, &tid);

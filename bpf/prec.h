@@ -11,6 +11,9 @@
  *             paths as NUL-terminated components from the LEAF UP to the root, so the kernel can
  *             emit them in one pass; user space reverses them and joins with '/'. No component
  *             means '/'.
+ *             In a FAIL record EXE is empty, unless PREC_F_EXE_IS_DIRFD: then it holds the path of
+ *             execveat's dirfd (the directory a relative name is resolved in, or with AT_EMPTY_PATH
+ *             and an empty name the file itself), read at syscall exit while the fd is still open.
  *   TTY, PARENT_TTY   tty->name (`pts3`, `tty1`; no NUL), empty when there is no terminal
  * Records carry only the bytes used (bpf_ringbuf_output of header + data length). */
 #ifndef PREC_H
@@ -38,6 +41,7 @@ enum prec_kind {
 enum prec_flags {
 	PREC_F_ARGS_TRUNCATED = 1, /* not every argument byte could be copied */
 	PREC_F_PATH_TRUNCATED = 2, /* a path or cgroup hit the depth/length limits (root side cut) */
+	PREC_F_EXE_IS_DIRFD = 64,  /* FAIL: EXE holds the path of execveat's dirfd */
 };
 
 enum prec_section {

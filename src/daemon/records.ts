@@ -75,7 +75,7 @@ export function startBag(e: ExecEvent, x: Enrichment): Bag {
 export function failBag(e: ExecFailEvent, x: Enrichment): Bag {
   const bag: Bag = { record_type: 'fail' };
   contextFields(e, bag, x);
-  bag.exe = resolveAttempted(e.filename, e.cwd, e.dirfd, e.pid);
+  bag.exe = resolveAttempted(e.filename, e.cwd, e.dirfd, e.pid, e.dirfdPath);
   // argv/argc only where the attempted arguments could be read (best effort in the kernel).
   if (e.args.length > 0 || e.argc > 0) argvFields(e.args, e.argc, e.argsTruncated, bag, x);
   bag.exec_errno = e.errno;
@@ -85,12 +85,16 @@ export function failBag(e: ExecFailEvent, x: Enrichment): Bag {
 
 /**
  * The attempted path made absolute when possible: relative to cwd for execve (and execveat with
- * AT_FDCWD), relative to the directory fd of execveat (read from /proc while the caller lives).
+ * AT_FDCWD), relative to the directory fd of execveat, whose path the kernel resolved at the
+ * syscall's exit (`dirfdPath`; with AT_EMPTY_PATH and an empty name it is the file itself). When the
+ * kernel could not, the fd is read from /proc while the caller lives; with no base at all the name
+ * stays as given.
  */
-export function resolveAttempted(filename: string, cwd: string, dirfd: number, pid: number): string {
+export function resolveAttempted(filename: string, cwd: string, dirfd: number, pid: number, dirfdPath = ''): string {
   if (filename.startsWith('/')) return filename;
   let base: string | undefined;
   if (dirfd === AT_FDCWD) base = cwd;
+  else if (dirfdPath !== '') base = dirfdPath;
   else {
     try {
       base = readlinkSync(`/proc/${pid}/fd/${dirfd}`);

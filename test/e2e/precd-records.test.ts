@@ -405,3 +405,45 @@ test('precd command line: --version, --check-config without loading, unknown opt
   }
   assert.equal(existsSync(join(dir, 'never')), false);
 });
+
+// execveat(dirfd, NAME, [MARK, MARK], [], FLAGS) on `open(PATH)`, then the fd is closed at once: from
+// then on /proc/PID/fd/N cannot tell user space what the fd was, only the kernel's capture can.
+const EXECVEAT_C = `
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+  /* argv: PATH NAME FLAGS(empty|none) MARK */
+  int fd = open(argv[1], O_RDONLY);
+  char *av[] = { argv[4], argv[4], 0 };
+  char *ev[] = { 0 };
+  long r = syscall(SYS_execveat, fd, argv[2], av, ev, argv[3][0] == 'e' ? AT_EMPTY_PATH : 0);
+  close(fd);
+  return r == -1 ? 0 : 1;
+}
+`;
+
+test('failed execveat: a relative name is made absolute against the dirfd, an empty one (AT_EMPTY_PATH) is the fd\'s file', async () => {
+  const m = marker();
+  const dir = realpathSync(mkdtempSync(join(work, 'execveat-')));
+  writeFileSync(join(dir, 'execveat.c'), EXECVEAT_C);
+  const bin = join(dir, 'execveat');
+  assert.equal(spawnSync('cc', ['-O1', '-o', bin, join(dir, 'execveat.c')]).status, 0);
+  const plain = join(dir, 'plain');
+  writeFileSync(plain, '#!/bin/sh\n', { mode: 0o644 });
+  const cases = [
+    { args: [dir, `${m}_nofile`, 'none', `${m}-a`], exe: join(dir, `${m}_nofile`), errno: 2 },
+    { args: [dir, `sub/../${m}_up`, 'none', `${m}-b`], exe: join(dir, `${m}_up`), errno: 2 },
+    { args: [plain, '', 'empty', `${m}-c`], exe: plain, errno: 13 },
+  ];
+  for (const c of cases) assert.equal(spawnSync(bin, c.args).status, 0, `execveat ${c.args.join(' ')} failed as expected`);
+  const all = await precd.waitForRecords((recs) => recordsFor(recs, m).fails.length >= cases.length);
+  for (const c of cases) {
+    const f = recordsFor(all, c.args[3]!).fails;
+    assert.equal(f.length, 1, JSON.stringify(f));
+    assert.equal(f[0]!.exe, c.exe, JSON.stringify(f[0]));
+    assert.equal(f[0]!.exec_errno, c.errno);
+    assert.deepEqual(f[0]!.argv, [c.args[3], c.args[3]]);
+  }
+});

@@ -24,7 +24,7 @@ function exit(pid: number, exitCode: number, monoNs = 3_000_000_000n): ExitEvent
   return { kind: 'exit', pid, exitCode, monoNs };
 }
 function fail(pid: number, filename: string, errno: number): ExecFailEvent {
-  return { kind: 'fail', filename, args: nul([filename]), argc: 1, argsTruncated: false, errno, dirfd: -100, ...ctx(pid) } as ExecFailEvent;
+  return { kind: 'fail', filename, args: nul([filename]), argc: 1, argsTruncated: false, errno, dirfd: -100, dirfdPath: '', ...ctx(pid) } as ExecFailEvent;
 }
 
 function setup(filter: (r: Record<string, unknown>) => boolean = () => true) {
@@ -132,6 +132,14 @@ test('fail records carry the absolute attempted path, errno and its text, and ta
   assertKeyOrder(f!);
   assert.equal(resolveAttempted('/abs/x', '/tmp', -100, 1), '/abs/x');
   assert.equal(resolveAttempted('../x', '/tmp/a', -100, 1), '/tmp/x');
+});
+
+test('execveat: the kernel-resolved dirfd path is the base; an empty name is the fd itself', () => {
+  assert.equal(resolveAttempted('x', '/cwd', 3, 0, '/d'), '/d/x');
+  assert.equal(resolveAttempted('sub/../x', '/cwd', 3, 0, '/d'), '/d/x');
+  assert.equal(resolveAttempted('', '/cwd', 3, 0, '/d/file'), '/d/file');
+  assert.equal(resolveAttempted('/abs', '/cwd', 3, 0, '/d'), '/abs');
+  assert.equal(resolveAttempted('x', '/cwd', 3, 0), 'x'); // nothing known of the fd (pid 0 has no /proc entry)
 });
 
 test('timestamps are RFC3339 with nanoseconds in the local offset', () => {

@@ -8,6 +8,7 @@ const KIND_FAIL = 2;
 const KIND_EXIT = 3;
 
 const FLAG_ARGS_TRUNCATED = 1;
+const FLAG_EXE_IS_DIRFD = 64;
 
 const EXIT_SIZE = 24;
 const TASK_HDR_SIZE = 120;
@@ -126,6 +127,7 @@ export function decode(buf: Buffer): KernelEvent {
     filename, args, argc, argsTruncated,
     errno: buf.readInt32LE(60),
     dirfd: buf.readInt32LE(64),
+    dirfdPath: (flags & FLAG_EXE_IS_DIRFD) !== 0 ? reversedPath(buf, filenameEnd, exeEnd) : '',
   };
   return fail;
 }

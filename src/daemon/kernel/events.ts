@@ -60,6 +60,12 @@ export interface ExecFailEvent extends TaskContext {
   errno: number;
   /** dirfd of execveat (AT_FDCWD = -100 for execve), for resolving a relative path. */
   dirfd: number;
+  /**
+   * Path of `dirfd` resolved by the kernel at the syscall's exit (the fd may be closed, the process
+   * gone, by the time user space looks): for a relative filename its directory, for an empty one
+   * (AT_EMPTY_PATH) the file itself. '' when not resolved (execve, absolute name, bad fd).
+   */
+  dirfdPath: string;
 }
 
 export interface ExitEvent {
