@@ -7,8 +7,13 @@ import type { RowBag } from './merge.js';
 import { textGetter, type TextGetter } from './values.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
-/** A cell csv-stringify writes as it is (default options: no delimiter, quote or line break inside). */
-const PLAIN_CELL = /^[^,"\n\r]*$/;
+/** Cells csv-stringify quotes with its default options: a delimiter, quote or line break inside. */
+const NEEDS_QUOTES = /[,"\n\r]/;
+
+/** One cell exactly as csv-stringify writes it (default options), checked in cli-csv-fastpath.test. */
+function csvCell(cell: string): string {
+  return NEEDS_QUOTES.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+}
 
 export function neutralizeFormula(cell: string): string {
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
@@ -34,9 +39,10 @@ export class CsvFormatter implements Formatter {
     });
     if (this.opts.tree) cells.push(String(place?.depth ?? 0), String(place?.ancestor ?? false));
     // csv-stringify's sync API sets up a whole stringifier per call, which cost more than the rest
-    // of an export: rows it would write unchanged are joined here, the others go through it.
-    if (cells.every((c) => PLAIN_CELL.test(c))) return cells.join(',') + '\n';
-    return stringify([cells]);
+    // of an export: rows are written here the way it writes them (the header still goes through it).
+    let line = '';
+    for (let i = 0; i < cells.length; i++) line += (i > 0 ? ',' : '') + csvCell(cells[i]!);
+    return line + '\n';
   }
 
   end(): string {
