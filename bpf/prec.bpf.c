@@ -109,10 +109,12 @@ static __always_inline __u32 put_kstr(struct scratch *s, const void *src, __u32 
 
 /* Components of (mnt, dentry) from the leaf up, crossing mount points to the root of the mount
  * namespace, as d_path does but without the locks we cannot take here. Returns bytes written.
+ * A walk that stops at the limits before the root sets `cut` (the path's *_CUT flag), so user
+ * space never mistakes the tail for an absolute path.
  * A global (non-inlined) function: the verifier checks its loop once, not once per call site;
  * kernel pointers are passed as integers because global functions may only take pointers to
  * memory they can size. */
-__attribute__((noinline)) __u32 put_path(struct scratch *s, __u64 vmnt_addr, __u64 dentry_addr)
+__attribute__((noinline)) __u32 put_path(struct scratch *s, __u64 vmnt_addr, __u64 dentry_addr, __u32 cut)
 {
 	struct vfsmount *vmnt = (void *)vmnt_addr;
 	struct dentry *dentry = (void *)dentry_addr;
@@ -144,7 +146,7 @@ __attribute__((noinline)) __u32 put_path(struct scratch *s, __u64 vmnt_addr, __u
 		put_kstr(s, BPF_CORE_READ(dentry, d_name.name), PREC_NAME_MAX);
 		dentry = parent;
 	}
-	s->hdr.c.flags |= PREC_F_PATH_TRUNCATED;
+	s->hdr.c.flags |= cut;
 	return s->pos - start;
 }
 
@@ -178,7 +180,7 @@ __attribute__((noinline)) __u32 put_cgroup(struct scratch *s, __u64 kn_addr)
 		put_kstr(s, BPF_CORE_READ(kn, name), PREC_NAME_MAX);
 		kn = parent;
 	}
-	s->hdr.c.flags |= PREC_F_PATH_TRUNCATED;
+	s->hdr.c.flags |= PREC_F_CGROUP_CUT;
 	return s->pos - start;
 }
 
@@ -233,7 +235,7 @@ static __always_inline void fill_task(struct scratch *s, struct task_struct *tas
 	BPF_CORE_READ_INTO(&h->parent_comm, parent, comm);
 
 	if (fs)
-		n = put_path(s, (__u64)BPF_CORE_READ(fs, pwd.mnt), (__u64)BPF_CORE_READ(fs, pwd.dentry));
+		n = put_path(s, (__u64)BPF_CORE_READ(fs, pwd.mnt), (__u64)BPF_CORE_READ(fs, pwd.dentry), PREC_F_CWD_CUT);
 	h->len[PREC_S_CWD] = n;
 
 	n = 0;
@@ -242,7 +244,8 @@ static __always_inline void fill_task(struct scratch *s, struct task_struct *tas
 		struct file *f = BPF_CORE_READ(pmm, exe_file);
 
 		if (f)
-			n = put_path(s, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry));
+			n = put_path(s, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry),
+				     PREC_F_PARENT_EXE_CUT);
 	}
 	h->len[PREC_S_PARENT_EXE] = n;
 
@@ -302,7 +305,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, int old_pid, struct linux_bi
 	n = 0;
 	exe = BPF_CORE_READ(mm, exe_file);
 	if (exe)
-		n = put_path(s, (__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry));
+		n = put_path(s, (__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry),
+			     PREC_F_EXE_CUT);
 	s->hdr.len[PREC_S_EXE] = n;
 
 	fill_task(s, task);
@@ -445,7 +449,8 @@ static __always_inline int exec_returned(struct syscall_exit_ctx *ctx)
 		struct file *f = relative || empty ? task_fd_file(task, dirfd) : 0;
 
 		if (f) {
-			used = put_path(s, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry));
+			used = put_path(s, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry),
+					PREC_F_EXE_CUT);
 			s->hdr.c.flags |= PREC_F_EXE_IS_DIRFD;
 		}
 	}

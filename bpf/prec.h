@@ -10,7 +10,9 @@
  *   EXE, CWD, PARENT_EXE, CGROUP
  *             paths as NUL-terminated components from the LEAF UP to the root, so the kernel can
  *             emit them in one pass; user space reverses them and joins with '/'. No component
- *             means '/'.
+ *             means '/'. A walk that hit PREC_PATH_DEPTH or PREC_PATH_MAX before the root keeps
+ *             the leaf-side components it has and sets the path's *_CUT flag: the root side is
+ *             missing, so the components are a tail, not an absolute path.
  *             In a FAIL record EXE is empty, unless PREC_F_EXE_IS_DIRFD: then it holds the path of
  *             execveat's dirfd (the directory a relative name is resolved in, or with AT_EMPTY_PATH
  *             and an empty name the file itself), read at syscall exit while the fd is still open.
@@ -40,7 +42,11 @@ enum prec_kind {
 
 enum prec_flags {
 	PREC_F_ARGS_TRUNCATED = 1, /* not every argument byte could be copied */
-	PREC_F_PATH_TRUNCATED = 2, /* a path or cgroup hit the depth/length limits (root side cut) */
+	/* 2 is unused (was: some path was cut; now one flag per path) */
+	PREC_F_EXE_CUT = 4,        /* EXE hit the depth/length limits: root side missing */
+	PREC_F_CWD_CUT = 8,
+	PREC_F_PARENT_EXE_CUT = 16,
+	PREC_F_CGROUP_CUT = 32,
 	PREC_F_EXE_IS_DIRFD = 64,  /* FAIL: EXE holds the path of execveat's dirfd */
 };
 

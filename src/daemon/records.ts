@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { readlinkSync } from 'node:fs';
 import { recordKeys, type RecordType } from '../schema/index.js';
-import type { ExecEvent, ExecFailEvent, TaskContext } from './kernel/events.js';
+import { CUT_PREFIX, type ExecEvent, type ExecFailEvent, type TaskContext } from './kernel/events.js';
 import { decodeArgv, type ArgvLimits } from './enrich/argv.js';
 import { containerIdFromCgroup } from './enrich/container.js';
 import { errnoText, signalName } from './enrich/errors.js';
@@ -40,7 +40,7 @@ function contextFields(e: TaskContext, bag: Bag, x: Enrichment): void {
   bag.pid = e.pid;
   bag.ppid = e.ppid;
   bag.comm = e.comm;
-  bag.cwd = e.cwd;
+  bag.cwd = completePath(e.cwd, `/proc/${e.pid}/cwd`);
   bag.cgroup = e.cgroup;
   const cid = containerIdFromCgroup(e.cgroup);
   if (cid !== undefined) bag.container_id = cid;
@@ -49,7 +49,7 @@ function contextFields(e: TaskContext, bag: Bag, x: Enrichment): void {
   if (e.ttyNr !== 0) bag.tty_nr = e.ttyNr;
   bag.source = classifySource(e);
   bag.parent_comm = e.parentComm;
-  bag.parent_exe = e.parentExe;
+  bag.parent_exe = completePath(e.parentExe, `/proc/${e.ppid}/exe`);
   bag.parent_cmdline = x.parents.get(e.ppid);
   const ptty = ttyPath(e.parentTty);
   if (ptty !== undefined) bag.parent_tty = ptty;
@@ -67,7 +67,7 @@ function argvFields(args: Buffer, argc: number, truncated: boolean, bag: Bag, x:
 export function startBag(e: ExecEvent, x: Enrichment): Bag {
   const bag: Bag = { record_type: 'start' };
   contextFields(e, bag, x);
-  bag.exe = e.exe !== '' ? e.exe : resolveAttempted(e.filename, e.cwd, AT_FDCWD, e.pid);
+  bag.exe = e.exe !== '' ? completePath(e.exe, `/proc/${e.pid}/exe`) : resolveAttempted(e.filename, bag.cwd as string, AT_FDCWD, e.pid);
   argvFields(e.args, e.argc, e.argsTruncated, bag, x);
   return bag;
 }
@@ -75,7 +75,7 @@ export function startBag(e: ExecEvent, x: Enrichment): Bag {
 export function failBag(e: ExecFailEvent, x: Enrichment): Bag {
   const bag: Bag = { record_type: 'fail' };
   contextFields(e, bag, x);
-  bag.exe = resolveAttempted(e.filename, e.cwd, e.dirfd, e.pid, e.dirfdPath);
+  bag.exe = resolveAttempted(e.filename, bag.cwd as string, e.dirfd, e.pid, e.dirfdPath);
   // argv/argc only where the attempted arguments could be read (best effort in the kernel).
   if (e.args.length > 0 || e.argc > 0) argvFields(e.args, e.argc, e.argsTruncated, bag, x);
   bag.exec_errno = e.errno;
@@ -84,17 +84,38 @@ export function failBag(e: ExecFailEvent, x: Enrichment): Bag {
 }
 
 /**
+ * Paths the kernel walk cut at its limits (too deep; CUT_PREFIX + the known tail, see
+ * kernel/events.ts). What a record says for them, in this order:
+ * - the full path from /proc (`procLink`: /proc/PID/cwd, /proc/PID/exe, /proc/PPID/exe,
+ *   /proc/PID/fd/N) while the process lives and that link still ends with the known tail (so it is
+ *   the same file, not one it moved on to);
+ * - otherwise the tail as the kernel gave it, `…/dir7/.../dir70`: visibly not an absolute path, so
+ *   neither a reader nor a query mistakes it for one (a bare `/dir7/...` would look valid and be wrong).
+ * Paths that were not cut are returned unchanged.
+ */
+export function completePath(path: string, procLink: string): string {
+  if (!path.startsWith(CUT_PREFIX)) return path;
+  let full: string;
+  try {
+    full = readlinkSync(procLink);
+  } catch {
+    return path; // the process (or fd) is gone
+  }
+  return full.startsWith('/') && full.endsWith(path.slice(CUT_PREFIX.length - 1)) ? full : path;
+}
+
+/**
  * The attempted path made absolute when possible: relative to cwd for execve (and execveat with
  * AT_FDCWD), relative to the directory fd of execveat, whose path the kernel resolved at the
  * syscall's exit (`dirfdPath`; with AT_EMPTY_PATH and an empty name it is the file itself). When the
- * kernel could not, the fd is read from /proc while the caller lives; with no base at all the name
- * stays as given.
+ * kernel could not, the fd is read from /proc while the caller lives. A base that is itself cut
+ * (CUT_PREFIX) gives a cut result; with no base at all the name stays as given.
  */
 export function resolveAttempted(filename: string, cwd: string, dirfd: number, pid: number, dirfdPath = ''): string {
   if (filename.startsWith('/')) return filename;
   let base: string | undefined;
   if (dirfd === AT_FDCWD) base = cwd;
-  else if (dirfdPath !== '') base = dirfdPath;
+  else if (dirfdPath !== '') base = completePath(dirfdPath, `/proc/${pid}/fd/${dirfd}`);
   else {
     try {
       base = readlinkSync(`/proc/${pid}/fd/${dirfd}`);
@@ -102,7 +123,12 @@ export function resolveAttempted(filename: string, cwd: string, dirfd: number, p
       base = undefined;
     }
   }
-  if (base === undefined || !base.startsWith('/')) return filename;
+  if (base === undefined) return filename;
+  if (base.startsWith(CUT_PREFIX)) {
+    if (filename === '') return base;
+    return CUT_PREFIX + posix.normalize(`${base.slice(CUT_PREFIX.length)}/${filename}`);
+  }
+  if (!base.startsWith('/')) return filename;
   if (filename === '') return base; // execveat(fd, "", AT_EMPTY_PATH): the fd itself
   return posix.resolve(base, filename);
 }

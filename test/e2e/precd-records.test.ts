@@ -1,7 +1,7 @@
 // Every record kind and field of SPEC section 3, checked against known commands run under the real
 // precd on the real kernel. One precd serves the whole file; each case finds its own records by a
 // unique marker in argv.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -446,4 +446,73 @@ test('failed execveat: a relative name is made absolute against the dirfd, an em
     assert.equal(f[0]!.exec_errno, c.errno);
     assert.deepEqual(f[0]!.argv, [c.args[3], c.args[3]]);
   }
+});
+
+describe('paths deeper than the kernel walk (64 components)', () => {
+  let deep: string;
+  let deepSh: string;
+  let deepTrue: string;
+
+  before(() => {
+    deep = realpathSync(work);
+    for (let i = 1; i <= 70; i++) deep = join(deep, `dir${i}`);
+    mkdirSync(deep, { recursive: true });
+    deepSh = join(deep, 'sh');
+    deepTrue = join(deep, 'true');
+    copyFileSync('/bin/sh', deepSh);
+    copyFileSync('/bin/true', deepTrue);
+    chmodSync(deepSh, 0o755);
+    chmodSync(deepTrue, 0o755);
+  });
+
+  /** The start whose argv[1] is `arg` (the sh -c string mentions it too). */
+  const startWithArg = (recs: Rec[], arg: string) =>
+    recs.find((r) => r.record_type === 'start' && (r.argv as string[] | undefined)?.[1] === arg);
+
+  /** `value` is `full` cut at a component boundary and marked: `…/` + a proper tail of it. */
+  function assertMarkedTail(value: unknown, full: string, what: string): void {
+    assert.equal(typeof value, 'string', what);
+    const v = value as string;
+    assert.ok(v.startsWith('…/'), `${what} is marked as cut: ${v}`);
+    const tail = v.slice(1); // "/dirN/.../leaf"
+    assert.ok(full.endsWith(tail) && tail.length < full.length, `${what}: ${v} is a tail of ${full}`);
+    assert.ok(tail.split('/').length - 1 >= 60, `${what} keeps the kernel's leaf-side components: ${v}`);
+  }
+
+  test('while the processes live, cwd, exe and parent_exe are the full paths (from /proc)', async () => {
+    const m = marker();
+    // sh waits on its stdin: it (the parent of true) lives until the test has seen the records.
+    const sh = spawn(deepSh, ['-c', `/bin/true ${m}-child; read x; :`, `${m}-sh`], { cwd: deep, stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      const all = await precd.waitForRecords((recs) => recordsFor(recs, `${m}-sh`).starts.length >= 1 && startWithArg(recs, `${m}-child`) !== undefined);
+      const shStart = recordsFor(all, `${m}-sh`).starts[0]!;
+      assert.equal(shStart.exe, deepSh);
+      assert.equal(shStart.cwd, deep);
+      const child = startWithArg(all, `${m}-child`)!;
+      assert.equal(child.parent_exe, deepSh);
+    } finally {
+      sh.stdin!.end('\n');
+      await new Promise((resolve) => sh.on('exit', resolve));
+    }
+  });
+
+  test('when the processes are gone, cwd, exe and parent_exe are the kernel\'s tail marked "…/", never a wrong absolute path', async () => {
+    const m = marker();
+    // precd is stopped while the commands run and exit, so it builds their records after they are gone.
+    process.kill(precd.pid, 'SIGSTOP');
+    try {
+      assert.equal(spawnSync(deepSh, ['-c', `${deepTrue} ${m}-child; :`, `${m}-sh`], { cwd: deep }).status, 0);
+      spawnSync(`./${m}-missing`, [`${m}-fail`], { cwd: deep }); // relative: resolved against the cut cwd
+    } finally {
+      process.kill(precd.pid, 'SIGCONT');
+    }
+    const all = await precd.waitForRecords((recs) => startWithArg(recs, `${m}-child`) !== undefined && recordsFor(recs, `${m}-fail`).fails.length >= 1);
+    const child = startWithArg(all, `${m}-child`)!;
+    assertMarkedTail(child.exe, deepTrue, 'exe');
+    assertMarkedTail(child.cwd, deep, 'cwd');
+    assertMarkedTail(child.parent_exe, deepSh, 'parent_exe');
+    const fail = recordsFor(all, `${m}-fail`).fails[0]!;
+    assertMarkedTail(fail.cwd, deep, 'fail cwd');
+    assertMarkedTail(fail.exe, join(deep, `${m}-missing`), 'fail exe (relative name resolved against the cut cwd)');
+  });
 });

@@ -6,7 +6,7 @@ import { Pipeline } from '../../src/daemon/pipeline.js';
 import { MonoClock } from '../../src/daemon/clock.js';
 import { EventIds } from '../../src/daemon/ids.js';
 import { LossMonitor } from '../../src/daemon/loss.js';
-import { exitStatusOf, resolveAttempted } from '../../src/daemon/records.js';
+import { completePath, exitStatusOf, resolveAttempted } from '../../src/daemon/records.js';
 
 const nul = (args: string[]) => Buffer.from(args.map((a) => a + '\0').join(''));
 
@@ -134,11 +134,22 @@ test('fail records carry the absolute attempted path, errno and its text, and ta
   assert.equal(resolveAttempted('../x', '/tmp/a', -100, 1), '/tmp/x');
 });
 
-test('execveat: the kernel-resolved dirfd path is the base; an empty name is the fd itself', () => {
+test('a path the kernel cut is completed from /proc only when the link ends with its tail, else stays marked "…/"', () => {
+  const cwd = process.cwd();
+  const tail = cwd.split('/').slice(-1)[0]!;
+  assert.equal(completePath(`…/${tail}`, `/proc/${process.pid}/cwd`), cwd);
+  assert.equal(completePath('…/not-this-one', `/proc/${process.pid}/cwd`), '…/not-this-one');
+  assert.equal(completePath('…/a/b', '/proc/0/cwd'), '…/a/b'); // no such process
+  assert.equal(completePath('/a/b', `/proc/${process.pid}/cwd`), '/a/b'); // not cut: unchanged
+});
+
+test('execveat: the kernel-resolved dirfd path is the base; an empty name is the fd itself; a cut base gives a cut result', () => {
   assert.equal(resolveAttempted('x', '/cwd', 3, 0, '/d'), '/d/x');
   assert.equal(resolveAttempted('sub/../x', '/cwd', 3, 0, '/d'), '/d/x');
   assert.equal(resolveAttempted('', '/cwd', 3, 0, '/d/file'), '/d/file');
   assert.equal(resolveAttempted('/abs', '/cwd', 3, 0, '/d'), '/abs');
+  assert.equal(resolveAttempted('./x', '…/a/b', -100, 0), '…/a/b/x');
+  assert.equal(resolveAttempted('x', '/cwd', 3, 0, '…/d'), '…/d/x');
   assert.equal(resolveAttempted('x', '/cwd', 3, 0), 'x'); // nothing known of the fd (pid 0 has no /proc entry)
 });
 

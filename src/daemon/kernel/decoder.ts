@@ -1,13 +1,17 @@
 // Ring-buffer record -> KernelEvent. Mirrors the layouts in bpf/prec.h (offsets below are the
 // ones commented there); a record that does not fit them throws, since it means the BPF object and
 // this decoder were built from different prec.h versions.
-import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent, TaskContext } from './events.js';
+import { CUT_PREFIX, type ExecEvent, type ExecFailEvent, type ExitEvent, type KernelEvent, type TaskContext } from './events.js';
 
 const KIND_EXEC = 1;
 const KIND_FAIL = 2;
 const KIND_EXIT = 3;
 
 const FLAG_ARGS_TRUNCATED = 1;
+const FLAG_EXE_CUT = 4;
+const FLAG_CWD_CUT = 8;
+const FLAG_PARENT_EXE_CUT = 16;
+const FLAG_CGROUP_CUT = 32;
 const FLAG_EXE_IS_DIRFD = 64;
 
 const EXIT_SIZE = 24;
@@ -33,8 +37,12 @@ function fixedString(buf: Buffer, start: number, size: number): string {
   return buf.toString('utf8', start, end);
 }
 
-/** Leaf-first NUL-terminated components -> absolute path ('/' when there are none). */
-function reversedPath(buf: Buffer, start: number, end: number): string {
+/**
+ * Leaf-first NUL-terminated components -> absolute path ('/' when there are none). A walk the kernel
+ * cut at its limits (`cut`) lacks the root side: its components are a tail, given as CUT_PREFIX + tail.
+ */
+function reversedPath(buf: Buffer, start: number, end: number, cut = false): string {
+  if (cut) return CUT_PREFIX + reversedPath(buf, start, end).slice(1);
   if (start === end) return '/';
   const str = buf.toString('utf8', start, end);
   let e = str.charCodeAt(str.length - 1) === 0 ? str.length - 1 : str.length;
@@ -96,10 +104,10 @@ export function decode(buf: Buffer): KernelEvent {
   const tid = buf.readUInt32LE(16);
   const ppid = buf.readUInt32LE(20);
   const comm = fixedString(buf, 84, 16);
-  const cwd = reversedPath(buf, exeEnd, cwdEnd);
+  const cwd = reversedPath(buf, exeEnd, cwdEnd, (flags & FLAG_CWD_CUT) !== 0);
   // '' when it could not be resolved (a kernel thread parent has no mm).
-  const parentExe = cwdEnd === parentExeEnd ? '' : reversedPath(buf, cwdEnd, parentExeEnd);
-  const cgroup = reversedPath(buf, parentExeEnd, cgroupEnd);
+  const parentExe = cwdEnd === parentExeEnd ? '' : reversedPath(buf, cwdEnd, parentExeEnd, (flags & FLAG_PARENT_EXE_CUT) !== 0);
+  const cgroup = reversedPath(buf, parentExeEnd, cgroupEnd, (flags & FLAG_CGROUP_CUT) !== 0);
   const tty = ttyName(buf, cgroupEnd, ttyEnd);
   const parentTty = ttyName(buf, ttyEnd, parentTtyEnd);
   const parentComm = fixedString(buf, 100, 16);
@@ -116,7 +124,7 @@ export function decode(buf: Buffer): KernelEvent {
     const exec: ExecEvent = {
       kind: 'exec',
       ...task,
-      exe: filenameEnd === exeEnd ? '' : reversedPath(buf, filenameEnd, exeEnd),
+      exe: filenameEnd === exeEnd ? '' : reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0),
       filename, args, argc, argsTruncated,
     };
     return exec;
@@ -127,7 +135,7 @@ export function decode(buf: Buffer): KernelEvent {
     filename, args, argc, argsTruncated,
     errno: buf.readInt32LE(60),
     dirfd: buf.readInt32LE(64),
-    dirfdPath: (flags & FLAG_EXE_IS_DIRFD) !== 0 ? reversedPath(buf, filenameEnd, exeEnd) : '',
+    dirfdPath: (flags & FLAG_EXE_IS_DIRFD) !== 0 ? reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0) : '',
   };
   return fail;
 }

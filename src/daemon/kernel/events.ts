@@ -2,6 +2,14 @@
 // This is the contract between the kernel side (bpf/, addon/, decoder.ts) and the daemon pipeline
 // (enrichment, filter, writer): everything the start/end/fail records need that the kernel knows.
 
+/**
+ * Marks a path the kernel could not walk up to the root (deeper than 64 components or longer than
+ * 4 KiB): CUT_PREFIX + the known leaf-side tail, e.g. `…/dir7/dir8`. Never a valid absolute path, so
+ * it cannot be mistaken for one; the record builder replaces it by the full path from /proc when the
+ * process still lives there.
+ */
+export const CUT_PREFIX = '…/';
+
 /** Ids exactly as the kernel holds them; 4294967295 means unset for auid and sessionId. */
 export interface TaskIds {
   uid: number;
@@ -20,22 +28,22 @@ export interface TaskContext extends TaskIds {
   tid: number; // thread id that exec'd
   ppid: number; // real parent's thread-group id
   comm: string; // task name (after exec, for exec events)
-  cwd: string; // absolute, resolved in the kernel by a bounded dentry walk across mounts
+  cwd: string; // absolute, resolved in the kernel by a bounded dentry walk across mounts (or CUT_PREFIX + tail)
   /** Terminal name relative to /dev (`pts/3`, `tty1`), '' when none. */
   tty: string;
   /** Encoded device number as in /proc/PID/stat field 7; 0 when none. */
   ttyNr: number;
   parentComm: string;
-  parentExe: string; // '' when it could not be resolved
+  parentExe: string; // '' when it could not be resolved; CUT_PREFIX + tail when too deep
   parentTty: string;
   parentTtyNr: number;
-  /** cgroup v2 path, e.g. `/system.slice/nginx.service` ('/' for the root). */
+  /** cgroup v2 path, e.g. `/system.slice/nginx.service` ('/' for the root; CUT_PREFIX + tail when too deep). */
   cgroup: string;
 }
 
 export interface ExecEvent extends TaskContext {
   kind: 'exec';
-  /** Absolute path of the executed file (resolved from the new mm's exe_file). */
+  /** Absolute path of the executed file (resolved from the new mm's exe_file; CUT_PREFIX + tail when too deep). */
   exe: string;
   /** The filename as passed to exec (bprm->filename). */
   filename: string;
