@@ -5,7 +5,7 @@
 // - when end values are needed (by the query or the output fields) the row prints again, finalized,
 //   when its end arrives, if the finalized row matches: a row whose only matching condition is
 //   end-only (`-q exit_status!=0`) therefore appears once, when it ends;
-// - fail and loss rows print as they come.
+// - fail and loss rows print as they come; a loss row the query hides is said on stderr instead.
 //
 // Ends without a known start print nothing. Unfinished starts are held (bounded) for their ends,
 // those read as history included: a command started before following began that ends while
@@ -20,6 +20,7 @@ import type { Formatter } from './format.js';
 import type { ReadStats } from './input.js';
 import { CompletionMerger, LastRows, type RowBag } from './merge.js';
 import type { Output } from './output.js';
+import type { HiddenLosses } from './losses.js';
 
 /** Unfinished starts kept for their ends; beyond this the oldest are forgotten (precd restarts lose ends). */
 const MAX_PENDING = 100_000;
@@ -34,6 +35,8 @@ export interface FollowContext {
   readonly out: Output;
   readonly signal: AbortSignal;
   readonly stats: ReadStats;
+  /** Counts the loss rows the query rejects (when there is a query), to say so on stderr. */
+  readonly hiddenLosses?: HiddenLosses | undefined;
   readonly warn: (message: string) => void;
   /** Test hook: how often the file is polled when no change notification comes. */
   readonly pollIntervalMs?: number;
@@ -65,11 +68,17 @@ export async function followView(ctx: FollowContext): Promise<void> {
     }
     if (!done) return '';
     if (type === 'end' && !ctx.needEnd) return '';
-    return matches(done.row) ? formatter.row(done.row) : '';
+    if (matches(done.row)) return formatter.row(done.row);
+    const hidden = ctx.hiddenLosses?.takeLive();
+    if (hidden) ctx.warn(hidden);
+    return '';
   };
 
   const printHistory = (): void => {
     live = true;
+    // Loss rows of the history the query hid: one line for all of them.
+    const hidden = ctx.hiddenLosses?.take();
+    if (hidden) ctx.warn(hidden);
     let text = formatter.begin();
     if (history) {
       for (const p of merger.pending.values()) if (matches(p.row)) history.add(p);

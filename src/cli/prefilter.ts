@@ -16,6 +16,7 @@
 // - End records lack the needle but complete the rows of starts that had it: with `trackEnds`
 //   (the output or the query needs end values) the event_id of every kept line is remembered
 //   until its end goes by, and a line carrying a remembered event_id is kept.
+// - Loss records (lines with `"lost_samples"`) are kept, for the count of hidden losses.
 // - Lines that do not look like a JSON object are kept, so that the parser still counts them as
 //   bad lines (and blank ones are still ignored). Approximation: a line that looks like an object
 //   (`{ ... }`) but is broken JSON, and lacks the needle, is dropped uncounted.
@@ -96,6 +97,8 @@ const NL = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const EVENT_ID_KEY = Buffer.from('"event_id"');
+/** A key only loss records have. */
+const LOSS_KEY = Buffer.from('"lost_samples"');
 
 /** A needle as bytes, found by memchr on its rarest byte then compared. */
 class Pattern {
@@ -198,6 +201,7 @@ export class NeedleSelector implements LineSelector {
     // Next `"event_id"` at or after p: -2 not searched yet, -1 none left in the block. Searched
     // once per occurrence, not once per line, so that lines without one cost no rescans.
     let keyHit = -2;
+    let lossHit = -2;
     let p = 0;
     while (p <= len) {
       let nl = block.indexOf(NL, p);
@@ -206,6 +210,12 @@ export class NeedleSelector implements LineSelector {
       if (hit >= 0 && hit < nl) {
         keep = this.others.every((o) => o.within(block, p, nl));
         hit = first.find(block, nl + 1);
+      }
+      // Loss records never match a query that has needles, but prec counts the ones it hides
+      // (losses.ts): they pass. Searched once per occurrence, like `"event_id"` below.
+      if (!keep && nl > p) {
+        if (lossHit === -2 || (lossHit >= 0 && lossHit < p)) lossHit = block.indexOf(LOSS_KEY, p);
+        if (lossHit >= 0 && lossHit < nl) keep = true;
       }
       if (!keep && nl > p && !looksLikeObject(block, p, nl)) keep = true;
       if (keep) {

@@ -10,6 +10,7 @@ import { Progress } from './progress.js';
 import { readRecordsFrom, resolveInputs, type ReadStats } from './input.js';
 import type { ViewContext } from './context.js';
 import type { RowBag } from './merge.js';
+import { HiddenLosses } from './losses.js';
 
 export interface RawOptions {
   input: string | undefined;
@@ -67,12 +68,14 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   let matches: (row: RowBag) => boolean = () => true;
   let queryNeedsEnd = false;
   let needles: import('./prefilter.js').Needle[] | undefined;
+  let hiddenLosses: HiddenLosses | undefined;
   if (raw.queries.length > 0) {
     // Loaded only when needed: the parser (chevrotain) costs a fifth of a second at startup.
     const { compileAst, parseQuery } = await import('../query/index.js');
     const asts = raw.queries.map((text) => parseQuery(text));
     const q = compileAst(asts);
-    matches = q.predicate;
+    hiddenLosses = new HiddenLosses(q.predicate);
+    matches = hiddenLosses.filter;
     queryNeedsEnd = q.needsEnd;
     // List mode only: the tree needs every row (ancestors), follow prints rows as they come.
     if (!raw.tree && !raw.follow && process.env.PREC_NO_PREFILTER !== '1') {
@@ -115,6 +118,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
       out,
       signal: abort.signal,
       stats,
+      hiddenLosses,
       warn: (m) => process.stderr.write(`prec: ${m}\n`),
       pollIntervalMs: pollInterval(),
     });
@@ -151,6 +155,9 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     }
   }
   await out.end();
+  // Follow mode already said it as they came.
+  const losses = raw.follow ? undefined : hiddenLosses?.take();
+  if (losses) process.stderr.write(`prec: ${losses}\n`);
   if (stats.badLines > 0) {
     process.stderr.write(`prec: skipped ${stats.badLines} line${stats.badLines === 1 ? '' : 's'} that ${stats.badLines === 1 ? 'is' : 'are'} not a valid record\n`);
   }

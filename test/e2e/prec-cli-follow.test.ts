@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { end, line, start, tempDir, text, zstdFrames, PREC_BIN, type Rec } from './prec-cli-fixtures.js';
+import { end, line, loss, start, tempDir, text, zstdFrames, PREC_BIN, type Rec } from './prec-cli-fixtures.js';
 
 const POLL_ENV = { PREC_POLL_MS: '50' };
 const followers: Follower[] = [];
@@ -162,6 +162,25 @@ test('follow output formats: json lines and csv with its header', async () => {
   assert.deepEqual(await c.waitLines(2), ['pid,command', "4242,'=1+1"]);
   assert.equal((await j.stop()).code, 0);
   assert.equal((await c.stop()).code, 0);
+});
+
+test('loss rows the query hides: one stderr line for the history, then one per loss as it arrives', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'prec.log');
+  writeFileSync(log, text([start(0, { argv: ['old'] }), loss(1, 5, 5), loss(2, 6, 11)]));
+  const f = new Follower(['-i', log, '-n', '5', '-q', 'user=alice', '-f', 'command']);
+  await ready(f, 1);
+  const hint = "add '|| record_type=loss' to see them";
+  assert.equal(f.stderr, `prec: 2 loss records (11 events dropped) in the logs read are not shown by the query; ${hint}\n`);
+  appendFileSync(log, line(loss(3, 7, 18)) + '\n' + line(start(4, { argv: ['new'] })) + '\n');
+  assert.deepEqual(await f.waitLines(2), ['old', 'new']);
+  assert.equal((await f.stop()).code, 0);
+  assert.equal(
+    f.stderr,
+    `prec: 2 loss records (11 events dropped) in the logs read are not shown by the query; ${hint}\n` +
+      `prec: a loss record (7 events dropped) arrived that the query does not show; ${hint}\n`,
+  );
+  assert.ok(!f.stdout.includes('loss'));
 });
 
 test('a writer in another process appends and rotates: nothing lost, nothing repeated', async () => {

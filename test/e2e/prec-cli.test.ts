@@ -290,3 +290,38 @@ test('bad lines are skipped and counted on stderr', () => {
   assert.equal(r.stdout, 'ls -la /tmp\nsleep 100\n');
   assert.match(r.stderr, /^prec: skipped 2 lines that are not a valid record\n$/);
 });
+
+test('loss rows a query hides are reported on stderr once, never on stdout', () => {
+  const notice = (n: number, lost: number): string =>
+    `prec: ${n} loss record${n === 1 ? '' : 's'} (${lost} event${lost === 1 ? '' : 's'} dropped) in the logs read ${n === 1 ? 'is' : 'are'} not shown by the query; add '|| record_type=loss' to see them\n`;
+  // The auditor's query: auid is not in a loss record, so the clause is false there (SPEC 7).
+  let r = prec(['-i', LOG, '-A', '-q', 'auid=1000', '-f', 'comm,record_type']);
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, 'ls  command\nsleep  command\ncurl  command\n');
+  assert.equal(r.stderr, notice(1, 2));
+  // Following the hint shows them, and there is nothing left to report.
+  r = prec(['-i', LOG, '-A', '-q', 'auid=1000 || record_type=loss', '-f', 'comm,record_type']);
+  assert.equal(r.stdout, 'ls  command\n-  loss\nsleep  command\ncurl  command\n');
+  assert.equal(r.stderr, '');
+  // Several losses: their count and the sum of their lost_samples; the same with and without the
+  // prefilter (user=alice gives it a needle loss lines lack), and in the tree view.
+  const many = writePlain(join(dir, 'losses.log'), [s1, loss(1, 1000, 1000), end(s1, 2), s4, loss(7, 234, 1234), end(s4, 8)]);
+  for (const env of [{}, { PREC_NO_PREFILTER: '1' }]) {
+    r = prec(['-i', many, '-q', 'user=alice', '-f', 'comm'], { env });
+    assert.equal(r.stdout, 'ls\n');
+    assert.equal(r.stderr, notice(2, 1234));
+  }
+  r = prec(['-i', many, '--tree', '-q', 'user=root', '-f', 'comm']);
+  assert.equal(r.stdout, 'curl\n');
+  assert.equal(r.stderr, notice(2, 1234));
+  // -n limits what is shown, not what the query hides.
+  r = prec(['-i', many, '-n', '1', '-q', 'comm~=l', '-f', 'comm']);
+  assert.equal(r.stdout, 'curl\n');
+  assert.equal(r.stderr, notice(2, 1234));
+  // No query: the implicit source=user keeps loss rows; -A shows everything.
+  for (const args of [[], ['-A']]) {
+    r = prec(['-i', many, ...args, '-f', 'record_type']);
+    assert.equal(r.stdout, 'command\nloss\ncommand\nloss\n');
+    assert.equal(r.stderr, '');
+  }
+});
