@@ -76,6 +76,10 @@ test('the check is real: a misspelt key in an example rule is refused, naming th
   const broken = uncommentAll(text).replace('"+user=', '"+usr=');
   const r = checkConfig(broken);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /filter\[0\]/);
-  assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  // the error line naming the rule and column, then the rule with a caret under the column
+  const lines = r.stderr.replace(/\n$/, '').split('\n');
+  assert.equal(lines.length, 3, `error, rule, caret: ${r.stderr}`);
+  assert.match(lines[0]!, /filter\[0\] .*unknown field "usr".* at column 2$/);
+  assert.match(lines[1]!, /^ {2}\+usr=/);
+  assert.equal(lines[2], '   ^');
 });
