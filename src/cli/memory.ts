@@ -5,11 +5,16 @@
 // limit can only be set when node starts (`node --max-old-space-size`), and prec is started as
 // `node bin/prec.js` or through its package's wrapper: so a full collection is asked for here,
 // rarely (each costs ~15 ms and happens once the heap has grown by tens of megabytes).
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Heap in use above which a full collection is run. */
-const HEAP_LIMIT = 48 * 1024 * 1024;
+/**
+ * Old-generation bytes in use above which a full collection is run. The young generation is
+ * bounded by V8 already; what grows is the old one, where promoted garbage waits.
+ */
+const OLD_LIMIT = 32 * 1024 * 1024;
+/** Where promoted objects and big strings (each decoded block of text, each batch of output) wait. */
+const OLD_SPACES: ReadonlySet<string> = new Set(['old_space', 'large_object_space']);
 
 let collect: (() => void) | null | undefined;
 
@@ -24,9 +29,11 @@ function loadCollector(): (() => void) | null {
   }
 }
 
-/** Call between batches: collects when the heap has grown past HEAP_LIMIT. */
+/** Call between batches: collects when the old generation has grown past OLD_LIMIT. */
 export function keepHeapSmall(): void {
-  if (process.memoryUsage().heapUsed < HEAP_LIMIT) return;
+  let old = 0;
+  for (const space of getHeapSpaceStatistics()) if (OLD_SPACES.has(space.space_name)) old += space.space_used_size;
+  if (old < OLD_LIMIT) return;
   collect ??= loadCollector();
   collect?.();
 }
