@@ -1,8 +1,9 @@
 // `-o csv`: RFC 4180 via csv-stringify, a header row of field names, argv as a JSON array. Cells that
 // a spreadsheet would take for a formula (starting with = + - @ tab or CR) get a leading `'` unless
-// --csv-raw. In tree mode two columns follow the fields: tree_depth and tree_ancestor.
+// --csv-raw. In tree mode too the columns are exactly the selected fields (SPEC 8): rows come in tree
+// order, ancestors included, with no depth or ancestor column.
 import { stringify } from 'csv-stringify/sync';
-import type { FormatOptions, Formatter, TreePlace } from './format.js';
+import type { FormatOptions, Formatter } from './format.js';
 import type { RowBag } from './merge.js';
 import { textGetter, type TextGetter } from './values.js';
 
@@ -27,17 +28,14 @@ export class CsvFormatter implements Formatter {
   }
 
   begin(): string {
-    const head = [...this.opts.fields];
-    if (this.opts.tree) head.push('tree_depth', 'tree_ancestor');
-    return stringify([head]);
+    return stringify([[...this.opts.fields]]);
   }
 
-  row(row: RowBag, place?: TreePlace): string {
+  row(row: RowBag): string {
     const cells = this.getters.map((get) => {
       const v = get(row) ?? '';
       return this.opts.csvRaw ? v : neutralizeFormula(v);
     });
-    if (this.opts.tree) cells.push(String(place?.depth ?? 0), String(place?.ancestor ?? false));
     // csv-stringify's sync API sets up a whole stringifier per call, which cost more than the rest
     // of an export: rows are written here the way it writes them (the header still goes through it).
     let line = '';

@@ -1,7 +1,7 @@
 // `-o json`: one plain JSON object per line, keys in the selected order, every selected key present
-// (null when the row lacks it), numbers and booleans typed, argv an array. In tree mode two keys are
-// added after the fields: tree_depth (0 for a root) and tree_ancestor.
-import type { FormatOptions, Formatter, TreePlace } from './format.js';
+// (null when the row lacks it), numbers and booleans typed, argv an array. In tree mode too the keys
+// are exactly the selected fields (SPEC 8): rows come in tree order, ancestors included.
+import type { FormatOptions, Formatter } from './format.js';
 import type { RowBag } from './merge.js';
 import { jsonGetter, type JsonGetter } from './values.js';
 
@@ -16,13 +16,9 @@ export class JsonFormatter implements Formatter {
     return '';
   }
 
-  row(row: RowBag, place?: TreePlace): string {
+  row(row: RowBag): string {
     const obj: Record<string, unknown> = {};
     for (const [f, get] of this.getters) obj[f] = get(row);
-    if (place) {
-      obj.tree_depth = place.depth;
-      obj.tree_ancestor = place.ancestor;
-    }
     return JSON.stringify(obj) + '\n';
   }
 

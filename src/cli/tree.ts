@@ -4,7 +4,7 @@
 // in time (log) order, children below their parent in time order.
 //
 // When the query leaves rows out, the selected rows are printed with their ancestors (marked, see
-// ANCESTOR_MARK / tree_ancestor) so that a hit is always seen in its chain; with -n N only the last
+// ANCESTOR_MARK, text and table only) so that a hit is always seen in its chain; with -n N only the last
 // N selected rows are, with their ancestors. Everything is iterative: a chain thousands of levels
 // deep does not touch the call stack. The tree needs every row in memory (it is a whole-log view).
 import { parseTimestampNs } from '../schema/index.js';

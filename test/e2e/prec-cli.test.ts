@@ -196,8 +196,14 @@ test('tree through the command line: chain, ancestors marked, 1,000 levels', () 
     precOk(['-i', log, '--tree', '-q', 'comm=id', '-f', 'command']),
     '(ancestor) nginx\n└─ (ancestor) sh -c id\n   └─ id\n',
   );
-  const json = precOk(['-i', log, '--tree', '-q', 'comm=id', '-f', 'comm', '-o', 'json']);
-  assert.equal(json, '{"comm":"nginx","tree_depth":0,"tree_ancestor":true}\n{"comm":"sh","tree_depth":1,"tree_ancestor":true}\n{"comm":"id","tree_depth":2,"tree_ancestor":false}\n');
+  // json and csv: exactly the selected fields, in order (SPEC 8); rows in tree order, ancestors included.
+  const json = precOk(['-i', log, '--tree', '-q', 'comm=id', '-f', 'comm,pid', '-o', 'json']);
+  assert.equal(json, '{"comm":"nginx","pid":100}\n{"comm":"sh","pid":200}\n{"comm":"id","pid":201}\n');
+  const csv = precOk(['-i', log, '--tree', '-q', 'comm=id', '-f', 'comm,pid', '-o', 'csv']);
+  assert.equal(csv, 'comm,pid\nnginx,100\nsh,200\nid,201\n');
+  // table keeps the drawing and the mark, like text
+  const table = precOk(['-i', log, '--tree', '-q', 'comm=id', '-f', 'comm', '-o', 'table']).split('\n');
+  assert.deepEqual(table.filter((l) => l.startsWith('│')), ['│ comm             │', '│ (ancestor) nginx │', '│ └─ (ancestor) sh │', '│    └─ id         │']);
   const chain: Rec[] = [];
   for (let i = 0; i < 1000; i++) chain.push(start(i / 1000, { argv: [`p${i}`], pid: 10_000 + i, ppid: 9_999 + i }));
   const deep = writePlain(join(dir, 'deep.log'), chain);
