@@ -112,7 +112,10 @@ export function* drain(queue: Queued[], opts: Pick<ReadOptions, 'onBadLine'>): G
 export async function* readLogBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<string[]> {
   let tail: string | undefined;
   yield* lineBatches(path, opts, (t) => (tail = t));
-  if (tail !== undefined && parseRecord(tail) !== undefined) yield [tail];
+  if (tail === undefined || parseRecord(tail) === undefined) return;
+  // Through the selector too: it keeps state (a start kept here may end in the next file).
+  const kept = opts.selector ? opts.selector.select(Buffer.from(tail)) : [tail];
+  if (kept.length > 0) yield kept;
 }
 
 /**

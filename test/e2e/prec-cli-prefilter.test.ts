@@ -166,3 +166,14 @@ test('documented approximation: broken JSON that looks like an object and lacks 
   assert.match(slow.stderr, /skipped 1 line /);
   assert.doesNotMatch(fast.stderr, /skipped/);
 });
+
+test('same output with --all-logs when a rotated file ends in a start without its newline and the next file has its end', () => {
+  const rot = tempDir();
+  const s = start(1, { user: 'nginx', argv: ['nginx', '-s', 'reload'] });
+  const other = start(2, { user: 'root' });
+  writeFileSync(join(rot, 'prec.log.1'), `${serialize(other, 0)}\n${serialize(s, 1)}`);
+  writeFileSync(join(rot, 'prec.log'), `${serialize(end(other, 3), 0)}\n${serialize(end(s, 4, { exit_status: 3 }), 2)}\n`);
+  const args = ['-i', join(rot, 'prec.log'), '-a', '-A', '-q', 'user=nginx', '-f', 'all', '-o', 'json'];
+  assert.equal(same(args), 1);
+  assert.match(prec(args).stdout, /"exit_status":3/);
+});
