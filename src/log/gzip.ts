@@ -7,6 +7,14 @@
 // deflate block per call instead means an error costs only the damaged block itself and tells
 // where the damage starts, so reading can resume at the next member. The handle is internal to
 // Node; `openHandle` checks its shape and fails loudly if a Node release changes it.
+//
+// A member cut in the middle of a deflate block (precd killed mid-write, then restarted) is
+// followed by the next member's header, which inflate takes as more compressed data: it may
+// decode garbage for a long while, or swallow the whole next member, without any error. So
+// inflating never runs past a gzip magic (1F 8B 08) inside a member: there the decoder decides
+// whether the member ended there (its trailer's ISIZE matches), the magic is only data (no member
+// decodes from it, or it is copied verbatim from a stored block: a gzip inside a gzip), or the
+// member was cut there and the new member is read from its start.
 import zlib from 'node:zlib';
 import { GZIP_MAGIC, startsLogData } from './format.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
@@ -67,6 +75,13 @@ export class GzipDecoder implements ByteSink {
   private detached = false;
   /** Where inflating failed, while waiting for the bytes that say why; -1 otherwise. */
   private failedAt = -1;
+  /** Where the member being inflated starts, and the bytes it decoded so far (for ISIZE). */
+  private memberStart = 0;
+  private memberOut = 0;
+  /** A gzip magic ahead of the cursor inside the member: inflating stops there; -1 none known. */
+  private candidate = -1;
+  /** Bytes before this were searched for a candidate already. */
+  private scannedTo = 1;
 
   /**
    * @param onOtherFormat receives the rest of the input when plain records or a zstd frame
@@ -102,7 +117,7 @@ export class GzipDecoder implements ByteSink {
 
   finish(): void {
     if (this.detached) return;
-    if (this.failedAt >= 0) this.run(true);
+    this.run(true);
     if (this.detached) return;
     this.out.flush();
     if (this.searching && this.damagedAt >= 0 && !this.quiet) {
@@ -136,10 +151,33 @@ export class GzipDecoder implements ByteSink {
         this.searching = false;
         this.cursor = at;
         this.resumedAt = at;
-        this.inflater = openHandle();
+        this.startMember(at);
       }
       if (this.failedAt < 0) {
-        const piece = win.slice(this.cursor, PIECE);
+        const candidate = this.nextCandidate();
+        const limit = candidate ?? this.holdBack(finishing);
+        if (this.cursor === candidate) {
+          const verdict = this.judge(candidate, finishing);
+          if (verdict === 'wait') return;
+          if (verdict === 'data') {
+            this.candidate = -1;
+            this.scannedTo = candidate + 1;
+            continue;
+          }
+          this.out.flush();
+          if (verdict === 'cut') {
+            // The cut line goes with the damage; what the cut member's tail would decode to is
+            // never decoded at all.
+            this.next.gap();
+            this.warn(`${this.label}: damaged gzip data at byte ${candidate}, resumed at byte ${candidate}`);
+          }
+          this.close();
+          this.resumedAt = candidate;
+          this.startMember(candidate);
+          continue;
+        }
+        if (this.cursor >= limit) return; // bytes that may begin a magic: wait for the rest
+        const piece = win.slice(this.cursor, Math.min(PIECE, limit - this.cursor));
         if (this.inflate(piece)) {
           win.trim(this.cursor - LOOKBACK);
           continue;
@@ -172,6 +210,130 @@ export class GzipDecoder implements ByteSink {
     }
   }
 
+  private startMember(at: number): void {
+    this.inflater = openHandle();
+    this.memberStart = at;
+    this.memberOut = 0;
+    this.candidate = -1;
+    this.scannedTo = at + 1;
+  }
+
+  /**
+   * The next gzip magic after the member's start and at or after the cursor, where inflating
+   * must stop; undefined when none is among the bytes held.
+   */
+  private nextCandidate(): number | undefined {
+    if (this.candidate >= this.cursor) return this.candidate;
+    const win = this.win;
+    let from = Math.max(this.cursor, this.scannedTo);
+    for (;;) {
+      const at = win.indexOf(GZIP_MAGIC, from);
+      if (at < 0) {
+        this.scannedTo = Math.max(from, win.end - (GZIP_MAGIC.length - 1));
+        return undefined;
+      }
+      const flg = win.peek(at + 3, 1);
+      if (!flg) {
+        // Its flag byte is still to come (held back, see holdBack).
+        this.scannedTo = at;
+        return undefined;
+      }
+      if ((flg[0]! & 0xe0) === 0) {
+        this.candidate = at;
+        return at;
+      }
+      from = at + 1;
+    }
+  }
+
+  /**
+   * End of the bytes that may be inflated now: all of them but the first bytes of a magic (up to
+   * the whole magic without its flag byte) at the end, which may start a member.
+   */
+  private holdBack(finishing: boolean): number {
+    const win = this.win;
+    if (finishing) return win.end;
+    for (let n = GZIP_MAGIC.length; n > 0; n--) {
+      if (win.peek(win.end - n, n)?.equals(GZIP_MAGIC.subarray(0, n))) return win.end - n;
+    }
+    return win.end;
+  }
+
+  /**
+   * What the gzip magic at `at`, inside the member being inflated (everything before it was
+   * inflated without error), is: the start of the next member after a complete one ('next'), of
+   * one appended after this one was cut short ('cut'), or only bytes of this member ('data').
+   */
+  private judge(at: number, finishing: boolean): 'next' | 'cut' | 'data' | 'wait' {
+    const win = this.win;
+    // A complete member ends with its trailer, which inflate checked: ISIZE is what it decoded.
+    const isize = at - this.memberStart >= 20 ? win.peek(at - 4, 4) : undefined;
+    if (isize && isize.readUInt32LE(0) === this.memberOut % 2 ** 32) return 'next';
+    const start = this.tryMember(at, finishing);
+    if (start === 'wait') return 'wait';
+    if (!start) return 'data';
+    // A gzip log gzipped again in stored blocks holds the inner member verbatim: this member
+    // then decodes the magic's bytes to themselves.
+    const header = win.peek(at, 10);
+    if (!header) return finishing ? 'cut' : 'wait';
+    return this.decodesTo(header) ? 'data' : 'cut';
+  }
+
+  /** Whether a member starting at `at` inflates to the start of log data (undecided: 'wait'). */
+  private tryMember(at: number, finishing: boolean): boolean | 'wait' {
+    const trial = openHandle();
+    const out = Buffer.alloc(64);
+    let got = 0;
+    let pos = at;
+    try {
+      while (got < 4) {
+        if (pos >= this.win.end) return finishing ? got > 0 && startsLogData(out.subarray(0, got)) : 'wait';
+        const src = this.win.slice(pos, PIECE);
+        trial.handle.writeSync(zlib.constants.Z_BLOCK, src, 0, src.length, out, got, out.length - got);
+        if (trial.error !== undefined) return false;
+        const consumed = src.length - trial.state[1]!;
+        const produced = out.length - got - trial.state[0]!;
+        if (consumed === 0 && produced === 0) return false;
+        pos += consumed;
+        got += produced;
+      }
+      return startsLogData(out.subarray(0, got)) || out[0] === 0x7b;
+    } finally {
+      trial.stream.close();
+    }
+  }
+
+  /**
+   * Feeds `bytes` (at the cursor) to the member being inflated; true when they decode to
+   * themselves, which then count as decoded. Otherwise the member's state no longer matters.
+   */
+  private decodesTo(bytes: Buffer): boolean {
+    const z = this.inflater!;
+    const out = this.out;
+    if (out.buf.length - out.pos < 4 * bytes.length) out.flush();
+    const from = out.pos;
+    let off = 0;
+    while (off < bytes.length) {
+      const room = out.buf.subarray(out.pos);
+      z.handle.writeSync(zlib.constants.Z_BLOCK, bytes, off, bytes.length - off, room, 0, room.length);
+      if (z.error !== undefined) break;
+      const consumed = bytes.length - off - z.state[1]!;
+      const produced = room.length - z.state[0]!;
+      if (consumed === 0 && produced === 0) break;
+      off += consumed;
+      out.pos += produced;
+      if (out.pos - from > bytes.length) break;
+    }
+    const same = z.error === undefined && off === bytes.length && out.buf.subarray(from, out.pos).equals(bytes);
+    if (!same) {
+      out.pos = from;
+      return false;
+    }
+    this.cursor += bytes.length;
+    this.memberOut += bytes.length;
+    return true;
+  }
+
   /** Inflates `src` one deflate block per call, advancing the cursor; false on damage. */
   private inflate(src: Buffer): boolean {
     const z = this.inflater!;
@@ -187,6 +349,7 @@ export class GzipDecoder implements ByteSink {
       const produced = room.length - availOut;
       const consumed = inLen - availIn;
       out.pos += produced;
+      this.memberOut += produced;
       off += consumed;
       this.cursor += consumed;
       if (availIn === 0 && availOut > 0) return true;

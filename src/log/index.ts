@@ -18,7 +18,11 @@
  * The file name in warnings is the path as given; offsets are in the file (for an inner layer,
  * the label reads `prec.log.2.gz (inside gzip)` and offsets are in the decompressed outer data).
  * For zstd the first offset is the start of the damaged frame; for gzip, where the damage was
- * noticed. Corruption inside a compressed block costs that zstd block (up to 128 KiB of lines) or
+ * noticed. Inflate never runs past a gzip magic inside a member: a member cut in the middle of a
+ * deflate block would otherwise decode the next member's bytes as garbage (or swallow it) with no
+ * error; there the member's trailer, a trial decode of the new member, and a stored-copy check
+ * tell a member boundary, a cut (reported at the magic, nothing of the cut tail decoded) and a
+ * gzip stored verbatim inside a gzip apart. Corruption inside a compressed block costs that zstd block (up to 128 KiB of lines) or
  * about 1 KiB of compressed gzip input around it.
  *
  * Lines: complete lines ('\n'-terminated). The bytes after the last '\n' at the end of a file
