@@ -22,7 +22,7 @@ type State = 'frame' | 'block' | 'feed' | 'skip' | 'search' | 'detached';
 
 export class ZstdDecoder implements ByteSink {
   private readonly win = new InputWindow();
-  private readonly out: OutputBuffer;
+  private readonly out: BlockOutput;
   private dctx = new binding.DCtx();
   private state: State = 'frame';
   private cursor = 0;
@@ -46,7 +46,7 @@ export class ZstdDecoder implements ByteSink {
     private readonly warn: Warn,
     private readonly onOtherFormat?: (rest: Buffer) => void,
   ) {
-    this.out = new OutputBuffer(next);
+    this.out = new BlockOutput(next);
   }
 
   write(data: Buffer): void {
@@ -58,6 +58,7 @@ export class ZstdDecoder implements ByteSink {
 
   gap(): void {
     if (this.state === 'detached') return;
+    this.out.release();
     this.out.flush();
     const midFrame = this.state !== 'frame' || this.cursor < this.win.end;
     this.dctx.reset(binding.ResetDirective.sessionOnly);
@@ -72,6 +73,8 @@ export class ZstdDecoder implements ByteSink {
   finish(): void {
     this.idle();
     if (this.state === 'detached') return;
+    // A block cut short at the end gives what zstd could decode of it (a raw block's bytes).
+    this.out.release();
     this.out.flush();
     if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) {
       this.warn(`${this.label}: damaged zstd frame at byte ${this.damagedAt}, no frame after it`);
@@ -157,6 +160,7 @@ export class ZstdDecoder implements ByteSink {
             break;
           }
           this.unitStart = this.cursor;
+          this.out.hold();
           this.remaining = 3 + (type === 1 ? 1 : size);
           this.afterFeed = v & 1 ? (this.checksum ? 'checksum' : 'frame') : 'block';
           this.state = 'feed';
@@ -166,6 +170,7 @@ export class ZstdDecoder implements ByteSink {
           while (this.remaining > 0 && this.cursor < win.end) {
             const piece = win.slice(this.cursor, this.remaining);
             if (!this.decode(piece)) {
+              this.out.drop();
               this.damage(this.frameStart, this.unitStart);
               break;
             }
@@ -174,6 +179,7 @@ export class ZstdDecoder implements ByteSink {
           }
           if (this.state !== 'feed') break; // damaged
           if (this.remaining > 0) return;
+          this.out.release();
           if (this.afterFeed === 'checksum') {
             this.unitStart = this.cursor;
             this.remaining = 4;
@@ -252,6 +258,7 @@ export class ZstdDecoder implements ByteSink {
   }
 
   private damage(frameAt: number, searchFrom: number): void {
+    this.out.release();
     this.out.flush();
     this.dctx.reset(binding.ResetDirective.sessionOnly);
     this.next.gap();
@@ -268,4 +275,49 @@ function frameHeaderSize(fhd: number): number {
   const dictIdSize = [0, 1, 2, 4][fhd & 3]!;
   const fcsSize = fcsFlag === 0 ? singleSegment : [0, 2, 4, 8][fcsFlag]!;
   return 4 + 1 + (singleSegment ? 0 : 1) + dictIdSize + fcsSize;
+}
+
+/**
+ * Output that holds back what the block being decoded has produced until zstd has accepted the
+ * whole block. zstd decodes a raw block as its bytes arrive but checks it (the frame's content
+ * size, after the last block) only at its end, and an error drops the output of the call that
+ * found it: without holding, what a damaged block gives would depend on how its bytes arrived
+ * (all of it in pieces, none of it at once).
+ */
+class BlockOutput extends OutputBuffer {
+  /** Where the held output starts; -1 when nothing is held. */
+  private heldFrom = -1;
+
+  /** Starts holding. Makes room for a whole block first, so that room() never flushes held bytes. */
+  hold(): void {
+    if (this.buf.length - this.pos <= BLOCK_MAX) this.flush();
+    this.heldFrom = this.pos;
+  }
+
+  /** The block decoded: its output may go. */
+  release(): void {
+    this.heldFrom = -1;
+  }
+
+  /** The block was damaged: its output is discarded. */
+  drop(): void {
+    if (this.heldFrom >= 0) this.pos = this.heldFrom;
+    this.heldFrom = -1;
+  }
+
+  override flush(): void {
+    if (this.heldFrom < 0) {
+      super.flush();
+      return;
+    }
+    // Let go of what comes before the held bytes, then move those to the front of the buffer.
+    const old = this.buf;
+    const from = this.heldFrom;
+    const end = this.pos;
+    this.pos = from;
+    super.flush();
+    old.copy(this.buf, this.pos, from, end);
+    this.heldFrom = this.pos;
+    this.pos += end - from;
+  }
 }

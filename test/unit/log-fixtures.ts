@@ -134,3 +134,23 @@ export function gzipUnfinished(data: Buffer): Buffer {
   const header = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
   return Buffer.concat([header, zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH })]);
 }
+
+/**
+ * A zstd frame of raw (stored) blocks, one per group of lines, as zstd writes incompressible data:
+ * its decoder gives a raw block's bytes as they arrive, before the block is complete, and checks
+ * them only at the end of the frame. A finished frame (`last`) declares its content size, as a
+ * frame compressed in one go does; an unfinished one (precd killed) does not.
+ */
+export function zstdRaw(groups: readonly (readonly string[])[], last = true): Buffer {
+  const bodies = groups.map(text);
+  const size = bodies.reduce((n, b) => n + b.length, 0);
+  // Descriptor 0x60: single segment, 2-byte content size (minus 256). 0: no size, 128 KiB window.
+  const fcs = Buffer.alloc(2);
+  fcs.writeUInt16LE(size - 256);
+  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), last ? Buffer.from([0x60, ...fcs]) : Buffer.from([0x00, 7 << 3])];
+  bodies.forEach((body, i) => {
+    const header = (body.length << 3) | (last && i === bodies.length - 1 ? 1 : 0);
+    parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, header >> 16]), body);
+  });
+  return Buffer.concat(parts);
+}
