@@ -2,16 +2,93 @@
 // or dated with `dateext` (`prec.log-20261122`, `prec.log-20261122.gz`), compressed or not.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { parseTimestampNs } from '../schema/index.js';
+import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
+import { LineSplitter } from './lines.js';
 import { openLog } from './read.js';
+import { parseRecord } from './record.js';
 
 const SUFFIX = '(?:\\.gz|\\.zst|\\.zstd)?';
 
 interface Sibling {
   path: string;
-  /** Oldest first within a naming scheme. */
+  /** Rotation scheme: 0 dated, 1 numbered. */
+  group: number;
+  /** Oldest first within a scheme. */
   order: number | string;
-  mtimeMs: number;
+  /** Time of the file's first record (ns), when it could be read. */
+  first?: bigint;
+}
+
+/** Compressed bytes read from a file's start to find its first record, at most. */
+const HEAD_READ = 16 * 1024;
+const HEAD_MAX = 256 * 1024;
+
+/**
+ * The timestamp of the first record of a log, from its first bytes only, whatever its
+ * compression; undefined when none is found there (empty, damaged, not a log).
+ */
+export async function firstRecordTime(path: string): Promise<bigint | undefined> {
+  let found: bigint | undefined;
+  const splitter = new LineSplitter({
+    lines: (batch) => {
+      for (const line of batch) {
+        if (found !== undefined) return;
+        const record = parseRecord(line);
+        if (record !== undefined) found = parseTimestampNs(record.timestamp);
+      }
+    },
+    invalidLine: () => {},
+    tail: (line) => {
+      const record = found === undefined ? parseRecord(line) : undefined;
+      if (record !== undefined) found = parseTimestampNs(record.timestamp);
+    },
+  });
+  const decoder = new AutoDecoder(splitter, path, () => {});
+  const fh = await openLog(path).catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    for (let pos = 0; pos < HEAD_MAX && found === undefined; ) {
+      const buf = Buffer.alloc(HEAD_READ);
+      const { bytesRead } = await fh.read(buf, 0, HEAD_READ, pos);
+      if (bytesRead === 0) {
+        decoder.finish();
+        break;
+      }
+      pos += bytesRead;
+      decoder.write(buf.subarray(0, bytesRead));
+    }
+  } catch {
+    return found;
+  } finally {
+    await fh.close();
+  }
+  return found;
+}
+
+/**
+ * Oldest first: by the time of each file's first record (file times say nothing once files are
+ * copied or restored, and two naming schemes, after a logrotate config change, cannot be ordered
+ * by name). A file whose first record cannot be read keeps its place in its scheme's name order:
+ * just before the next file of that scheme that has a time (after the last one when none does).
+ */
+function byContent(siblings: Sibling[]): Sibling[] {
+  const keyed = siblings.map((s, i) => {
+    let key = s.first;
+    let sub = 1;
+    if (key === undefined) {
+      const later = siblings.slice(i + 1).find((o) => o.group === s.group && o.first !== undefined);
+      const earlier = siblings.slice(0, i).reverse().find((o) => o.group === s.group && o.first !== undefined);
+      if (later) [key, sub] = [later.first, 0];
+      else if (earlier) [key, sub] = [earlier.first, 2];
+      // A scheme with no readable file at all: before everything, in name order.
+      else [key, sub] = [-1n, 0];
+    }
+    return { s, key: key!, sub, i };
+  });
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.sub - b.sub || a.i - b.i));
+  return keyed.map((k) => k.s);
 }
 
 function escapeRegExp(text: string): string {
@@ -19,9 +96,9 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * The logs to read for `input`, oldest first: with `allLogs`, its rotated siblings (numbered ones
- * from the highest number down, dated ones from the oldest date up; when both schemes are
- * present, the scheme whose oldest file is older comes first), then `input` itself, last.
+ * The logs to read for `input`, oldest first: with `allLogs`, its rotated siblings ordered by the
+ * time of their first record (see byContent; numbered ones from the highest number down and dated
+ * ones from the oldest date up where that is unknown), then `input` itself, last. Never by mtime.
  * Throws LogError when `input` (or its directory, with allLogs) cannot be read.
  */
 export async function discoverLogs(input: string, allLogs: boolean): Promise<string[]> {
@@ -49,12 +126,12 @@ export async function discoverLogs(input: string, allLogs: boolean): Promise<str
     const path = join(dir, name);
     const st = await stat(path).catch(() => undefined);
     if (!st?.isFile()) continue;
-    if (n) byNumber.push({ path, order: -Number(n[1]), mtimeMs: st.mtimeMs });
-    else byDate.push({ path, order: d![1]!, mtimeMs: st.mtimeMs });
+    if (n) byNumber.push({ path, group: 1, order: -Number(n[1]) });
+    else byDate.push({ path, group: 0, order: d![1]! });
   }
   const sortGroup = (group: Sibling[]): Sibling[] =>
     group.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.path < b.path ? -1 : 1));
-  const groups = [sortGroup(byDate), sortGroup(byNumber)].filter((g) => g.length > 0);
-  groups.sort((a, b) => a[0]!.mtimeMs - b[0]!.mtimeMs);
-  return [...groups.flat().map((s) => s.path), input];
+  const siblings = [...sortGroup(byDate), ...sortGroup(byNumber)];
+  await Promise.all(siblings.map(async (s) => (s.first = await firstRecordTime(s.path))));
+  return [...byContent(siblings).map((s) => s.path), input];
 }

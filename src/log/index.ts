@@ -40,7 +40,10 @@
  *
  * API:
  * - detectFormat(head: Buffer): 'zstd' | 'gzip' | 'plain'
- * - discoverLogs(input, allLogs): Promise<string[]> — files to read, oldest first, input last;
+ * - discoverLogs(input, allLogs): Promise<string[]> — files to read, oldest first by the time of
+ *   each rotated file's first record (decoded from its head; never mtime), input last; a file
+ *   whose first record cannot be read keeps its place by name (numbered: higher is older; dated:
+ *   older date first);
  *   throws LogError (message `cannot read <path>: permission denied` / `no such file or
  *   directory`; print as `prec: ${err.message}`).
  * - readLogLines / readLogBatches(path, ReadOptions): lines (see above). A pipe or FIFO works
