@@ -9,7 +9,7 @@
 import { fieldByName, parseDuration } from '../schema/index.js';
 import type { ClauseNode, QueryNode } from './ast.js';
 import {
-  compileNode, containsTest, joinedEquals, printedDurationMinus, timestampComparator, type Predicate,
+  compileNode, containsTest, joinedEquals, printedDurationMinus, timestampComparator, wholeSecondsNs, type Predicate,
 } from './compile.js';
 
 const FIELD_NAME_RE = /^[a-z_][a-z0-9_]*$/;
@@ -80,8 +80,9 @@ function emitClause(e: Emitter, node: ClauseNode, type: string): string {
       const q = parseDuration(value);
       if (q === undefined) throw new Error(`unchecked query AST: bad duration ${value}`);
       const v = constant(e, q);
+      const whole = constant(e, wholeSecondsNs);
       const fallback = constant(e, printedDurationMinus);
-      return ordered(op, `(typeof (x = ${prop('duration_ns')}) === "number" ? x - ${v} : ${fallback}(row, ${v}))`);
+      return ordered(op, `(typeof (x = ${prop('duration_ns')}) === "number" ? ${whole}(x) - ${v} : ${fallback}(row, ${v}))`);
     }
     case 'boolean': {
       const v = constant(e, value === 'true');

@@ -247,12 +247,21 @@ function offsetMinutes(suffix: string): number {
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
 }
 
+/**
+ * `duration` is whole seconds, its printed form (formatDuration): a row shown as
+ * `0000-00-00 00:00:01` (1.9 s) equals `duration=0000-00-00 00:00:01` and is not `>` it. The same
+ * rounding as formatDuration, so that what is printed is what is compared; duration_ns stays exact.
+ */
+export function wholeSecondsNs(ns: number): number {
+  return Math.floor(Math.max(0, ns) / 1e9) * 1e9;
+}
+
 function durationClause(op: Operator, value: string): Predicate {
   const q = parseDuration(value);
   if (q === undefined) throw new Error(`unchecked query AST: bad duration ${value}`);
   return byOrder(op, (row) => {
     const ns = row['duration_ns'];
-    return typeof ns === 'number' ? ns - q : printedDurationMinus(row, q);
+    return typeof ns === 'number' ? wholeSecondsNs(ns) - q : printedDurationMinus(row, q);
   });
 }
 

@@ -159,6 +159,22 @@ test('query operators and types end to end', () => {
   assert.equal(precOk(['-i', LOG, '-q', 'uid!=1000', '-q', 'exit_status=1', '-f', 'comm']), 'sh\n');
 });
 
+test('duration queries compare the whole seconds a row is shown with', () => {
+  const s = start(0, { argv: ['nearly', 'two'] });
+  const log = writePlain(join(dir, 'duration.log'), [s, end(s, 2, { duration_ns: 1_999_999_999 })]);
+  assert.equal(precOk(['-i', log, '-f', 'duration,duration_ns']), '0000-00-00 00:00:01  1999999999\n');
+  const cases: Array<[string, string]> = [
+    ['duration=0000-00-00 00:00:01', 'nearly two\n'],
+    ['duration>=0000-00-00 00:00:01', 'nearly two\n'],
+    ['duration<=0000-00-00 00:00:01', 'nearly two\n'],
+    ['duration>0000-00-00 00:00:01', ''],
+    ['duration<0000-00-00 00:00:02', 'nearly two\n'],
+    ['duration!=0000-00-00 00:00:01', ''],
+    ['duration_ns=1999999999', 'nearly two\n'],
+  ];
+  for (const [q, want] of cases) assert.equal(precOk(['-i', log, '-q', q, '-f', 'command']), want, q);
+});
+
 test('end-only conditions never match a command still running, whatever the operator', () => {
   assert.equal(precOk(['-i', LOG, '-q', 'exit_status!=0', '-f', 'comm']), 'sh\ncurl\n');
   assert.equal(precOk(['-i', LOG, '-q', 'comm=sleep && duration<9999-00-00 00:00:00', '-f', 'comm']), '');

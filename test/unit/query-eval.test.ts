@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { compileQuery, isFinalized, parseQuery } from '../../src/query/index.js';
 import { compileNode } from '../../src/query/compile.js';
-import type { FieldBag } from '../../src/schema/index.js';
+import { formatDuration, type FieldBag } from '../../src/schema/index.js';
 
 const NS = 1_000_000_000;
 
@@ -139,13 +139,34 @@ describe('timestamps', () => {
 });
 
 describe('durations', () => {
-  it('compares YYYY-MM-DD HH:MM:SS with duration_ns exactly', () => {
+  it('compares the whole seconds the row prints (3.5 s is 00:00:03) with YYYY-MM-DD HH:MM:SS', () => {
     check(finalized(), [
-      ['duration>0000-00-00 00:00:03', true], ['duration<0000-00-00 00:00:04', true],
-      ['duration=0000-00-00 00:00:03', false], ['duration!=0000-00-00 00:00:03', true],
-      ['duration>=0000-00-00 00:00:04', false], ['duration<=0000-00-00 00:00:03', false],
+      ['duration>0000-00-00 00:00:03', false], ['duration<0000-00-00 00:00:04', true],
+      ['duration=0000-00-00 00:00:03', true], ['duration!=0000-00-00 00:00:03', false],
+      ['duration>=0000-00-00 00:00:04', false], ['duration<=0000-00-00 00:00:03', true],
+      ['duration>=0000-00-00 00:00:03', true], ['duration<0000-00-00 00:00:03', false], ['duration>0000-00-00 00:00:02', true],
     ]);
     check(finalized({ duration_ns: 600 * NS }), [['duration>=0000-00-00 00:10:00', true], ['duration=0000-00-00 00:10:00', true], ['duration>0000-00-00 00:10:00', false]]);
+  });
+  it('matches a row by the duration it is shown with, every operator, while duration_ns stays exact', () => {
+    // 1.999999999 s prints as 0000-00-00 00:00:01.
+    const row = finalized({ duration_ns: 1_999_999_999 });
+    assert.equal(formatDuration(1_999_999_999), '0000-00-00 00:00:01');
+    check(row, [
+      ['duration=0000-00-00 00:00:01', true], ['duration!=0000-00-00 00:00:01', false],
+      ['duration>0000-00-00 00:00:01', false], ['duration>=0000-00-00 00:00:01', true],
+      ['duration<0000-00-00 00:00:01', false], ['duration<=0000-00-00 00:00:01', true],
+      ['duration<0000-00-00 00:00:02', true], ['duration=0000-00-00 00:00:02', false], ['duration>0000-00-00 00:00:00', true],
+      ['duration_ns=1999999999', true], ['duration_ns>1000000000', true], ['duration_ns<2000000000', true],
+    ]);
+    // Under a second is 00:00:00; exactly a second is 00:00:01.
+    check(finalized({ duration_ns: 999_999_999 }), [['duration=0000-00-00 00:00:00', true], ['duration<0000-00-00 00:00:01', true]]);
+    check(finalized({ duration_ns: NS }), [['duration=0000-00-00 00:00:01', true], ['duration>0000-00-00 00:00:00', true]]);
+    // The printed form of any duration matches it with `=`, and nothing one second either side does.
+    for (const ns of [0, 1, 59_999_999_999, 3_600_000_000_001, 365 * 86_400 * NS + 5]) {
+      const shown = formatDuration(ns);
+      check(finalized({ duration_ns: ns }), [[`duration=${shown}`, true], [`duration>${shown}`, false], [`duration<${shown}`, false]]);
+    }
   });
   it('counts a year as 365 days and a month as 30 days', () => {
     const day = 86_400 * NS;
