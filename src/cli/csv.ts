@@ -5,6 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { FormatOptions, Formatter } from './format.js';
 import type { RowBag } from './merge.js';
+import { escapeRawBytes } from './escape.js';
 import { textGetter, type TextGetter } from './values.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -33,7 +34,7 @@ export class CsvFormatter implements Formatter {
 
   row(row: RowBag): string {
     const cells = this.getters.map((get) => {
-      const v = get(row) ?? '';
+      const v = escapeRawBytes(get(row) ?? '');
       return this.opts.csvRaw ? v : neutralizeFormula(v);
     });
     // csv-stringify's sync API sets up a whole stringifier per call, which cost more than the rest

@@ -14,7 +14,8 @@ const NAMED: Readonly<Record<number, string>> = {
 };
 
 // C0 controls, DEL, C1 controls, zero-width and direction marks, line/paragraph separators, BIDI
-// embeddings/overrides/isolates, the BOM, and lone UTF-16 surrogates (from `\ud800` in the JSON).
+// embeddings/overrides/isolates, the BOM, and lone UTF-16 surrogates (from `\ud800` in the JSON, or
+// U+DC80..U+DCFF: a raw byte of a line that was not valid UTF-8, log/surrogate.ts, shown as `\xNN`).
 // The surrogate pair alternative comes first so that valid pairs (emoji) are matched and kept.
 const UNSAFE =
   /[\uD800-\uDBFF][\uDC00-\uDFFF]|[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF\uD800-\uDFFF]/g;
@@ -29,7 +30,21 @@ function replace(ch: string): string {
   const named = NAMED[code];
   if (named) return named;
   if (code < 0x80) return `\\x${hex(code, 2)}`;
+  if (code >= 0xdc80 && code <= 0xdcff) return `\\x${hex(code - 0xdc00, 2)}`;
   return `\\u${hex(code, 4)}`;
+}
+
+const HAS_RAW_BYTE = /[\uDC80-\uDCFF]/;
+const RAW_BYTE = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uDC80-\uDCFF]/g;
+
+/**
+ * Only the raw bytes of invalid UTF-8 (U+DC80..U+DCFF) as `\xNN`, for CSV: written as they are
+ * they would become U+FFFD and the bytes would be lost.
+ */
+export function escapeRawBytes(s: string): string {
+  if (!HAS_RAW_BYTE.test(s)) return s;
+  RAW_BYTE.lastIndex = 0;
+  return s.replace(RAW_BYTE, (ch) => (ch.length === 2 ? ch : `\\x${hex(ch.charCodeAt(0) - 0xdc00, 2)}`));
 }
 
 /** The string with every unsafe character replaced by a visible escape; safe strings are returned as is. */

@@ -34,6 +34,9 @@ export function jsonGetter(field: string, opts: ValueOptions): JsonGetter {
   return (row) => row[field] ?? null;
 }
 
+/** `\udcNN` (NN 80..ff) written by JSON.stringify, not preceded by an escaped backslash. */
+const RAW_BYTE_JSON = /(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])/g;
+
 /** The value as text, table and csv show it (before terminal escaping); undefined when the row lacks it. */
 export function textGetter(field: string, opts: ValueOptions): TextGetter {
   const get = jsonGetter(field, opts);
@@ -42,7 +45,8 @@ export function textGetter(field: string, opts: ValueOptions): TextGetter {
     if (v === null || v === undefined) return undefined;
     if (typeof v === 'string') return v;
     // argv keeps its exact values: shown as a JSON array, unambiguous even with spaces inside arguments.
-    if (Array.isArray(v)) return JSON.stringify(v);
+    // Raw bytes of invalid UTF-8 (U+DC80..U+DCFF, log/surrogate.ts) read `\xff` as in `command`.
+    if (Array.isArray(v)) return JSON.stringify(v).replace(RAW_BYTE_JSON, '$1\\x$2');
     return String(v);
   };
 }

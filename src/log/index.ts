@@ -28,8 +28,11 @@
  * Lines: complete lines ('\n'-terminated). The bytes after the last '\n' at the end of a file
  * are returned as a last line only when they parse as a complete record (a hand-made log
  * without final newline); otherwise they are a record precd is still writing, or one cut by a
- * crash, and are ignored silently. A line that is not valid UTF-8 is never returned: it goes to
- * onBadLine(line, 'invalid-utf8'); a line over 16 MiB is skipped as it streams by and goes to
+ * crash, and are ignored silently. A line that is not valid UTF-8 (raw argv bytes in a hand-made
+ * log) is returned decoded with surrogateescape: each byte of an invalid sequence becomes the
+ * lone surrogate U+DC80+byte (src/log/surrogate.ts; cli/escape.ts shows it as `\xff`), so its
+ * record is kept, not counted ('invalid-utf8' is no longer reported); a line over 16 MiB is
+ * skipped as it streams by and goes to
  * onBadLine(first KiB, 'too-long'); with the record readers, a line that is not a record goes to
  * onBadLine(line, 'not-a-record') (blank lines are skipped silently). Count them all to print
  * `prec: skipped 3 lines that are not records in prec.log`. A line cut by damage is not counted

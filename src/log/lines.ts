@@ -2,6 +2,7 @@
 // buffer, so a multi-hundred-megabyte log costs no per-byte JavaScript.
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { ByteSink } from './sink.js';
+import { decodeSurrogateEscape } from './surrogate.js';
 
 const NL = 0x0a;
 /**
@@ -12,9 +13,13 @@ const NL = 0x0a;
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 export interface LineHandler {
-  /** Complete lines (without their '\n'), in order. The array is the handler's to keep. */
+  /**
+   * Complete lines (without their '\n'), in order. The array is the handler's to keep. A line
+   * that is not valid UTF-8 comes with each byte of its invalid sequences as the lone surrogate
+   * U+DC80+byte (surrogateescape, see surrogate.ts).
+   */
   lines(batch: string[]): void;
-  /** A line that is not valid UTF-8, or longer than MAX_LINE_BYTES (its first KiB). */
+  /** A line longer than MAX_LINE_BYTES (its first KiB). ('invalid-utf8' is no longer given.) */
   invalidLine(bytes: Buffer, reason: 'invalid-utf8' | 'too-long'): void;
   /** At the end of the input, the bytes after the last '\n' (a record not yet flushed, or cut). */
   tail(text: string): void;
@@ -23,11 +28,15 @@ export interface LineHandler {
 /**
  * Picks, from raw bytes, the lines worth decoding (a query's prefilter): lines it drops are never
  * turned into strings, which is most of the cost of reading a large log for a rare match. It sees
- * every valid UTF-8 line once, in file order, so it may keep state (the CLI tracks the event_ids
- * whose end records it still needs).
+ * every line once, in file order, so it may keep state (the CLI tracks the event_ids whose end
+ * records it still needs).
  */
 export interface LineSelector {
-  /** `block`: valid UTF-8, whole lines separated by '\n' (no final one). The lines to keep, in order. */
+  /**
+   * `block`: whole lines separated by '\n' (no final one), valid UTF-8, or else a single line
+   * that is not (the reader then keeps and decodes it whatever is returned). The lines to keep,
+   * in order.
+   */
   select(block: Buffer): string[];
 }
 
@@ -74,8 +83,7 @@ export class LineSplitter implements ByteSink {
     if (this.overlong) this.handler.invalidLine(this.overlong, 'too-long');
     else if (this.partLength > 0) {
       const rest = Buffer.concat(this.parts, this.partLength);
-      if (isUtf8(rest)) this.handler.tail(rest.toString('utf8'));
-      else this.handler.invalidLine(rest, 'invalid-utf8');
+      this.handler.tail(isUtf8(rest) ? rest.toString('utf8') : decodeSurrogateEscape(rest));
     }
     this.reset();
   }
@@ -129,7 +137,7 @@ export class LineSplitter implements ByteSink {
     if (lines.length > 0) this.handler.lines(lines);
   }
 
-  /** Rare: some line is not UTF-8. Find it, keep the others. */
+  /** Rare: some line is not UTF-8. Find it; it is decoded with surrogateescape. */
   private emitEach(block: Buffer): void {
     let batch: string[] = [];
     let start = 0;
@@ -141,9 +149,10 @@ export class LineSplitter implements ByteSink {
         if (!this.selector) batch.push(line.toString('utf8'));
         else for (const kept of this.selector.select(line)) batch.push(kept);
       } else {
-        if (batch.length > 0) this.handler.lines(batch);
-        batch = [];
-        this.handler.invalidLine(Buffer.from(line), 'invalid-utf8');
+        // Rare, so never dropped unparsed: the record parser counts it if it is no record, as
+        // without a selector. The selector still sees it, for its state.
+        this.selector?.select(line);
+        batch.push(decodeSurrogateEscape(line));
       }
       start = nl + 1;
     }

@@ -59,3 +59,13 @@ test('shell quoting round-trips through a real shell for arbitrary arguments', a
   const got = r.stdout.split('\x1e').slice(0, -1).map((rec) => rec.split('\0').slice(0, -1));
   assert.deepEqual(got, samples);
 });
+
+test('raw bytes of invalid UTF-8 (lone U+DC80..U+DCFF, surrogateescape) show as \\xNN; other lone surrogates as before', async () => {
+  const { escapeRawBytes } = await import('../../src/cli/escape.js');
+  assert.equal(escapeText('a\udcff\udcfe\udc80b'), 'a\\xff\\xfe\\x80b');
+  assert.equal(escapeText('\udc7f\udd00'), '\\udc7f\\udd00');
+  // A valid pair whose low half is in that range stays an emoji.
+  assert.equal(escapeText('\ud83d\udc80'), '\ud83d\udc80');
+  assert.equal(escapeRawBytes('x\udcffy\x1b\ud83d\udc80'), 'x\\xffy\x1b\ud83d\udc80');
+  assert.equal(escapeRawBytes('plain'), 'plain');
+});
