@@ -19,7 +19,9 @@
 // - Loss records (lines with `"lost_samples"`) are kept, for the count of hidden losses.
 // - Lines that do not look like a JSON object are kept, so that the parser still counts them as
 //   bad lines (and blank ones are still ignored). Approximation: a line that looks like an object
-//   (`{ ... }`) but is broken JSON, and lacks the needle, is dropped uncounted.
+//   (`{ ... }`) but is broken JSON (or not a record, or not UTF-8 where the reader passes such
+//   lines on), and lacks the needle, is dropped uncounted: `skipped N lines` may be lower under a
+//   prefiltered query than without one. Rows are never affected: such a line cannot match.
 import { isAscii } from 'node:buffer';
 import { FIELD_NAMES, fieldByName } from '../schema/index.js';
 import type { LineSelector } from '../log/index.js';

@@ -151,7 +151,7 @@ test('same output when ends lie beyond the merge window (the second pass for lat
 test('bad lines are counted the same way, invalid UTF-8 included', () => {
   const path = join(dir, 'bad.log');
   const good = lines.slice(0, 400).filter((l) => l.startsWith('{') && l.endsWith('}'));
-  writeFileSync(path, Buffer.concat([Buffer.from(good.slice(0, 200).join('\n') + '\nnot a record\n'), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]), Buffer.from(good.slice(200).join('\n') + '\n')]));
+  writeFileSync(path, Buffer.concat([Buffer.from(good.slice(0, 200).join('\n') + '\nnot a record\n'), Buffer.from([0xff, 0xfe, 0x20, 0x78, 0x0a]), Buffer.from(good.slice(200).join('\n') + '\n')]));
   const r = prec(['-i', path, '-A', '-q', 'user=nginx']);
   assert.match(r.stderr, /skipped 2 lines/);
   same(['-i', path, '-A', '-q', 'user=nginx']);
