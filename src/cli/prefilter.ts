@@ -22,7 +22,6 @@
 //   (`{ ... }`) but is broken JSON (or not a record, or not UTF-8 where the reader passes such
 //   lines on), and lacks the needle, is dropped uncounted: `skipped N lines` may be lower under a
 //   prefiltered query than without one. Rows are never affected: such a line cannot match.
-import { isAscii } from 'node:buffer';
 import { FIELD_NAMES, fieldByName } from '../schema/index.js';
 import type { LineSelector } from '../log/index.js';
 import type { QueryNode } from '../query/index.js';
@@ -199,7 +198,6 @@ export class NeedleSelector implements LineSelector {
     }
     const out: string[] = [];
     const len = block.length;
-    const encoding = isAscii(block) ? 'latin1' : 'utf8';
     const first = this.first;
     let hit = first.find(block, 0);
     // Next `"event_id"` at or after p: -2 not searched yet, -1 none left in the block. Searched
@@ -223,14 +221,14 @@ export class NeedleSelector implements LineSelector {
       }
       if (!keep && nl > p && !looksLikeObject(block, p, nl)) keep = true;
       if (keep) {
-        const line = block.toString(encoding, p, nl);
+        const line = block.toString('utf8', p, nl);
         if (this.trackEnds) this.note(line, block, p, nl);
         out.push(line);
       } else if (this.trackEnds && this.pending.size > 0 && nl > p) {
         if (keyHit === -2 || (keyHit >= 0 && keyHit < p)) keyHit = block.indexOf(EVENT_ID_KEY, p);
         const id = eventIdAt(block, p, nl, keyHit);
         if (id === null || (id !== undefined && this.pending.has(id))) {
-          const line = block.toString(encoding, p, nl);
+          const line = block.toString('utf8', p, nl);
           if (id !== null) this.pending.delete(id);
           else this.note(line, block, p, nl);
           out.push(line);
