@@ -53,9 +53,11 @@
  *   too (`-i /dev/stdin`).
  * - readRecords / readRecordBatches(path, ReadOptions): parsed records, file order.
  * - parseRecord(line): LogRecord | undefined — JSON.parse (never eval) + shape check from the
- *   catalogue: record_type start/end/fail/loss, every non-optional key of that kind present
- *   (argv/argc of a fail are best effort, SPEC 3), every catalogue key present of its type
- *   (number, string, boolean, string[]); keys the catalogue does not know are kept.
+ *   catalogue, lenient on presence, strict on types: a JSON object with record_type
+ *   start/end/fail/loss, a string timestamp and (start/end/fail) a string event_id; every other
+ *   key may be absent (hand-made logs omit parent_* and the like: a LogRecord's keys are then
+ *   only as present as the line had them), but a catalogue key that is present must have its
+ *   type (number, string, boolean, string[]); keys the catalogue does not know are kept.
  * - followRecords / followLines / followLineBatches(path, FollowOptions): live records, never
  *   ending on their own. Options: signal (abort ends the iteration cleanly, no error), fromStart
  *   (default false: only what is written after following starts), onCaughtUp (called once,

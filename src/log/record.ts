@@ -13,11 +13,13 @@ interface Checks {
 const RECORD_TYPES: readonly RecordType[] = ['start', 'end', 'fail', 'loss'];
 
 /**
- * SPEC section 3: the argv and argc of a failed exec are best effort (the attempted argv may not
- * be readable), which the catalogue cannot say per record kind; records.ts types them optional
- * in FailRecord for the same reason.
+ * The keys a line must have to be a record at all: its time (every record has one) and, for
+ * start/end/fail, the event_id that merges a start with its end. Every other key may be absent:
+ * hand-made logs and other writers omit fields (parent_* say), and a record missing one is still
+ * worth showing, with that field empty. Present keys must have their type, since formatters and
+ * the query rely on it.
  */
-const BEST_EFFORT: Readonly<Partial<Record<RecordType, readonly string[]>>> = { fail: ['argv', 'argc'] };
+const REQUIRED: ReadonlySet<string> = new Set(['timestamp', 'event_id']);
 
 function jsType(type: FieldType): string {
   return type === 'string[]' ? type : type === 'number' || type === 'boolean' ? type : 'string';
@@ -31,7 +33,7 @@ const CHECKS: ReadonlyMap<string, Checks> = new Map(
       {
         keys: fields.map((f) => f.name),
         types: fields.map((f) => jsType(f.type)),
-        required: fields.map((f) => !f.optional && !(BEST_EFFORT[type]?.includes(f.name) ?? false)),
+        required: fields.map((f) => REQUIRED.has(f.name)),
       },
     ];
   }),
@@ -45,7 +47,8 @@ function isStringArray(value: unknown): boolean {
 
 /**
  * The record on this line, or undefined when the line is not one: not a JSON object, an unknown
- * record_type, a required key of that record type missing, or a known key of the wrong type.
+ * record_type, no string timestamp, no string event_id (start/end/fail), or a known key of the
+ * wrong type (argv not an array of strings, pid not a number...).
  * Keys the catalogue does not know are kept (a newer precd may add some). Never evaluates code.
  */
 export function parseRecord(line: string): LogRecord | undefined {
