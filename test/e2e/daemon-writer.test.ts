@@ -1,25 +1,22 @@
 // The real precd writing its log: rotation under an exec storm, kill -9 and restart, a full disk
 // (small tmpfs), and a second instance. Logs are read back with the stock zstd tool.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  closeSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Precd, REPO_ROOT, marker, readLogRecords, run, runPrecdSync, sleep, type Rec } from '../helpers/precd.js';
+import { fillDisk, smallDisk } from '../helpers/disk.js';
 
 /** Runs `/bin/true MARK-i` for i in 0..n-1, one after the other, from a shell loop. */
 function storm(mark: string, n: number, pad = ''): Promise<number> {
@@ -156,34 +153,6 @@ test('kill -9 during a storm: the log reads back up to the last flush, and a res
   assert.equal(markerCounts(rows, m2).size, 100);
 });
 
-/** Mounts a small tmpfs for the test; unmounted (and removed) afterwards. */
-function smallDisk(t: TestContext, size: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'precd-disk-'));
-  const mnt = join(dir, 'mnt');
-  mkdirSync(mnt);
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]);
-  assert.equal(r.status, 0, `mount: ${r.stderr}`);
-  t.after(() => {
-    spawnSync('umount', ['-l', mnt]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return mnt;
-}
-
-function fill(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(4096, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (e) {
-    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
-
 test('disk full: precd keeps running, reports on stderr, writes a loss record with the count and resumes', async (t) => {
   const mnt = smallDisk(t, '256k');
   const log = join(mnt, 'log', 'prec.log');
@@ -193,7 +162,7 @@ test('disk full: precd keeps running, reports on stderr, writes a loss record wi
   run('/bin/true', [`${m}-before`]);
   await until('the first marker', () => readLogRecords(log).some((r) => (r.argv as string[] | undefined)?.[1] === `${m}-before`));
 
-  const filler = fill(mnt);
+  const filler = fillDisk(mnt);
   const n = 300;
   assert.equal(await storm(`${m}-full`, n, 'x'.repeat(1500)), 0);
   await precd.waitForStderr(/cannot write log .*prec\.log: no space left on device \(ENOSPC\)/, 30_000);

@@ -5,11 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   readdirSync,
   renameSync,
@@ -17,12 +14,12 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogWriter, LogOpenError, type LogWriterOptions } from '../../src/daemon/writer.js';
 import type { Compress } from '../../src/daemon/defaults.js';
+import { fillDisk, smallDisk } from '../helpers/disk.js';
 
 const FORMATS: readonly Compress[] = ['zstd', 'gz', 'no'];
 const IS_ROOT = process.getuid?.() === 0;
@@ -259,38 +256,9 @@ test('open() creates every missing directory level of log_path', (t) => {
   for (const d of ['a', 'a/b', 'a/b/c']) assert.equal(statSync(join(dir, d)).mode & 0o777, 0o750, d);
 });
 
-/** Mounts a 64 KiB tmpfs for the test and unmounts it afterwards. */
-function smallDisk(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'writer-test-'));
-  const mnt = join(dir, 'mnt');
-  mkdirSync(mnt);
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
-  assert.equal(r.status, 0, `mount failed: ${r.stderr}`);
-  t.after(() => {
-    spawnSync('umount', [mnt]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return mnt;
-}
-
-/** Fills the file system with a filler file until it reports ENOSPC; returns the filler path. */
-function fill(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(4096, 7);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (e) {
-    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
-
 for (const compress of ['zstd', 'no'] as const) {
   test(`${compress}: on a full disk errors are reported once, records counted, and writing resumes with a loss record first`, { skip: !IS_ROOT && 'needs root for mount' }, (t) => {
-    const mnt = smallDisk(t);
+    const mnt = smallDisk(t, '64k');
     const path = join(mnt, 'log', 'prec.log');
     // Retries are driven by hand (reopen) so that the byte ranges below are exact.
     const w = writer(path, compress, { flushIntervalMs: 5000, retryIntervalMs: 3_600_000 });
@@ -299,7 +267,7 @@ for (const compress of ['zstd', 'no'] as const) {
     for (const l of before) w.write(l);
     w.flush();
     const goodSize = statSync(path).size;
-    const filler = fill(mnt);
+    const filler = fillDisk(mnt);
 
     // Incompressible padding: more than the page slack tmpfs may still have for the log file.
     for (let i = 0; i < 30; i++) w.write(rec('doomed', i, randomBytes(768).toString('base64')));
@@ -338,12 +306,12 @@ for (const compress of ['zstd', 'no'] as const) {
 }
 
 test('writing is retried periodically after an error and resumes on its own', { skip: !IS_ROOT && 'needs root for mount' }, async (t) => {
-  const mnt = smallDisk(t);
+  const mnt = smallDisk(t, '64k');
   const path = join(mnt, 'prec.log');
   const w = writer(path, 'no', { flushIntervalMs: 20, retryIntervalMs: 30 });
   t.after(() => w.close());
   // The log is still empty (no page of its own), so a retry cannot succeed while the disk is full.
-  const filler = fill(mnt);
+  const filler = fillDisk(mnt);
   for (let i = 0; i < 20; i++) w.write(rec('doomed', i, randomBytes(768).toString('base64')));
   await until('the error is reported', () => w.reports.length === 1);
   // Several retry periods pass while the disk is still full: still one report.
@@ -364,9 +332,9 @@ test('writing is retried periodically after an error and resumes on its own', { 
 });
 
 test('closing while the disk is still full says how many records were not written', { skip: !IS_ROOT && 'needs root for mount' }, (t) => {
-  const mnt = smallDisk(t);
+  const mnt = smallDisk(t, '64k');
   const w = writer(join(mnt, 'prec.log'), 'zstd', { flushIntervalMs: 5000, retryIntervalMs: 3_600_000 });
-  fill(mnt);
+  fillDisk(mnt);
   for (let i = 0; i < 20; i++) w.write(rec('doomed', i, randomBytes(768).toString('base64')));
   w.flush();
   w.write(rec('late', 0));
