@@ -61,7 +61,8 @@ test('a forced rotation in the middle of an exec storm loses and duplicates noth
   });
   let stormOut = '';
   storm.stdout.setEncoding('utf8').on('data', (d: string) => (stormOut += d));
-  const stormDone = new Promise<void>((resolve) => storm.on('exit', () => resolve()));
+  // 'close', not 'exit': the storm's count arrives on stdout as it exits.
+  const stormDone = new Promise<void>((resolve) => storm.on('close', () => resolve()));
   t.after(() => {
     if (storm.exitCode === null) storm.kill('SIGKILL');
   });

@@ -24,7 +24,8 @@ class Follower {
     this.proc = spawn(process.execPath, [PREC_BIN, '-F', ...args], { env: { ...process.env, ...POLL_ENV } });
     this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.proc.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
+    // 'close', not 'exit': only then has all of its output been read.
+    this.exited = new Promise((resolve) => this.proc.on('close', (code, signal) => resolve({ code, signal })));
     followers.push(this);
   }
 
@@ -247,7 +248,7 @@ test('follow into a closed pipe ends quietly with status 0 at the next write', a
   });
   let out = '';
   sh.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const done = new Promise<void>((resolve) => sh.on('exit', () => resolve()));
+  const done = new Promise<void>((resolve) => sh.on('close', () => resolve()));
   // head has printed its line and gone; the next row prec writes meets the closed pipe.
   const until = Date.now() + 20_000;
   while (out === '' && Date.now() < until) await new Promise((r) => setTimeout(r, 25));

@@ -49,7 +49,7 @@ test('prec -F shows a command run after it started, finalized with its exit stat
     const until = Date.now() + 20_000;
     while (out.split('\n').length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     f.kill('SIGINT');
-    const code = await new Promise((r) => f.on('exit', (c) => r(c)));
+    const code = await new Promise((r) => f.on('close', (c) => r(c))); // after all output was read
     assert.equal(code, 0);
     assert.equal(out, `/bin/sh -c 'exit 5' ${mark}  -\n/bin/sh -c 'exit 5' ${mark}  5\n`);
     assert.equal(prec(['-i', d.logPath, '-A', '-q', `argv~=${mark}`, '-q', 'comm=sh', '-f', 'exit_status']).stdout, '5\n');

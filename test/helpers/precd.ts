@@ -53,8 +53,12 @@ export class Precd {
     readonly lockPath: string,
     readonly child: ChildProcess,
   ) {
+    child.on('exit', (code, signal) => {
+      this.exitInfo = { code, signal };
+    });
+    // 'close', not 'exit': only then has all of its stderr been read (tests check its last lines).
     this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
+      child.on('close', (code, signal) => {
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
       });
