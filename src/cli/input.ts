@@ -5,6 +5,22 @@ import type { LogRecord } from '../schema/index.js';
 import { keepHeapSmall } from './memory.js';
 import { discoverLogs, readRecordBatches, type LineSelector } from '../log/index.js';
 
+/**
+ * Files at least this big are decompressed on a worker thread, in parallel with the query, when
+ * a query prefilters lines (opts.selector): then decompression is most of the main thread's work.
+ * A listing without a query is bound by formatting on the main thread (the worker saves ~3%) and
+ * the worker's ~10 MB would count against the memory bound of a full export, so it is read on the
+ * main thread. PREC_NO_WORKER=1 turns the worker off; PREC_WORKER_MIN_BYTES sets the size and uses
+ * the worker for every read (tests set 0 to compare both paths on small logs).
+ */
+const WORKER_MIN_BYTES = 1 << 20;
+function workerMinBytes(prefiltered: boolean): number | undefined {
+  if (process.env.PREC_NO_WORKER === '1') return undefined;
+  const forced = process.env.PREC_WORKER_MIN_BYTES;
+  if (forced !== undefined && forced !== '') return Number(forced);
+  return prefiltered ? WORKER_MIN_BYTES : undefined;
+}
+
 export interface InputOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
   readonly onWarning?: (message: string) => void;
@@ -43,6 +59,7 @@ export async function* readRecordsFrom(
       onProgress: opts.onProgress && ((read) => opts.onProgress!(done + read, Math.max(total, done + read))),
       onBadLine: () => stats.badLines++,
       selector: opts.selector,
+      workerMinBytes: workerMinBytes(opts.selector !== undefined),
     });
     for await (const batch of batches) {
       keepHeapSmall();

@@ -72,7 +72,10 @@
  *   onBadLine(line, reason), prefilter(line) (record readers and parseBatch: lines it rejects
  *   are skipped before JSON.parse and not counted; JSON.parse is most of the cost of a query),
  *   selector (line readers: a LineSelector choosing lines from the raw bytes, before they are
- *   even decoded to strings: the fast path of `prec -q`).
+ *   even decoded to strings: the fast path of `prec -q`), workerMinBytes (the readLog and readRecord functions:
+ *   a regular file at least this big is read and decompressed on a worker thread, worker.ts,
+ *   while the caller handles the lines; same lines, warnings, bad lines and errors; the CLI sets
+ *   it for prefiltered queries unless PREC_NO_WORKER=1; follow mode never uses it).
  * All I/O failures are LogError; nothing else is thrown for bad content.
  */
 export { detectFormat, type LogFormat } from './format.js';

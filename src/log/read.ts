@@ -1,10 +1,11 @@
 // Reading a finished (or still growing) log from start to end: list mode.
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { LogRecord } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
 import { LineSplitter, type LineSelector } from './lines.js';
 import { parseRecord } from './record.js';
+import { workerLineBatches } from './worker.js';
 
 /** Compressed bytes read per call: large for throughput, small enough to bound decoded batches. */
 export const READ_CHUNK = 512 * 1024;
@@ -36,6 +37,24 @@ export interface ReadOptions {
    * selector may span several files read in turn (its state carries over).
    */
   selector?: LineSelector;
+  /**
+   * Regular files of at least this many bytes are read and decompressed on a worker thread
+   * (worker.ts), in parallel with what the caller does with the lines; same lines, warnings and
+   * errors. Undefined: never (follow mode, PREC_NO_WORKER=1).
+   */
+  workerMinBytes?: number;
+}
+
+/** Whether `path` is read on a worker thread: a regular file big enough to be worth a thread. */
+async function useWorker(path: string, opts: ReadOptions): Promise<boolean> {
+  if (opts.workerMinBytes === undefined) return false;
+  try {
+    const st = await stat(path);
+    return st.isFile() && st.size >= opts.workerMinBytes;
+  } catch {
+    // The main-thread reader reports the error.
+    return false;
+  }
 }
 
 export async function openLog(path: string): Promise<FileHandle> {
@@ -111,7 +130,9 @@ export function* drain(queue: Queued[], opts: Pick<ReadOptions, 'onBadLine'>): G
  */
 export async function* readLogBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<string[]> {
   let tail: string | undefined;
-  yield* lineBatches(path, opts, (t) => (tail = t));
+  const onTail = (t: string): void => void (tail = t);
+  if (await useWorker(path, opts)) yield* workerLineBatches(path, opts, onTail);
+  else yield* lineBatches(path, opts, onTail);
   if (tail === undefined || parseRecord(tail) === undefined) return;
   // Through the selector too: it keeps state (a start kept here may end in the next file).
   const kept = opts.selector ? opts.selector.select(Buffer.from(tail)) : [tail];

@@ -1,0 +1,115 @@
+// Worker side of readInWorker (worker.ts): reads a log file and runs the decoding pipeline
+// (AutoDecoder: zstd, gzip, nesting, damage, resync) unchanged; only its output (decoded bytes,
+// gaps, warnings, progress) crosses to the main thread, in order, as messages. Decoded bytes are
+// copied once into a fresh ArrayBuffer that is transferred: decoders may still hold views of
+// their own buffers (lookback windows, a format switch mid-buffer), so theirs cannot move.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { AutoDecoder } from './decode.js';
+import { LogError, toLogError } from './errors.js';
+import { openLog, READ_CHUNK } from './read.js';
+import type { ByteSink } from './sink.js';
+import { POOL_BUFFER_SIZE, type WorkerInput, type WorkerMessage } from './worker.js';
+
+const { path, inFlight, maxInFlight } = workerData as WorkerInput;
+const port = parentPort!;
+/** inFlight[0]: data messages posted and not yet taken by the main thread; inFlight[1]: 1 = stop. */
+const counter = new Int32Array(inFlight);
+
+function post(msg: WorkerMessage, transfer?: ArrayBuffer[]): void {
+  port.postMessage(msg, transfer);
+}
+
+/**
+ * Buffers moved to the main thread, which sends each back once its lines are split: the same few
+ * megabytes go round, so 700 MB of output costs one memcpy and no fresh (page-faulting) memory.
+ */
+const pool: ArrayBuffer[] = [];
+
+/** A pooled buffer, waiting (this thread only) while too many are in flight. */
+function takeBuffer(): ArrayBuffer {
+  for (;;) {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) pool.push(m.message as ArrayBuffer);
+    if (Atomics.load(counter, 1) === 1) throw new Stopped();
+    const n = Atomics.load(counter, 0);
+    if (pool.length > 0) return pool.pop()!;
+    if (n < maxInFlight) return new ArrayBuffer(POOL_BUFFER_SIZE);
+    Atomics.wait(counter, 0, n, 100);
+  }
+}
+
+class Stopped extends Error {}
+
+/**
+ * The end of the pipeline. copiesInput: decoders then reuse their output buffer, and each piece
+ * is copied into a pooled buffer that is transferred (not cloned) to the main thread.
+ */
+const forward: ByteSink = {
+  write(data: Buffer): void {
+    for (let off = 0; off < data.length; off += POOL_BUFFER_SIZE) {
+      const piece = data.subarray(off, off + POOL_BUFFER_SIZE);
+      const ab = takeBuffer();
+      new Uint8Array(ab, 0, piece.length).set(piece);
+      Atomics.add(counter, 0, 1);
+      post({ t: 'data', b: ab, n: piece.length }, [ab]);
+    }
+  },
+  gap: () => post({ t: 'gap' }),
+  finish: () => post({ t: 'finish' }),
+  copiesInput: true,
+};
+
+/**
+ * This thread allocates almost nothing on the JavaScript heap, so V8 rarely collects it, and the
+ * read buffers already decoded (external memory, 512 KiB each) would pile up for tens of
+ * megabytes in between: a collection is asked for every few megabytes read instead (~1 ms each).
+ */
+const COLLECT_EVERY = 8 * 1024 * 1024;
+const collect = ((): (() => void) | undefined => {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+async function run(): Promise<void> {
+  const fh = await openLog(path);
+  try {
+    const st = await fh.stat();
+    const total = st.size;
+    const seekable = st.isFile();
+    const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m }));
+    let pos = 0;
+    for (;;) {
+      // A fresh buffer each time, as the decoders may keep views of what they were given.
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, READ_CHUNK, seekable ? pos : null)).bytesRead;
+      } catch (err) {
+        throw toLogError(err, path);
+      }
+      if (n === 0) break;
+      pos += n;
+      decoder.write(n === READ_CHUNK ? buf : buf.subarray(0, n));
+      if (collect && Math.floor(pos / COLLECT_EVERY) !== Math.floor((pos - n) / COLLECT_EVERY)) collect();
+      post({ t: 'progress', pos, total: Math.max(total, pos) });
+    }
+    decoder.finish();
+  } finally {
+    await fh.close();
+  }
+}
+
+run().then(
+  () => post({ t: 'end' }),
+  (err: unknown) => {
+    if (err instanceof Stopped) return;
+    if (err instanceof LogError) post({ t: 'error', m: err.message, code: err.code, log: true });
+    else post({ t: 'error', m: err instanceof Error ? err.message : String(err), log: false });
+  },
+);
