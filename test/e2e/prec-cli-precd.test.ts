@@ -57,3 +57,27 @@ test('prec -F shows a command run after it started, finalized with its exit stat
     await d.cleanup();
   }
 });
+
+test('prec -q "user=nobody" (no -A) finds a service account\'s sh -c id and the id it ran', async () => {
+  const d = await Precd.start();
+  try {
+    const mark = marker();
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', 'sh', '-c', 'id', mark], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    await d.waitForRecords((recs) => recordsFor(recs, mark).ends.length >= 1);
+    // A -q alone does not add source=user: these commands have no terminal and must show.
+    const rows = precOk(['-i', d.logPath, '-q', 'user=nobody', '-o', 'json', '-f', 'pid,ppid,user,command'])
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pid: number; ppid: number; user: string; command: string });
+    const sh = rows.find((row) => row.command === `sh -c id ${mark}`);
+    assert.ok(sh, `sh -c id ${mark} among ${JSON.stringify(rows)}`);
+    assert.equal(sh.user, 'nobody');
+    // The shell forks id, or (a shell that execs its last command) becomes it: same pid then.
+    const id = rows.find((row) => (row.ppid === sh.pid || row.pid === sh.pid) && row.command === 'id');
+    assert.ok(id, `id run by that sh among ${JSON.stringify(rows)}`);
+    assert.equal(id.user, 'nobody');
+  } finally {
+    await d.cleanup();
+  }
+});
