@@ -7,8 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { AutoDecoder } from './decode.js';
-import { LogError, toLogError } from './errors.js';
-import { openLog, READ_CHUNK } from './read.js';
+import { LogError } from './errors.js';
+import { readChunks } from './read.js';
 import type { ByteSink } from './sink.js';
 import { POOL_BUFFER_SIZE, type WorkerInput, type WorkerMessage } from './worker.js';
 
@@ -77,32 +77,14 @@ const collect = ((): (() => void) | undefined => {
 })();
 
 async function run(): Promise<void> {
-  const fh = await openLog(path);
-  try {
-    const st = await fh.stat();
-    const total = st.size;
-    const seekable = st.isFile();
-    const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m }));
-    let pos = 0;
-    for (;;) {
-      // A fresh buffer each time, as the decoders may keep views of what they were given.
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
-      let n: number;
-      try {
-        n = (await fh.read(buf, 0, READ_CHUNK, seekable ? pos : null)).bytesRead;
-      } catch (err) {
-        throw toLogError(err, path);
-      }
-      if (n === 0) break;
-      pos += n;
-      decoder.write(n === READ_CHUNK ? buf : buf.subarray(0, n));
-      if (collect && Math.floor(pos / COLLECT_EVERY) !== Math.floor((pos - n) / COLLECT_EVERY)) collect();
-      post({ t: 'progress', pos, total: Math.max(total, pos) });
-    }
-    decoder.finish();
-  } finally {
-    await fh.close();
+  const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m }));
+  for await (const { chunk, pos, total } of readChunks(path)) {
+    decoder.write(chunk);
+    const n = chunk.length;
+    if (collect && Math.floor(pos / COLLECT_EVERY) !== Math.floor((pos - n) / COLLECT_EVERY)) collect();
+    post({ t: 'progress', pos, total });
   }
+  decoder.finish();
 }
 
 run().then(

@@ -75,24 +75,15 @@ export async function openLog(path: string): Promise<FileHandle> {
 }
 
 /**
- * Batches of complete lines, in file order. `onTail` receives the bytes after the last '\n' at
- * the end of the file, if any.
+ * The file's bytes in READ_CHUNK pieces, each in a fresh buffer (decoders may keep views of what
+ * they were given), with the position after it and the size (at least that position).
  */
-async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: string) => void): AsyncGenerator<string[]> {
+export async function* readChunks(path: string): AsyncGenerator<{ chunk: Buffer; pos: number; total: number }> {
   const fh = await openLog(path);
   try {
     const st = await fh.stat();
-    const total = st.size;
     // A pipe (`-i /dev/stdin`) is read as it comes; a file by offset.
     const seekable = st.isFile();
-    // Lines, and lines that are not UTF-8 (Buffer), in file order.
-    const batches: Queued[] = [];
-    const splitter = new LineSplitter({
-      lines: (batch) => batches.push(batch),
-      invalidLine: (bytes, reason) => batches.push({ bytes, reason }),
-      tail: onTail,
-    }, opts.selector);
-    const decoder = new AutoDecoder(splitter, path, (m) => opts.onWarning?.(m));
     let pos = 0;
     for (;;) {
       const buf = Buffer.allocUnsafe(READ_CHUNK);
@@ -102,17 +93,38 @@ async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: stri
       } catch (err) {
         throw toLogError(err, path);
       }
-      if (n === 0) break;
+      if (n === 0) return;
       pos += n;
-      decoder.write(n === READ_CHUNK ? buf : buf.subarray(0, n));
-      opts.onProgress?.(pos, Math.max(total, pos));
-      yield* drain(batches, opts);
+      yield { chunk: n === READ_CHUNK ? buf : buf.subarray(0, n), pos, total: Math.max(st.size, pos) };
     }
-    decoder.finish();
-    yield* drain(batches, opts);
   } finally {
     await fh.close();
   }
+}
+
+/** A line splitter that queues batches of lines, and lines that are not UTF-8, in file order. */
+export function queueLines(batches: Queued[], onTail: (text: string) => void, selector?: LineSelector): LineSplitter {
+  return new LineSplitter({
+    lines: (batch) => batches.push(batch),
+    invalidLine: (bytes, reason) => batches.push({ bytes, reason }),
+    tail: onTail,
+  }, selector);
+}
+
+/**
+ * Batches of complete lines, in file order. `onTail` receives the bytes after the last '\n' at
+ * the end of the file, if any.
+ */
+async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: string) => void): AsyncGenerator<string[]> {
+  const batches: Queued[] = [];
+  const decoder = new AutoDecoder(queueLines(batches, onTail, opts.selector), path, (m) => opts.onWarning?.(m));
+  for await (const { chunk, pos, total } of readChunks(path)) {
+    decoder.write(chunk);
+    opts.onProgress?.(pos, total);
+    yield* drain(batches, opts);
+  }
+  decoder.finish();
+  yield* drain(batches, opts);
 }
 
 /** Yields the line batches queued, reporting lines that are not UTF-8 in their place. */

@@ -5,8 +5,7 @@
 // lines, damage warnings and progress are exactly those of lineBatches in read.ts.
 import { Worker } from 'node:worker_threads';
 import { LogError } from './errors.js';
-import { LineSplitter } from './lines.js';
-import { drain, type Queued, type ReadOptions } from './read.js';
+import { drain, queueLines, type Queued, type ReadOptions } from './read.js';
 
 /** Decoded chunks (POOL_BUFFER_SIZE each) posted and not yet taken: bounds memory when output is slow. */
 const MAX_IN_FLIGHT = 2;
@@ -62,11 +61,7 @@ export async function* workerLineBatches(
     wake?.();
   });
   const batches: Queued[] = [];
-  const splitter = new LineSplitter({
-    lines: (batch) => batches.push(batch),
-    invalidLine: (bytes, reason) => batches.push({ bytes, reason }),
-    tail: onTail,
-  }, opts.selector);
+  const splitter = queueLines(batches, onTail, opts.selector);
   try {
     for (;;) {
       while (head === queue.length) {
