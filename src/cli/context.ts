@@ -4,12 +4,8 @@ import type { Formatter } from './format.js';
 import type { RowBag } from './merge.js';
 import type { Output } from './output.js';
 
-export interface ViewContext {
-  /**
-   * A fresh pass over the input records, in batches (list may read twice; only the first pass
-   * counts bad lines, reports warnings and shows progress).
-   */
-  readonly records: (firstPass: boolean) => AsyncIterable<LogRecord[]>;
+/** What list, tree and follow views share: which rows to show, how, and where. */
+export interface OutputContext {
   readonly matches: (row: RowBag) => boolean;
   /** End values are needed, by the query or by the output fields. */
   readonly needEnd: boolean;
@@ -18,6 +14,14 @@ export interface ViewContext {
   readonly formatter: Formatter;
   readonly out: Output;
   readonly signal: AbortSignal;
+}
+
+export interface ViewContext extends OutputContext {
+  /**
+   * A fresh pass over the input records, in batches (list may read twice; only the first pass
+   * counts bad lines, reports warnings and shows progress).
+   */
+  readonly records: (firstPass: boolean) => AsyncIterable<LogRecord[]>;
   /** OrderedMerger window (records); a test hook may lower it. */
   readonly mergeWindow: number;
 }

@@ -16,24 +16,17 @@
 // SIGINT, SIGTERM and a closed pipe end following quietly with status 0.
 import type { LogRecord } from '../schema/index.js';
 import { discoverLogs, followLineBatches, parseBatch, readRecordBatches } from '../log/index.js';
-import type { Formatter } from './format.js';
 import type { ReadStats } from './input.js';
-import { CompletionMerger, LastRows, type RowBag } from './merge.js';
-import type { Output } from './output.js';
+import { CompletionMerger, LastRows } from './merge.js';
 import type { HiddenLosses } from './losses.js';
+import type { OutputContext } from './context.js';
 
 /** Unfinished starts kept for their ends; beyond this the oldest are forgotten (precd restarts lose ends). */
 const MAX_PENDING = 100_000;
 
-export interface FollowContext {
+export interface FollowContext extends OutputContext {
   readonly input: string;
   readonly allLogs: boolean;
-  readonly matches: (row: RowBag) => boolean;
-  readonly needEnd: boolean;
-  readonly limit: number;
-  readonly formatter: Formatter;
-  readonly out: Output;
-  readonly signal: AbortSignal;
   readonly stats: ReadStats;
   /** Counts the loss rows the query rejects (when there is a query), to say so on stderr. */
   readonly hiddenLosses?: HiddenLosses | undefined;

@@ -8,7 +8,7 @@ import { checkCombination, defaultInput, parseLimit, parseOutput } from './optio
 import { Output } from './output.js';
 import { Progress } from './progress.js';
 import { readRecordsFrom, resolveInputs, type ReadStats } from './input.js';
-import type { ViewContext } from './context.js';
+import type { OutputContext, ViewContext } from './context.js';
 import type { RowBag } from './merge.js';
 import { HiddenLosses } from './losses.js';
 
@@ -98,6 +98,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     streaming: raw.follow,
   });
   const stats: ReadStats = { badLines: 0 };
+  const view: OutputContext = { matches, needEnd, limit, formatter, out, signal: abort.signal };
 
   if (raw.follow) {
     const { followView } = await import('./follow.js');
@@ -109,14 +110,9 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     await followView({
+      ...view,
       input,
       allLogs: raw.allLogs,
-      matches,
-      needEnd,
-      limit,
-      formatter,
-      out,
-      signal: abort.signal,
       stats,
       hiddenLosses,
       warn: (m) => process.stderr.write(`prec: ${m}\n`),
@@ -139,12 +135,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
           },
           first ? stats : { badLines: 0 },
         ),
-      matches,
-      needEnd,
-      limit,
-      formatter,
-      out,
-      signal: abort.signal,
+      ...view,
       mergeWindow: mergeWindow(),
     };
     try {
