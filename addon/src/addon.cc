@@ -19,7 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -113,6 +115,127 @@ bool ExitTracepointHasGroupDead() {
   return has;
 }
 
+// ---- the ring buffer, read through a sliding window ----
+
+// libbpf's ring_buffer maps the whole data area twice, back to back, so that a record wrapping
+// around the end reads as one piece. The kernel fills such a mapping at mmap() time, so the default
+// 16 MiB ring costs 32 MiB of precd's RSS from the first second, idle or not. The kernel's own
+// mapping already holds the data pages twice in a row, and mmap may start anywhere in it: a window
+// of a few hundred KiB placed at the consumer position therefore reads any record in one piece too,
+// and is moved (mmap at the new place, then munmap) when the next record does not fit in it.
+// The protocol (positions, BUSY/DISCARD bits, acquire/release) is libbpf's ringbuf_process_ring.
+class RingReader {
+ public:
+  RingReader() = default;
+  RingReader(const RingReader&) = delete;
+  RingReader& operator=(const RingReader&) = delete;
+  ~RingReader() { Close(); }
+
+  // mapFd: the BPF_MAP_TYPE_RINGBUF map; size: its data bytes (max_entries, a power of two).
+  std::string Open(int mapFd, uint64_t size) {
+    page_ = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    fd_ = mapFd;
+    size_ = size;
+    mask_ = size - 1;
+    void* p = mmap(nullptr, page_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (p == MAP_FAILED) return "mapping the ring buffer's consumer page: " + ErrnoText(errno);
+    consumer_ = static_cast<unsigned long*>(p);
+    p = mmap(nullptr, page_, PROT_READ, MAP_SHARED, fd_, static_cast<off_t>(page_));
+    if (p == MAP_FAILED) return "mapping the ring buffer's producer page: " + ErrnoText(errno);
+    producer_ = static_cast<const unsigned long*>(p);
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0) return "epoll_create1: " + ErrnoText(errno);
+    struct epoll_event ev = {};
+    ev.events = EPOLLIN;
+    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd_, &ev) != 0)
+      return "watching the ring buffer (epoll_ctl): " + ErrnoText(errno);
+    return "";
+  }
+
+  bool IsOpen() const { return epoll_ >= 0; }
+
+  // Waits until the kernel signals data or timeoutMs passes: > 0 woken, 0 timed out, < 0 -errno.
+  int Wait(int timeoutMs) {
+    struct epoll_event ev;
+    int n = epoll_wait(epoll_, &ev, 1, timeoutMs);
+    return n < 0 ? -errno : n;
+  }
+
+  // Hands every committed record to onSample(data, size) in order, until the ring is empty or
+  // onSample returns false (that record is consumed). Returns 1 when stopped by onSample, 0 when
+  // empty, < 0 -errno when the window could not be mapped.
+  template <typename F>
+  int Consume(F&& onSample) {
+    uint64_t cons = __atomic_load_n(consumer_, __ATOMIC_ACQUIRE);
+    for (;;) {
+      uint64_t prod = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
+      if (cons >= prod) return 0;
+      while (cons < prod) {
+        uint64_t off = cons & mask_;
+        const uint8_t* hdr = Window(off, BPF_RINGBUF_HDR_SZ);
+        if (!hdr) return -errno;
+        uint32_t len = __atomic_load_n(reinterpret_cast<const uint32_t*>(hdr), __ATOMIC_ACQUIRE);
+        if (len & BPF_RINGBUF_BUSY_BIT) return 0;  // reserved, not yet committed: next wake-up
+        bool discarded = (len & BPF_RINGBUF_DISCARD_BIT) != 0;
+        len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+        bool more = true;
+        if (!discarded) {
+          const uint8_t* rec = Window(off, BPF_RINGBUF_HDR_SZ + len);
+          if (!rec) return -errno;
+          more = onSample(rec + BPF_RINGBUF_HDR_SZ, static_cast<size_t>(len));
+        }
+        cons += (static_cast<uint64_t>(len) + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+        __atomic_store_n(consumer_, cons, __ATOMIC_RELEASE);
+        if (!more) return 1;
+      }
+    }
+  }
+
+  void Close() {
+    if (window_) munmap(const_cast<uint8_t*>(window_), windowLen_);
+    if (producer_) munmap(const_cast<unsigned long*>(producer_), page_);
+    if (consumer_) munmap(consumer_, page_);
+    if (epoll_ >= 0) close(epoll_);
+    window_ = nullptr;
+    producer_ = nullptr;
+    consumer_ = nullptr;
+    epoll_ = -1;
+  }
+
+ private:
+  // Bytes [off, off + n) of the data area (off < size_, n <= size_), mapped in one piece; the
+  // window moves or grows when they are not inside it. nullptr (errno set) when mmap fails.
+  const uint8_t* Window(uint64_t off, uint64_t n) {
+    if (window_ && off >= windowStart_ && off + n <= windowStart_ + windowLen_)
+      return window_ + (off - windowStart_);
+    uint64_t start = off & ~(page_ - 1);
+    uint64_t need = (off - start + n + page_ - 1) & ~(page_ - 1);
+    uint64_t len = std::max(std::min(size_, kWindowBytes), need);
+    // Data page k is at file offset 2 pages + k; the kernel maps the data twice, so start + len
+    // (at most 2 * size_, since start < size_ and need <= size_ + page) stays inside its mapping.
+    void* p = mmap(nullptr, len, PROT_READ, MAP_SHARED, fd_, static_cast<off_t>(2 * page_ + start));
+    if (p == MAP_FAILED) return nullptr;
+    if (window_) munmap(const_cast<uint8_t*>(window_), windowLen_);
+    window_ = static_cast<const uint8_t*>(p);
+    windowStart_ = start;
+    windowLen_ = len;
+    return window_ + (off - start);
+  }
+
+  static constexpr uint64_t kWindowBytes = 512 * 1024;
+
+  int fd_ = -1;
+  int epoll_ = -1;
+  uint64_t page_ = 4096;
+  uint64_t size_ = 0;
+  uint64_t mask_ = 0;
+  unsigned long* consumer_ = nullptr;
+  const unsigned long* producer_ = nullptr;
+  const uint8_t* window_ = nullptr;
+  uint64_t windowStart_ = 0;
+  uint64_t windowLen_ = 0;
+};
+
 // ---- batches handed to JavaScript ----
 
 struct Batch {
@@ -124,7 +247,6 @@ struct Batch {
 
 constexpr size_t kBatchBytes = 1 << 20;
 constexpr size_t kBatchRecords = 8192;
-constexpr int kBatchFull = -EFBIG;  // returned from the sample callback to flush a full batch
 constexpr int kPollMs = 50;         // the BPF side wakes us only for a backlog; poll this often
 constexpr size_t kQueuedBatches = 8;  // JS falling behind blocks the reader, not memory growth
 
@@ -215,11 +337,8 @@ class Collector : public Napi::ObjectWrap<Collector> {
       }
       links_.push_back(link);
     }
-    rb_ = ring_buffer__new(bpf_map__fd(events), &Collector::OnSample, this, nullptr);
-    if (!rb_) {
-      int e = errno;
-      return "cannot open the BPF ring buffer: " + ErrnoText(e) + "\n" + TakeLog();
-    }
+    std::string ringErr = ring_.Open(bpf_map__fd(events), ring);
+    if (!ringErr.empty()) return "cannot open the BPF ring buffer: " + ringErr;
     TakeLog();
     return "";
   }
@@ -233,8 +352,7 @@ class Collector : public Napi::ObjectWrap<Collector> {
     Detach();
     uint64_t n;
     if (ReadDrops(&n) == 0) lastDrops_ = n;  // dropCount() stays meaningful after stop()
-    if (rb_) ring_buffer__free(rb_);
-    rb_ = nullptr;
+    ring_.Close();
     if (obj_) bpf_object__close(obj_);
     obj_ = nullptr;
     drops_ = nullptr;
@@ -242,15 +360,12 @@ class Collector : public Napi::ObjectWrap<Collector> {
 
   // ---- reader thread ----
 
-  static int OnSample(void* ctx, void* data, size_t size) {
-    auto* self = static_cast<Collector*>(ctx);
-    Batch& b = *self->batch_;
+  // Appends one record to the batch; false when the batch is full and must be delivered first.
+  bool OnSample(const uint8_t* data, size_t size) {
+    Batch& b = *batch_;
     b.offsets.push_back(static_cast<uint32_t>(b.bytes.size()));
-    const auto* p = static_cast<const uint8_t*>(data);
-    b.bytes.insert(b.bytes.end(), p, p + size);
-    // The record is already consumed when we are called: returning this only ends the pass.
-    if (b.bytes.size() >= kBatchBytes || b.offsets.size() >= kBatchRecords) return kBatchFull;
-    return 0;
+    b.bytes.insert(b.bytes.end(), data, data + size);
+    return b.bytes.size() < kBatchBytes && b.offsets.size() < kBatchRecords;
   }
 
   bool Deliver(Batch* b) {
@@ -274,9 +389,9 @@ class Collector : public Napi::ObjectWrap<Collector> {
   // Consume everything available now, in batches, without sleeping.
   int Drain() {
     for (;;) {
-      int r = ring_buffer__consume(rb_);
+      int r = ring_.Consume([this](const uint8_t* data, size_t size) { return OnSample(data, size); });
       Flush();
-      if (r != kBatchFull) return r < 0 && r != -EINTR ? r : 0;
+      if (r <= 0) return r;
     }
   }
 
@@ -284,8 +399,8 @@ class Collector : public Napi::ObjectWrap<Collector> {
     batch_ = new Batch();
     std::string error;
     while (!stopping_) {
-      int r = ring_buffer__poll(rb_, kPollMs);
-      if (r < 0 && r != kBatchFull && r != -EINTR) {
+      int r = ring_.Wait(kPollMs);
+      if (r < 0 && r != -EINTR) {
         error = "ring buffer poll failed: " + ErrnoText(r);
         break;
       }
@@ -343,7 +458,7 @@ class Collector : public Napi::ObjectWrap<Collector> {
   // start(onBatch(data: Buffer, offsets: Uint32Array), onError?(err))
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!rb_ || started_) {
+    if (!ring_.IsOpen() || started_) {
       Napi::Error::New(env, started_ ? "collector already started" : "collector is closed")
           .ThrowAsJavaScriptException();
       return env.Undefined();
@@ -410,7 +525,7 @@ class Collector : public Napi::ObjectWrap<Collector> {
 
   struct bpf_object* obj_ = nullptr;
   struct bpf_map* drops_ = nullptr;
-  struct ring_buffer* rb_ = nullptr;
+  RingReader ring_;
   std::vector<struct bpf_link*> links_;
   int ncpu_ = 0;
   uint64_t lastDrops_ = 0;

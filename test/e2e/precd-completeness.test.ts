@@ -3,7 +3,7 @@
 // carrying the right argv and exit status, and no loss record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { Precd, marker } from '../helpers/precd.js';
 
 const PER_WORKER = 5000;
@@ -58,6 +58,49 @@ test('10,000 short-lived execs from two parallel workers: every start and end, e
   } finally {
     const r = await precd.stop();
     assert.equal(r.code, 0, precd.stderr);
+    await precd.cleanup();
+  }
+});
+
+// precd reads the ring buffer through a window that moves with the consumer (addon RingReader), not
+// through libbpf's double mapping. Records of every size up to the 32 KiB argv limit, sent through
+// a 1 MiB ring several times over, must straddle both the ring's end and the window's edges, and
+// each must still arrive whole, in order, byte for byte.
+test('records of varied sizes up to 32 KiB cross the ring end and the reader window intact', async () => {
+  const precd = await Precd.start({ config: { ring_buffer_mb: 1, max_arg_length: 40000 } });
+  try {
+    const m = marker();
+    const n = 300;
+    const payload = (i: number) => {
+      const len = 1 + ((i * 7919) % 30000);
+      let s = '';
+      while (s.length < len) s += `${i}:${s.length};`;
+      return s.slice(0, len);
+    };
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const arg = payload(i);
+      total += arg.length;
+      const r = spawnSync('/bin/true', [`${m}-${i}`, arg]);
+      assert.equal(r.status, 0);
+    }
+    assert.ok(total > 3 * 1024 * 1024, 'the argv bytes go round the 1 MiB ring several times');
+    const isMarked = (r: Record<string, unknown>) =>
+      r.record_type === 'start' && Array.isArray(r.argv) && typeof r.argv[1] === 'string' && r.argv[1].startsWith(`${m}-`);
+    const recs = await precd.waitForRecords((all) => all.filter(isMarked).length >= n, 60_000);
+    assert.equal(recs.filter((r) => r.record_type === 'loss').length, 0, 'no loss record');
+    const starts = recs.filter(isMarked);
+    assert.deepEqual(
+      starts.map((r) => (r.argv as string[])[1]),
+      Array.from({ length: n }, (_, i) => `${m}-${i}`),
+      'every record once, in exec order',
+    );
+    for (const r of starts) {
+      const i = Number((r.argv as string[])[1]!.split('-').pop());
+      assert.deepEqual(r.argv, ['/bin/true', `${m}-${i}`, payload(i)], `argv of exec ${i}`);
+      assert.equal(r.argv_truncated, undefined);
+    }
+  } finally {
     await precd.cleanup();
   }
 });
