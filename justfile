@@ -59,7 +59,7 @@ bench *ARGS: build
 
 # Run precd in the foreground on the embedded defaults (or -c PATH).
 run-daemon *ARGS: build
-    node bin/precd.js {{ARGS}}
+    ./bin/precd.js {{ARGS}}
 
 release: build
     bash packaging/build-deb.sh

@@ -1,7 +1,8 @@
 // Daemon pipeline throughput on replayed events: decode -> enrich -> filter -> serialize -> zstd
 // (the real LogWriter, level 3, into a temp file), in one process, on one core.
 //
-//   npx tsc -p . && node build/bench/pipeline.bench.js [--events N] [--save FILE | --replay FILE]
+//   npx tsc -p . && node --max-semi-space-size=8 build/bench/pipeline.bench.js [--events N] [--save FILE | --replay FILE]
+//   (with precd's node flags: the first line of bin/precd.js; `just bench` passes them)
 //   (root, to record real events; --save keeps the recording, --replay reuses one without recording)
 //
 // Recording: the real collector (eBPF) runs while a storm of short-lived programs with varied argv

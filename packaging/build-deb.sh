@@ -71,10 +71,14 @@ cat > "$pkg/usr/bin/prec" <<'EOF'
 # prec: reads the command log written by precd. See /usr/share/doc/prec/README.md.
 exec /usr/bin/node /usr/lib/prec/bin/prec.js "$@"
 EOF
-cat > "$pkg/usr/sbin/precd" <<'EOF'
+# precd's node flags live in bin/precd.js's `#!/usr/bin/env -S node FLAGS` line; the wrapper runs the
+# system's node with the same ones.
+precd_flags=$(sed -n '1s|^#!/usr/bin/env -S node||p' bin/precd.js)
+[ -n "$precd_flags" ] || { echo "build-deb: bin/precd.js does not start with #!/usr/bin/env -S node FLAGS" >&2; exit 1; }
+cat > "$pkg/usr/sbin/precd" <<EOF
 #!/bin/sh
 # precd: the prec daemon (eBPF). Normally run by systemd: systemctl enable --now precd
-exec /usr/bin/node /usr/lib/prec/bin/precd.js "$@"
+exec /usr/bin/node$precd_flags /usr/lib/prec/bin/precd.js "\$@"
 EOF
 chmod 0755 "$pkg/usr/bin/prec" "$pkg/usr/sbin/precd"
 install -m 0644 systemd/precd.service "$pkg/lib/systemd/system/precd.service"

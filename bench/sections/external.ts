@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, timed } from '../lib/proc.js';
+import { PRECD_NODE_FLAGS } from '../../test/helpers/precd.js';
 
 export interface ExternalResult {
   name: string;
@@ -17,7 +18,9 @@ export interface ExternalResult {
 
 export async function externalBench(repoRoot: string, name: string, timeoutMs = 240_000): Promise<ExternalResult> {
   const js = join('build', 'bench', `${name}.bench.js`);
-  const command = `node ${js}`;
+  // The daemon pipeline runs with precd's own node flags, as precd does.
+  const flags = name === 'pipeline' ? PRECD_NODE_FLAGS.map((f) => `${f} `).join('') : '';
+  const command = `node ${flags}${js}`;
   if (!existsSync(join(repoRoot, js))) {
     return { name, command, status: null, wall_s: 0, lines: [], json: [], error: `bench/${name}.bench.ts is not there yet` };
   }

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'smol-toml';
-import { REPO_ROOT, READY_RE, marker, readLogRecords, recordsFor, run, sleep } from '../helpers/precd.js';
+import { PRECD_NODE_FLAGS, REPO_ROOT, READY_RE, marker, readLogRecords, recordsFor, run, sleep } from '../helpers/precd.js';
 
 const pkgJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -246,6 +246,9 @@ test('dpkg -i installs it; the installed prec and precd run; dpkg -r keeps only 
       const until = Date.now() + 30_000;
       while (recordsFor(readLogRecords(logPath), mark).ends.length < 1 && Date.now() < until) await sleep(50);
       const pid = Number(READY_RE.exec(err)![1]);
+      // The wrapper passes bin/precd.js's node flags (its RSS budget depends on them).
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(argv.slice(1, 1 + PRECD_NODE_FLAGS.length), [...PRECD_NODE_FLAGS]);
       process.kill(pid, 'SIGTERM');
       assert.equal(await exited, 0, err);
       const q = run('/usr/bin/prec', ['-i', logPath, '-q', `argv~=${mark}`, '-f', 'command,exit_status', '-o', 'json']);

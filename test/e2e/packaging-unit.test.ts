@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { stringify } from 'smol-toml';
 import { DEFAULT_CONFIG } from '../../src/daemon/defaults.js';
-import { PRECD_BIN, READY_RE, REPO_ROOT, marker, readLogRecords, recordsFor, sleep, type Rec } from '../helpers/precd.js';
+import { PRECD_BIN, PRECD_NODE_FLAGS, READY_RE, REPO_ROOT, marker, readLogRecords, recordsFor, sleep, type Rec } from '../helpers/precd.js';
 
 const UNIT_PATH = join(REPO_ROOT, 'systemd', 'precd.service');
 
@@ -364,7 +364,7 @@ function sandboxScript(dir: string, configInSandbox: string, traceInSandbox: str
   const command = (line: string) =>
     line
       .replace(/^[-@:+!]+/, '')
-      .replace(/^\/usr\/sbin\/precd(?=\s)/, `${sh(process.execPath)} ${sh(join(APP_IN_SANDBOX, relative(REPO_ROOT, PRECD_BIN)))}`)
+      .replace(/^\/usr\/sbin\/precd(?=\s)/, [process.execPath, ...PRECD_NODE_FLAGS, join(APP_IN_SANDBOX, relative(REPO_ROOT, PRECD_BIN))].map(sh).join(' '))
       .replace(/\/etc\/prec\/precd\.conf/g, sh(configInSandbox));
   for (const pre of service.get('ExecStartPre') ?? []) s.push(`${setpriv} ${command(pre)}`);
   const start = one('ExecStart');

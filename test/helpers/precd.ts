@@ -15,6 +15,14 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const PRECD_BIN = join(REPO_ROOT, 'bin', 'precd.js');
 export const READY_RE = /^precd: ready \(pid (\d+)\) logging to (.*)$/m;
 
+/** The node flags of bin/precd.js's `#!/usr/bin/env -S node FLAGS` line: precd runs with them everywhere. */
+export const PRECD_NODE_FLAGS: readonly string[] = (() => {
+  const first = readFileSync(PRECD_BIN, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
+  if (!m) throw new Error(`unexpected first line in ${PRECD_BIN}: ${first}`);
+  return m[1]!.trim().split(' ').filter((f) => f !== '');
+})();
+
 export type Rec = Record<string, unknown> & { record_type: string };
 
 export interface PrecdOptions {
@@ -31,7 +39,7 @@ export function marker(prefix = 'precmark'): string {
 
 /** Runs `node bin/precd.js ARGS` to completion (for --version, --check-config, errors). */
 export function runPrecdSync(args: string[], timeoutMs = 30_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [PRECD_BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  return spawnSync(process.execPath, [...PRECD_NODE_FLAGS, PRECD_BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
 }
 
 /** Writes a TOML config into a fresh temp dir; returns its path and the dir. */
@@ -83,7 +91,7 @@ export class Precd {
     const logPath = join(dir, 'log', 'prec.log');
     const lockPath = join(dir, 'precd.lock');
     const configPath = writeConfig({ log_path: logPath, lock_path: lockPath, flush_interval_ms: 50, ...opts.config }, dir);
-    const child = spawn(process.execPath, ['--enable-source-maps', PRECD_BIN, '-c', configPath], {
+    const child = spawn(process.execPath, [...PRECD_NODE_FLAGS, PRECD_BIN, '-c', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const p = new Precd(dir, configPath, logPath, lockPath, child);
