@@ -1,7 +1,7 @@
 // Ring-buffer record -> KernelEvent. Mirrors the layouts in bpf/prec.h (offsets below are the
 // ones commented there); a record that does not fit them throws, since it means the BPF object and
 // this decoder were built from different prec.h versions.
-import { CUT_PREFIX, type ExecEvent, type ExecFailEvent, type ExitEvent, type KernelEvent, type TaskContext } from './events.js';
+import { CUT_PREFIX, type ExecEvent, type ExecFailEvent, type ExitEvent, type KernelEvent } from './events.js';
 
 const KIND_EXEC = 1;
 const KIND_FAIL = 2;
@@ -93,9 +93,9 @@ export function decode(buf: Buffer): KernelEvent {
   }
 
   const flags = buf[1];
-  // A copy, not a view: the records of a batch share one buffer, which a long-lived pid -> start
-  // entry should not keep alive.
-  const args = Buffer.from(buf.subarray(TASK_HDR_SIZE, argsEnd));
+  // A view, not a copy: argv is decoded into strings while the batch is handled, and nothing keeps
+  // the bytes after that (the addon hands each batch over in a buffer of its own).
+  const args = buf.subarray(TASK_HDR_SIZE, argsEnd);
   const argc = buf.readInt32LE(56);
   const argsTruncated = (flags & FLAG_ARGS_TRUNCATED) !== 0;
   const filename = buf.toString('utf8', argsEnd, filenameEnd);
@@ -103,6 +103,14 @@ export function decode(buf: Buffer): KernelEvent {
   const pid = buf.readUInt32LE(4);
   const tid = buf.readUInt32LE(16);
   const ppid = buf.readUInt32LE(20);
+  const uid = buf.readUInt32LE(24);
+  const gid = buf.readUInt32LE(28);
+  const euid = buf.readUInt32LE(32);
+  const egid = buf.readUInt32LE(36);
+  const auid = buf.readUInt32LE(40);
+  const sessionId = buf.readUInt32LE(44);
+  const ttyNr = buf.readUInt32LE(48);
+  const parentTtyNr = buf.readUInt32LE(52);
   const comm = fixedString(buf, 84, 16);
   const cwd = reversedPath(buf, exeEnd, cwdEnd, (flags & FLAG_CWD_CUT) !== 0);
   // '' when it could not be resolved (a kernel thread parent has no mm).
@@ -111,19 +119,13 @@ export function decode(buf: Buffer): KernelEvent {
   const tty = ttyName(buf, cgroupEnd, ttyEnd);
   const parentTty = ttyName(buf, ttyEnd, parentTtyEnd);
   const parentComm = fixedString(buf, 100, 16);
-  // What exec and fail events share: the task and its parent.
-  const task: TaskContext = {
-    monoNs, pid, tid, ppid,
-    uid: buf.readUInt32LE(24), gid: buf.readUInt32LE(28), euid: buf.readUInt32LE(32), egid: buf.readUInt32LE(36),
-    auid: buf.readUInt32LE(40), sessionId: buf.readUInt32LE(44),
-    comm, cwd, tty, ttyNr: buf.readUInt32LE(48),
-    parentComm, parentExe, parentTty, parentTtyNr: buf.readUInt32LE(52),
-    cgroup,
-  };
+  // The task and parent fields (TaskContext) are listed in both literals rather than spread from a
+  // shared object: one allocation per event instead of two and a copy.
   if (kind === KIND_EXEC) {
     const exec: ExecEvent = {
       kind: 'exec',
-      ...task,
+      monoNs, pid, tid, ppid, uid, gid, euid, egid, auid, sessionId,
+      comm, cwd, tty, ttyNr, parentComm, parentExe, parentTty, parentTtyNr, cgroup,
       exe: filenameEnd === exeEnd ? '' : reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0),
       filename, args, argc, argsTruncated,
     };
@@ -131,7 +133,8 @@ export function decode(buf: Buffer): KernelEvent {
   }
   const fail: ExecFailEvent = {
     kind: 'fail',
-    ...task,
+    monoNs, pid, tid, ppid, uid, gid, euid, egid, auid, sessionId,
+    comm, cwd, tty, ttyNr, parentComm, parentExe, parentTty, parentTtyNr, cgroup,
     filename, args, argc, argsTruncated,
     errno: buf.readInt32LE(60),
     dirfd: buf.readInt32LE(64),
