@@ -11,9 +11,7 @@ export class MonoClock {
   private offsetMinutes = 0;
   // Records arrive in bursts within the same second: its `YYYY-MM-DDTHH:MM:SS.` and `+HH:MM` are
   // formatted once, only the nine fraction digits per record.
-  // [secondStart, secondEnd): epoch ns of the cached second (BigInt division per record is costly).
-  private secondStart = 0n;
-  private secondEnd = 0n;
+  private cachedSecond = -1n;
   private head = '';
   private tail = '';
 
@@ -37,8 +35,7 @@ export class MonoClock {
     const drift = offset - this.offsetNs;
     if (this.offsetNs === 0n || drift > MAX_JITTER_NS || drift < -MAX_JITTER_NS) this.offsetNs = offset;
     this.offsetMinutes = -new Date(realMs).getTimezoneOffset();
-    this.secondStart = 0n;
-    this.secondEnd = 0n;
+    this.cachedSecond = -1n;
   }
 
   epochNs(monoNs: bigint): bigint {
@@ -48,15 +45,14 @@ export class MonoClock {
   format(monoNs: bigint): string {
     const epochNs = monoNs + this.offsetNs;
     if (epochNs < 0n) return formatTimestamp(epochNs, this.offsetMinutes);
-    if (epochNs < this.secondStart || epochNs >= this.secondEnd) {
-      const second = epochNs / 1_000_000_000n;
-      this.secondStart = second * 1_000_000_000n;
-      this.secondEnd = this.secondStart + 1_000_000_000n;
-      const full = formatTimestamp(this.secondStart, this.offsetMinutes);
+    const second = epochNs / 1_000_000_000n;
+    if (second !== this.cachedSecond) {
+      const full = formatTimestamp(second * 1_000_000_000n, this.offsetMinutes);
       this.head = full.slice(0, 20);
       this.tail = full.slice(29);
+      this.cachedSecond = second;
     }
-    return this.head + String(Number(epochNs - this.secondStart)).padStart(9, '0') + this.tail;
+    return this.head + String(epochNs - second * 1_000_000_000n).padStart(9, '0') + this.tail;
   }
 
   /** Now, as a record timestamp (loss records). */
