@@ -12,6 +12,9 @@ export class AutoDecoder implements ByteSink {
   private head: Buffer[] = [];
   private headLength = 0;
   private inner: ByteSink | undefined;
+  /** Bytes written so far, and the offset of the first byte held in `head`. */
+  private total = 0;
+  private headAt = 0;
   /** Format of the outermost layer once known. */
   format: LogFormat | undefined;
 
@@ -28,10 +31,18 @@ export class AutoDecoder implements ByteSink {
   }
 
   write(data: Buffer): void {
+    const at = this.total;
+    this.total += data.length;
+    this.feed(data, at);
+  }
+
+  /** `data` starts at offset `at` of the stream. */
+  private feed(data: Buffer, at: number): void {
     if (this.inner) {
       this.inner.write(data);
       return;
     }
+    if (this.headLength === 0) this.headAt = at;
     // Copied: the caller may reuse `data` (copiesInput), and fewer than 4 bytes may wait here.
     this.head.push(Buffer.from(data));
     this.headLength += data.length;
@@ -70,10 +81,11 @@ export class AutoDecoder implements ByteSink {
     const format = this.depth >= MAX_DEPTH ? 'plain' : detectFormat(head);
     this.format ??= format;
     // precd appends to the same file whatever its compress setting: when that changed between
-    // two runs, another format follows, and the rest of the stream is sniffed again.
+    // two runs, another format follows, and the rest of the stream is sniffed again. `rest` is
+    // always the end of what was written so far, so its offset is known.
     const switchFormat = (rest: Buffer): void => {
       this.inner = undefined;
-      if (rest.length > 0) this.write(rest);
+      if (rest.length > 0) this.feed(rest, this.total - rest.length);
     };
     if (format === 'plain') {
       this.inner = this.depth >= MAX_DEPTH ? this.next : new PlainText(this.next, switchFormat);
@@ -82,8 +94,8 @@ export class AutoDecoder implements ByteSink {
       const content = new AutoDecoder(this.next, innerLabel, this.warn, this.depth + 1);
       this.inner =
         format === 'zstd'
-          ? new ZstdDecoder(content, this.label, this.warn, switchFormat)
-          : new GzipDecoder(content, this.label, this.warn, switchFormat);
+          ? new ZstdDecoder(content, this.label, this.warn, switchFormat, this.headAt)
+          : new GzipDecoder(content, this.label, this.warn, switchFormat, this.headAt);
     }
     this.inner.write(head);
   }

@@ -17,6 +17,7 @@
 // member was cut there and the new member is read from its start.
 import zlib from 'node:zlib';
 import { GZIP_MAGIC, startsLogData } from './format.js';
+import { PlainProbe } from './resync.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
 
 /**
@@ -82,16 +83,22 @@ export class GzipDecoder implements ByteSink {
   private candidate = -1;
   /** Bytes before this were searched for a candidate already. */
   private scannedTo = 1;
+  /** Plain record lines after damage (only when another format may follow: onOtherFormat). */
+  private readonly plain = new PlainProbe();
 
   /**
    * @param onOtherFormat receives the rest of the input when plain records or a zstd frame
-   *   follow a member (the log's compress setting changed): this decoder is then done.
+   *   follow a member (the log's compress setting changed): this decoder is then done. After
+   *   damage, plain record lines are looked for as well as the next member (see resync.ts).
+   * @param base offset of this decoder's first input byte in the stream being read: warnings
+   *   give offsets in that stream.
    */
   constructor(
     private readonly next: ByteSink,
     private readonly label: string,
     private readonly warn: Warn,
     private readonly onOtherFormat?: (rest: Buffer) => void,
+    private readonly base = 0,
   ) {
     this.out = new OutputBuffer(next);
   }
@@ -121,7 +128,7 @@ export class GzipDecoder implements ByteSink {
     if (this.detached) return;
     this.out.flush();
     if (this.searching && this.damagedAt >= 0 && !this.quiet) {
-      this.warn(`${this.label}: damaged gzip data at byte ${this.damagedAt}, no member after it`);
+      this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, no member after it`);
     }
     this.close();
     this.next.finish();
@@ -136,15 +143,38 @@ export class GzipDecoder implements ByteSink {
     const win = this.win;
     while (this.cursor < win.end) {
       if (this.searching) {
-        const at = this.findMember(this.cursor);
-        if (at === undefined) return; // a candidate whose flag byte has not arrived yet
+        let at = this.findMember(this.cursor);
+        if (at === undefined) {
+          if (!finishing) return; // a candidate whose flag byte has not arrived yet
+          at = -1; // and never will
+        }
+        let line = -1;
+        if (this.onOtherFormat) {
+          // Plain records may come first (or no member at all): whichever starts first wins.
+          const found = this.plain.find(win, this.cursor, at < 0 ? win.end : at, finishing);
+          if (found === undefined) {
+            // Nothing before the candidate, which waits for the end of its line.
+            this.cursor = this.plain.pending;
+            return;
+          }
+          line = found;
+        }
+        if (line >= 0) {
+          if (this.damagedAt >= 0 && !this.quiet) {
+            this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + line}`);
+          }
+          this.close();
+          this.detached = true;
+          this.onOtherFormat!(win.peek(line, win.end - line) ?? Buffer.alloc(0));
+          return;
+        }
         if (at < 0) {
           this.cursor = Math.max(this.cursor, win.end - (GZIP_MAGIC.length - 1));
           win.trim(this.cursor - LOOKBACK);
           return;
         }
         if (this.damagedAt >= 0 && !this.quiet) {
-          this.warn(`${this.label}: damaged gzip data at byte ${this.damagedAt}, resumed at byte ${at}`);
+          this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + at}`);
         }
         this.damagedAt = -1;
         this.quiet = false;
@@ -169,7 +199,7 @@ export class GzipDecoder implements ByteSink {
             // The cut line goes with the damage; what the cut member's tail would decode to is
             // never decoded at all.
             this.next.gap();
-            this.warn(`${this.label}: damaged gzip data at byte ${candidate}, resumed at byte ${candidate}`);
+            this.warn(`${this.label}: damaged gzip data at byte ${this.base + candidate}, resumed at byte ${this.base + candidate}`);
           }
           this.close();
           this.resumedAt = candidate;

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { isZstdSkippableMagic, startsLogData, ZSTD_MAGIC } from './format.js';
+import { PlainProbe } from './resync.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
 
 const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
@@ -35,16 +36,33 @@ export class ZstdDecoder implements ByteSink {
   private damagedAt = -1;
   /** Skipping after a gap upstream, which was reported there already. */
   private quiet = false;
+  /** Whether a block of the current frame was decoded (its lines given). */
+  private frameGave = false;
+  /** Type of the block being fed (0 raw, 1 RLE, 2 compressed; -1 the frame's checksum). */
+  private blockType = 0;
+  /** End of the block being fed, and whether it was checked for plain lines among its bytes. */
+  private unitEnd = 0;
+  private blockChecked = true;
+  /** In idle(): nothing more is coming for now. */
+  private idling = false;
+  /** Plain record lines after damage (only when another format may follow: onOtherFormat). */
+  private readonly plain = new PlainProbe();
+  /** The input has ended: a candidate plain line is judged on the bytes there are. */
+  private ending = false;
 
   /**
    * @param onOtherFormat receives the rest of the input when plain records or a gzip member
-   *   follow a frame (the log's compress setting changed): this decoder is then done.
+   *   follow a frame (the log's compress setting changed): this decoder is then done. After
+   *   damage, plain record lines are looked for as well as the next frame (see resync.ts).
+   * @param base offset of this decoder's first input byte in the stream being read (a file
+   *   whose format changed is decoded in parts): warnings give offsets in that stream.
    */
   constructor(
     private readonly next: ByteSink,
     private readonly label: string,
     private readonly warn: Warn,
     private readonly onOtherFormat?: (rest: Buffer) => void,
+    private readonly base = 0,
   ) {
     this.out = new BlockOutput(next);
   }
@@ -71,13 +89,16 @@ export class ZstdDecoder implements ByteSink {
   }
 
   finish(): void {
+    this.ending = true;
     this.idle();
+    // A plain line that waited for its newline is judged now.
+    if (this.state === 'search') this.run();
     if (this.state === 'detached') return;
     // A block cut short at the end gives what zstd could decode of it (a raw block's bytes).
     this.out.release();
     this.out.flush();
     if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) {
-      this.warn(`${this.label}: damaged zstd frame at byte ${this.damagedAt}, no frame after it`);
+      this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.damagedAt}, no frame after it`);
     }
     // A frame cut short at the end (precd still writing, or killed) has given every complete
     // block already: nothing to report.
@@ -85,12 +106,22 @@ export class ZstdDecoder implements ByteSink {
   }
 
   idle(): void {
-    // A block still waiting for its bytes, with a frame start among the bytes it would take: the
-    // block was cut short (precd killed mid-write) and the frame appended after it was swallowed
-    // by the block's declared size. Read that frame now.
-    while (this.state === 'feed' && this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3) >= 0) {
-      this.damage(this.frameStart, this.unitStart);
-      this.run();
+    this.idling = true;
+    try {
+      // A whole compressed block held for a line that may be plain text (see 'feed'): nothing
+      // more is coming for now, so it is judged on the bytes there are.
+      if (this.state === 'feed') this.run();
+      // A block still waiting for its bytes, with a frame start among the bytes it would take:
+      // the block was cut short (precd killed mid-write) and the frame appended after it was
+      // swallowed by the block's declared size. Read that frame now. Plain lines (precd
+      // restarted with compress = "no") are looked for too, in a compressed block only: a raw
+      // block's bytes are text themselves, and given as such when the input ends.
+      while (this.state === 'feed' && (this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3) >= 0 || this.plainSwallowed())) {
+        this.damage(this.frameStart, this.unsure(this.unitStart));
+        this.run();
+      }
+    } finally {
+      this.idling = false;
     }
     if (this.state !== 'detached') {
       this.out.flush();
@@ -131,6 +162,7 @@ export class ZstdDecoder implements ByteSink {
               break;
             }
             this.cursor += size;
+            this.frameGave = false;
             this.state = 'block';
           } else if (isZstdSkippableMagic(head)) {
             const h = win.peek(this.cursor, 8);
@@ -152,26 +184,51 @@ export class ZstdDecoder implements ByteSink {
           if (type === 3 || size > BLOCK_MAX) {
             // Typically the magic of a frame appended after this one was cut short: search here.
             if (this.otherFormatAt(this.cursor)) {
-              this.warn(`${this.label}: damaged zstd frame at byte ${this.frameStart}, resumed at byte ${this.cursor}`);
+              this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.frameStart}, resumed at byte ${this.base + this.cursor}`);
               this.handOver();
               return;
             }
-            this.damage(this.frameStart, this.cursor);
+            this.damage(this.frameStart, this.unsure(this.cursor));
             break;
           }
           this.unitStart = this.cursor;
+          this.blockType = type;
           this.out.hold();
           this.remaining = 3 + (type === 1 ? 1 : size);
+          this.unitEnd = this.cursor + this.remaining;
+          this.blockChecked = type !== 2 || !this.onOtherFormat;
           this.afterFeed = v & 1 ? (this.checksum ? 'checksum' : 'frame') : 'block';
           this.state = 'feed';
           break;
         }
         case 'feed': {
+          if (!this.blockChecked) {
+            // A compressed block cut short by a crash takes the plain records a restart with
+            // compress = "no" appended for the rest of its bytes, and zstd may well decode them
+            // without an error: as copies of earlier lines. So a compressed block is decoded only
+            // once it is whole and none of its bytes starts a plain record line (see resync.ts;
+            // zstd's literals never hold a whole record line). Its output would come only then
+            // anyway.
+            // Candidates are the `{"` wholly inside the block, so that the bytes after it (the
+            // next block, as a rule) are not waited for. So a block exactly one byte short,
+            // which takes the `{` of the first plain record for its last byte, is not caught
+            // here: zstd may decode it into garbage without an error.
+            if (win.end < this.unitEnd) return;
+            const line = this.plain.find(win, this.unitStart + 3, this.unitEnd - 1, this.ending);
+            // A candidate line still without its end waits for it, unless nothing more is coming.
+            if (line === undefined && !this.idling) return;
+            if (line !== undefined && line >= 0) {
+              this.out.drop();
+              this.damage(this.frameStart, this.unsure(this.unitStart));
+              break;
+            }
+            this.blockChecked = true;
+          }
           while (this.remaining > 0 && this.cursor < win.end) {
             const piece = win.slice(this.cursor, this.remaining);
             if (!this.decode(piece)) {
               this.out.drop();
-              this.damage(this.frameStart, this.unitStart);
+              this.damage(this.frameStart, this.unsure(this.unitStart));
               break;
             }
             this.cursor += piece.length;
@@ -180,8 +237,11 @@ export class ZstdDecoder implements ByteSink {
           if (this.state !== 'feed') break; // damaged
           if (this.remaining > 0) return;
           this.out.release();
+          this.frameGave = true;
           if (this.afterFeed === 'checksum') {
             this.unitStart = this.cursor;
+            this.blockType = -1;
+            this.blockChecked = true;
             this.remaining = 4;
             this.afterFeed = 'frame';
           } else {
@@ -200,24 +260,50 @@ export class ZstdDecoder implements ByteSink {
         case 'detached':
           return;
         case 'search': {
-          const at = win.indexOf(ZSTD_MAGIC, this.cursor);
+          const frame = win.indexOf(ZSTD_MAGIC, this.cursor);
+          let at = frame;
+          if (this.onOtherFormat) {
+            // Plain records may come first (or no frame at all): whichever starts first wins.
+            const line = this.plain.find(win, this.cursor, frame < 0 ? win.end : frame, this.ending);
+            if (line === undefined) {
+              // Nothing before the candidate, which waits for the end of its line.
+              this.cursor = this.plain.pending;
+              return;
+            }
+            if (line >= 0) at = line;
+          }
           if (at < 0) {
             this.cursor = Math.max(this.cursor, win.end - (ZSTD_MAGIC.length - 1));
             win.trim(this.cursor - LOOKBACK);
             return;
           }
           if (this.damagedAt >= 0 && !this.quiet) {
-            this.warn(`${this.label}: damaged zstd frame at byte ${this.damagedAt}, resumed at byte ${at}`);
+            this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + at}`);
           }
           this.damagedAt = -1;
           this.quiet = false;
           this.cursor = at;
+          if (at !== frame) {
+            this.handOver();
+            return;
+          }
           this.state = 'frame';
           break;
         }
       }
       win.trim(this.cursor - LOOKBACK);
     }
+  }
+
+  /**
+   * Whether the compressed block being fed, still short of bytes, has a plain record line among
+   * them: it was cut short and precd, restarted with compress = "no", appended plain records
+   * that the block's declared size swallows.
+   */
+  private plainSwallowed(): boolean {
+    if (!this.onOtherFormat || this.blockType !== 2) return false;
+    const at = this.plain.find(this.win, this.unitStart + 3, this.win.end, this.ending);
+    return at !== undefined && at >= 0;
   }
 
   /** Plain records or a gzip member start at `pos` (never a zstd frame: that is ours). */
@@ -255,6 +341,16 @@ export class ZstdDecoder implements ByteSink {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Where the search for what follows damage at `pos`, in the current frame, starts: there, or
+   * just after the frame's magic when nothing of the frame was given yet. A frame cut inside its
+   * header, then plain records (precd restarted with compress = "no"), took the first bytes of
+   * the first record for header bytes; no line of the frame can be given twice from there.
+   */
+  private unsure(pos: number): number {
+    return this.frameGave ? pos : Math.min(pos, this.frameStart + ZSTD_MAGIC.length);
   }
 
   private damage(frameAt: number, searchFrom: number): void {

@@ -16,6 +16,8 @@ const c = recordLines(7, 200);
 const LOGS: Record<string, Buffer> = {
   zstd: Buffer.concat([zstdUnfinished([a.slice(0, 5), a.slice(5)]), zstdFrame(text(b)), zstdUnfinished([c])]),
   mixed: Buffer.concat([text(a), zstdFrame(text(b)), text(c)]),
+  // precd killed while writing zstd, restarted with compress = "no".
+  torn: Buffer.concat([text(a), zstdUnfinished([b.slice(0, 4), b.slice(4)]), text(c)]),
   gzip: Buffer.concat([gzipUnfinished(text(a)), gzipMember(text(b)), gzipUnfinished(text(c))]),
   all: Buffer.concat([text(a), zstdFrame(text(b)), gzipMember(text(c))]),
   // Raw blocks: decoded as their bytes arrive, checked only at the end of the frame.
@@ -64,7 +66,7 @@ test('damaged logs decode the same in any pieces, never throw, and warn in singl
     fc.property(
       // zlib's own buffering makes what a corrupt deflate block yields depend on how its bytes
       // arrived; gzip logs are checked for robustness below.
-      fc.constantFrom('zstd', 'mixed', 'raw'),
+      fc.constantFrom('zstd', 'mixed', 'torn', 'raw'),
       fc.array(mutation, { minLength: 1, maxLength: 4 }),
       fc.integer({ min: 1, max: 5000 }),
       (name, mutations, piece) => {

@@ -1,0 +1,87 @@
+// Finding plain record lines among damaged compressed bytes. A log whose `compress` setting
+// changed between runs of precd may hold a zstd frame (or gzip member) cut short by a crash, then
+// the plain lines a restarted precd appended: a decoder skipping the damage must stop at the
+// first of them, not only at the next frame, or every plain record after the damage is lost.
+//
+// A candidate is `{"` (every record is a JSON object whose first key is quoted) anywhere at or
+// after the damage: the first plain line starts right after the cut bytes, not after a newline.
+// It is taken only when the bytes from it to the next '\n' are a whole valid record (UTF-8, no
+// control bytes, parseRecord accepts it), so compressed bytes that happen to hold `{"` are not
+// mistaken for text. Text a damaged frame stored verbatim (a zstd raw block) can pass this test:
+// those lines are that frame's own records, which were not given before the damage, so taking
+// them loses nothing and repeats nothing. The verdict depends on the bytes only, never on how
+// they arrived: a candidate whose line is not complete yet waits for more bytes.
+import { isUtf8 } from 'node:buffer';
+import { RECORD_START } from './format.js';
+import { MAX_LINE_BYTES } from './lines.js';
+import { parseRecord } from './record.js';
+import type { InputWindow } from './sink.js';
+
+const NL = 0x0a;
+
+/** A byte no text line of a log holds: controls but tab and CR, and bytes UTF-8 never uses. */
+function neverText(b: number): boolean {
+  return (b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0xc0 || b === 0xc1 || b >= 0xf5;
+}
+
+/** Searches an InputWindow for plain record lines; keeps what it learnt between calls. */
+export class PlainProbe {
+  /** Candidates before this were rejected (a scan from `scanFrom` or later). */
+  private rejectedTo = 0;
+  private scanFrom = 0;
+  /** The candidate waiting for its line to end, and how far its bytes were checked. */
+  private waiting = -1;
+  private checkedTo = 0;
+
+  /**
+   * Where the first plain record line in [from, limit) starts: -1 none, undefined when a
+   * candidate needs bytes that have not arrived (`ending`: none will, judge what is there).
+   */
+  find(win: InputWindow, from: number, limit: number, ending: boolean): number | undefined {
+    if (from < this.scanFrom) this.rejectedTo = from;
+    this.scanFrom = from;
+    for (let at = win.indexOf(RECORD_START, Math.max(from, this.rejectedTo)); at >= 0 && at < limit; at = win.indexOf(RECORD_START, at + 1)) {
+      const verdict = this.judge(win, at, ending);
+      if (verdict === 'line') return at;
+      if (verdict === 'wait') return undefined;
+      this.rejectedTo = at + 1;
+    }
+    return -1;
+  }
+
+  /** The candidate that waited for more bytes at the last find, or -1. */
+  get pending(): number {
+    return this.waiting;
+  }
+
+  private judge(win: InputWindow, at: number, ending: boolean): 'line' | 'no' | 'wait' {
+    if (this.waiting !== at) {
+      this.waiting = at;
+      this.checkedTo = at;
+    }
+    let end = -1;
+    for (let pos = this.checkedTo; pos < win.end && end < 0; ) {
+      const piece = win.slice(pos, win.end - pos);
+      for (let i = 0; i < piece.length; i++) {
+        const b = piece[i]!;
+        if (b === NL) {
+          end = pos + i;
+          break;
+        }
+        if (neverText(b)) return this.done('no');
+      }
+      if (end < 0) pos += piece.length;
+      this.checkedTo = end < 0 ? pos : end;
+      if (this.checkedTo - at > MAX_LINE_BYTES) return this.done('no');
+    }
+    if (end < 0 && !ending) return 'wait';
+    const line = win.peek(at, (end < 0 ? win.end : end) - at);
+    if (line === undefined) return this.done('no');
+    return this.done(isUtf8(line) && parseRecord(line.toString('utf8')) !== undefined ? 'line' : 'no');
+  }
+
+  private done(verdict: 'line' | 'no'): 'line' | 'no' {
+    this.waiting = -1;
+    return verdict;
+  }
+}
