@@ -1,6 +1,6 @@
 // The rotated siblings logrotate leaves next to a log: numbered (`prec.log.1`, `prec.log.2.gz`)
 // or dated with `dateext` (`prec.log-20261122`, `prec.log-20261122.gz`), compressed or not.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseTimestampNs } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
@@ -25,29 +25,34 @@ interface Sibling {
 const HEAD_READ = 16 * 1024;
 const HEAD_MAX = 256 * 1024;
 
+/** The first record of a log: its line as written, and its time (ns). */
+export interface FirstRecord {
+  line: string;
+  time: bigint;
+}
+
 /**
- * The timestamp of the first record of a log, from its first bytes only, whatever its
- * compression; undefined when none is found there (empty, damaged, not a log).
+ * The first record of an open log, from its first bytes only, whatever its compression;
+ * undefined when none is found there (empty, damaged, not a log, unreadable).
  */
-export async function firstRecordTime(path: string): Promise<bigint | undefined> {
-  let found: bigint | undefined;
+export async function readFirstRecord(fh: FileHandle, label: string): Promise<FirstRecord | undefined> {
+  let found: FirstRecord | undefined;
+  const take = (line: string): void => {
+    const record = found === undefined ? parseRecord(line) : undefined;
+    const time = record === undefined ? undefined : parseTimestampNs(record.timestamp);
+    if (time !== undefined) found = { line, time };
+  };
   const splitter = new LineSplitter({
     lines: (batch) => {
       for (const line of batch) {
         if (found !== undefined) return;
-        const record = parseRecord(line);
-        if (record !== undefined) found = parseTimestampNs(record.timestamp);
+        take(line);
       }
     },
     invalidLine: () => {},
-    tail: (line) => {
-      const record = found === undefined ? parseRecord(line) : undefined;
-      if (record !== undefined) found = parseTimestampNs(record.timestamp);
-    },
+    tail: take,
   });
-  const decoder = new AutoDecoder(splitter, path, () => {});
-  const fh = await openLog(path).catch(() => undefined);
-  if (!fh) return undefined;
+  const decoder = new AutoDecoder(splitter, label, () => {});
   try {
     for (let pos = 0; pos < HEAD_MAX && found === undefined; ) {
       const buf = Buffer.alloc(HEAD_READ);
@@ -60,11 +65,23 @@ export async function firstRecordTime(path: string): Promise<bigint | undefined>
       decoder.write(buf.subarray(0, bytesRead));
     }
   } catch {
-    return found;
+    // An I/O error (the file truncated or gone under us, say): what was found so far.
+  }
+  return found;
+}
+
+/**
+ * The timestamp of the first record of a log, from its first bytes only, whatever its
+ * compression; undefined when none is found there (empty, damaged, not a log).
+ */
+export async function firstRecordTime(path: string): Promise<bigint | undefined> {
+  const fh = await openLog(path).catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    return (await readFirstRecord(fh, path))?.time;
   } finally {
     await fh.close();
   }
-  return found;
 }
 
 /**
@@ -105,7 +122,21 @@ export async function discoverLogs(input: string, allLogs: boolean): Promise<str
   // Fails with the reason (missing, permission denied) before anything is listed.
   await (await openLog(input)).close();
   if (!allLogs) return [input];
+  const siblings = await listSiblings(input);
+  await Promise.all(siblings.map(async (s) => (s.first = await firstRecordTime(s.path))));
+  return [...byContent(siblings).map((s) => s.path), input];
+}
 
+/**
+ * The rotated siblings of `input` that are regular files now, in name order (numbered: highest
+ * first; dated: oldest date first), not yet ordered by content. Throws LogError when the
+ * directory cannot be read.
+ */
+export async function rotatedSiblings(input: string): Promise<string[]> {
+  return (await listSiblings(input)).map((s) => s.path);
+}
+
+async function listSiblings(input: string): Promise<Sibling[]> {
   const dir = dirname(input);
   const base = basename(input);
   let names: string[];
@@ -131,7 +162,5 @@ export async function discoverLogs(input: string, allLogs: boolean): Promise<str
   }
   const sortGroup = (group: Sibling[]): Sibling[] =>
     group.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.path < b.path ? -1 : 1));
-  const siblings = [...sortGroup(byDate), ...sortGroup(byNumber)];
-  await Promise.all(siblings.map(async (s) => (s.first = await firstRecordTime(s.path))));
-  return [...byContent(siblings).map((s) => s.path), input];
+  return [...sortGroup(byDate), ...sortGroup(byNumber)];
 }

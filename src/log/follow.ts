@@ -11,6 +11,7 @@ import { detectFormat } from './format.js';
 import { LineSplitter, type LineHandler } from './lines.js';
 import { drain, openLog, parseBatch, READ_CHUNK, type Queued, type ReadOptions } from './read.js';
 import { parseRecord } from './record.js';
+import { fileId, RotationTracker, type MissedFile } from './rotation.js';
 
 export interface FollowOptions extends ReadOptions {
   /** Ends the iteration cleanly (no error) as soon as it is aborted. */
@@ -35,12 +36,19 @@ interface Followed {
   fh: FileHandle;
   ino: number;
   dev: number;
+  /** Size when opened. */
+  size: number;
 }
 
 async function openFollowed(path: string): Promise<Followed> {
   const fh = await openLog(path);
-  const st = await fh.stat();
-  return { fh, ino: st.ino, dev: st.dev };
+  try {
+    const st = await fh.stat();
+    return { fh, ino: st.ino, dev: st.dev, size: st.size };
+  } catch (err) {
+    await fh.close();
+    throw toLogError(err, path);
+  }
 }
 
 /** Wakes the follower on a change notification for the path, a poll tick, or abort. */
@@ -133,6 +141,9 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   const { signal } = opts;
   if (signal?.aborted) return;
   const warn = (m: string): void => opts.onWarning?.(m);
+  // The rotated files there before the followed file is opened are history: never read here.
+  const rotations = new RotationTracker(path, warn);
+  await rotations.snapshot();
   let file = await openFollowed(path);
   // Decoded lines, and the lines skipped among them, in file order.
   const batches: Queued[] = [];
@@ -143,7 +154,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
       if (parseRecord(text) !== undefined) batches.push([text]);
     },
   };
-  const pipeline = (): AutoDecoder => new AutoDecoder(new LineSplitter(handler), path, warn);
+  const pipelineFor = (label: string): AutoDecoder => new AutoDecoder(new LineSplitter(handler), label, warn);
+  const pipeline = (): AutoDecoder => pipelineFor(path);
   let decoder = pipeline();
   let pos = 0;
   // What was in the file when following started is history; the first byte after it is live.
@@ -165,6 +177,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   }
   const waiter = new ChangeWaiter(path, opts.pollIntervalMs ?? 250, signal);
   let switchPending = false;
+  /** The file found at the path when the rotation was seen. */
+  let rotatedTo = '';
   // A read buffer that got no data, for the next read (idle polling allocates nothing).
   let spare: Buffer | undefined;
   /** Consecutive looks at the end of the file that found nothing new. */
@@ -213,8 +227,27 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
           await waiter.wait(); // gone again between stat and open, or unreadable: look again later
           continue;
         }
+        if (next.size === 0 && fileId(next) !== rotatedTo) {
+          // Rotated once more since, and precd may not have reopened yet: the file seen with
+          // data may still be written to. Look again once the newest file has data.
+          await next.fh.close();
+          await waiter.wait();
+          continue;
+        }
         decoder.finish();
         yield* drain(batches, opts);
+        // Files current only between two looks at the path (two rotations in between): read
+        // whole, oldest first, before the new one.
+        const missed = await rotations.missed(file.fh, fileId(file), fileId(next));
+        try {
+          for (const m of missed) {
+            yield* readMissed(m, batches, pipelineFor(m.path), opts);
+            rotations.done(m.id, m.first);
+            if (signal?.aborted) break;
+          }
+        } finally {
+          for (const m of missed) await m.fh.close().catch(() => {});
+        }
         await file.fh.close();
         file = next;
         pos = 0;
@@ -234,6 +267,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         // Rotated: logrotate may create the new file before precd reopens, so the old one is
         // finished only once the new one has data. Read the old one to its end once more.
         switchPending = true;
+        rotatedTo = fileId(atPath);
         continue;
       }
       if (++idleRounds === 2) {
@@ -247,6 +281,28 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
     waiter.close();
     await file.fh.close();
   }
+}
+
+/** Every line of a rotated file missed between two looks at the path, through `decoder`. */
+async function* readMissed(m: MissedFile, batches: Queued[], decoder: AutoDecoder, opts: FollowOptions): AsyncGenerator<string[]> {
+  for (let pos = 0; ; ) {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let n: number;
+    try {
+      n = (await m.fh.read(buf, 0, READ_CHUNK, pos)).bytesRead;
+    } catch (err) {
+      // Truncated or gone under us: what was read is kept, the rest is reported.
+      opts.onWarning?.(`${toLogError(err, m.path).message}: the rest of it is not read`);
+      break;
+    }
+    if (n === 0) break;
+    pos += n;
+    decoder.write(buf.subarray(0, n));
+    yield* drain(batches, opts);
+    if (opts.signal?.aborted) return;
+  }
+  decoder.finish();
+  yield* drain(batches, opts);
 }
 
 /** Lines as they are written; see followLineBatches. */

@@ -15,8 +15,14 @@
  *   `prec.log: damaged zstd frame at byte 0, resumed at byte 5120`
  *   `prec.log: damaged gzip data at byte 4100, resumed at byte 4100`
  *   `prec.log: damaged zstd frame at byte 0, no frame after it` (end of a finished read)
- * The file name in warnings is the path as given; offsets are in the file (for an inner layer,
- * the label reads `prec.log.2.gz (inside gzip)` and offsets are in the decompressed outer data).
+ * After damage, reading resumes at whichever comes first: the next frame (member), or a plain
+ * record line (a restart with compress = "no" appended plain records after the cut frame; see
+ * resync.ts for how a line is told from compressed bytes). A compressed zstd block is decoded
+ * only once none of its bytes starts a plain record line: zstd decodes plain text swallowed by a
+ * cut block's declared size into copies of earlier lines, without an error.
+ * The file name in warnings is the path as given; offsets are in the file, also in a file whose
+ * format changed along the way (for an inner layer, the label reads `prec.log.2.gz (inside
+ * gzip)` and offsets are in the decompressed outer data).
  * For zstd the first offset is the start of the damaged frame; for gzip, where the damage was
  * noticed. Inflate never runs past a gzip magic inside a member: a member cut in the middle of a
  * deflate block would otherwise decode the next member's bytes as garbage (or swallow it) with no
@@ -66,7 +72,10 @@
  *   onCaughtUp, then print live ones), onWarning, onBadLine, onProgress (history only, total =
  *   size at start), pollIntervalMs (default 250; inotify wakes it sooner). Follows the PATH:
  *   after a rename the old file is read to its end (once the new file has data) and the new one
- *   from its start; after truncation reading restarts at 0. A missing file at the start is a
+ *   from its start; files current only between two looks at the path (logrotate ran twice) are
+ *   found among the rotated siblings and read whole, oldest first, in between (rotation.ts: by
+ *   inode, never a sibling there at the start, never a file whose first record is that of a file
+ *   read, as a compressed copy's is); after truncation reading restarts at 0. A missing file at the start is a
  *   LogError; parseBatch(batch, { onBadLine }) turns a line batch into records.
  * - ReadOptions: onWarning(msg), onProgress(bytesRead, totalBytes) (compressed bytes),
  *   onBadLine(line, reason), prefilter(line) (record readers and parseBatch: lines it rejects

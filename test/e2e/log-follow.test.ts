@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
@@ -300,4 +301,141 @@ test('following a missing file is a LogError naming it', async () => {
   await assert.rejects(async () => {
     for await (const _ of followRecords(path)) void _;
   }, { name: 'LogError', message: `cannot read ${path}: no such file or directory` });
+});
+
+/**
+ * Two (or more) rotations between two looks at the path: the follower is a generator, so while
+ * the test does not ask it for the next record it looks at nothing, and everything done meanwhile
+ * falls between two of its looks, whatever its poll interval.
+ */
+class Paused {
+  private readonly it: AsyncIterator<Record<string, unknown>>;
+  readonly ac = new AbortController();
+  readonly warnings: string[] = [];
+
+  /** `pollIntervalMs` long: every look at the path is one the test asked for (inotify may wake it sooner). */
+  constructor(path: string, pollIntervalMs = 60_000) {
+    this.it = followRecords(path, {
+      fromStart: true,
+      signal: this.ac.signal,
+      pollIntervalMs,
+      onWarning: (w) => this.warnings.push(w),
+      onBadLine: (l) => this.warnings.push(`bad line ${l}`),
+    })[Symbol.asyncIterator]() as AsyncIterator<Record<string, unknown>>;
+  }
+
+  /** The next `n` records' sequence numbers. */
+  async take(n: number): Promise<number[]> {
+    const guard = setTimeout(() => this.ac.abort(), GUARD_MS);
+    const seqs: number[] = [];
+    try {
+      while (seqs.length < n) {
+        const r = await this.it.next();
+        if (r.done) break;
+        seqs.push(Number(String(r.value.event_id).split('-')[1]));
+      }
+    } finally {
+      clearTimeout(guard);
+    }
+    return seqs;
+  }
+
+  async stop(): Promise<void> {
+    this.ac.abort();
+    await this.it.return?.();
+  }
+}
+
+const lines = (from: number, count: number): Buffer =>
+  Buffer.from(range(from, count).map((seq) => `${JSON.stringify(startRecord(seq))}\n`).join(''));
+
+test('two rotations between two looks at the path: the file current only in between is read, once, in order', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'prec.log');
+  // History: an older rotation, there before following began, is never read by the follower.
+  writeFileSync(`${path}.1`, lines(1, 2));
+  writeFileSync(path, lines(10, 3));
+  const f = new Paused(path);
+  try {
+    assert.deepEqual(await f.take(3), range(10, 3));
+    // Meanwhile: more in the followed file, then logrotate twice (numbered, with create) and
+    // precd reopening each time, writing distinct records into each file.
+    appendFileSync(path, lines(13, 2));
+    renameSync(`${path}.1`, `${path}.2`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, lines(20, 3));
+    // delaycompress: the history file is compressed now (a new inode, its records old).
+    writeFileSync(`${path}.3.gz`, gzipSync(readFileSync(`${path}.2`)));
+    unlinkSync(`${path}.2`);
+    renameSync(`${path}.1`, `${path}.2`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, lines(30, 2));
+    assert.deepEqual(await f.take(2 + 3 + 2), [...range(13, 2), ...range(20, 3), ...range(30, 2)]);
+    // And on from there, with nothing read twice.
+    appendFileSync(path, lines(32, 1));
+    assert.deepEqual(await f.take(1), [32]);
+    assert.deepEqual(f.warnings, []);
+  } finally {
+    await f.stop();
+  }
+});
+
+test('three rotations between two looks, the files in between compressed by logrotate meanwhile: each read once, oldest first', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'prec.log');
+  writeFileSync(`${path}.1.gz`, gzipSync(lines(1, 2)));
+  const w = new ZstdWriter();
+  writeFileSync(path, w.flush(lines(10, 2)));
+  const f = new Paused(path);
+  try {
+    assert.deepEqual(await f.take(2), range(10, 2));
+    appendFileSync(path, w.end(lines(12, 1)));
+    // logrotate with compress (no delaycompress): each rotated file is compressed at once, its
+    // original removed; the followed file (still open in the follower) included.
+    const rotate = (): void => {
+      for (let n = 3; n >= 1; n--) {
+        if (existsSync(`${path}.${n}.gz`)) renameSync(`${path}.${n}.gz`, `${path}.${n + 1}.gz`);
+      }
+      writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(path)));
+      unlinkSync(path);
+    };
+    rotate();
+    writeFileSync(path, new ZstdWriter().end(lines(20, 2)));
+    rotate();
+    writeFileSync(path, lines(30, 2));
+    rotate();
+    writeFileSync(path, new ZstdWriter().flush(lines(40, 2)));
+    assert.deepEqual(await f.take(1 + 2 + 2 + 2), [12, ...range(20, 2), ...range(30, 2), ...range(40, 2)]);
+    assert.deepEqual(f.warnings, []);
+  } finally {
+    await f.stop();
+  }
+});
+
+test('two rotations, the newest file still empty (precd not reopened yet): the file in between is read once precd moved on', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'prec.log');
+  writeFileSync(path, lines(10, 2));
+  // Polling: nothing notifies the follower of writes to the new file.
+  const f = new Paused(path, 50);
+  try {
+    assert.deepEqual(await f.take(2), range(10, 2));
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, lines(20, 1));
+    // logrotate again, its `create` making an empty file precd has not reopened yet: precd
+    // still writes to the file now called prec.log.1.
+    renameSync(`${path}.1`, `${path}.2`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, '');
+    appendFileSync(`${path}.1`, lines(21, 1));
+    const next = f.take(4);
+    // Whenever the follower looks meanwhile, it must not take prec.log.1 as finished yet.
+    await new Promise((r) => setTimeout(r, 300));
+    appendFileSync(`${path}.1`, lines(22, 1));
+    appendFileSync(path, lines(30, 1));
+    assert.deepEqual(await next, [20, 21, 22, 30]);
+    assert.deepEqual(f.warnings, []);
+  } finally {
+    await f.stop();
+  }
 });

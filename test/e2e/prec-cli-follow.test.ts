@@ -3,7 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { end, line, loss, start, tempDir, text, zstdFrames, PREC_BIN, type Rec } from './prec-cli-fixtures.js';
 
@@ -20,8 +20,8 @@ class Follower {
   readonly proc: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[]) {
-    this.proc = spawn(process.execPath, [PREC_BIN, '-F', ...args], { env: { ...process.env, ...POLL_ENV } });
+  constructor(args: string[], env: Record<string, string> = POLL_ENV) {
+    this.proc = spawn(process.execPath, [PREC_BIN, '-F', ...args], { env: { ...process.env, ...env } });
     this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.proc.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     // 'close', not 'exit': only then has all of its output been read.
@@ -257,4 +257,38 @@ test('follow into a closed pipe ends quietly with status 0 at the next write', a
   await done;
   assert.equal(out, 'one\n');
   assert.equal(readFileSync(statusFile, 'utf8'), '0\n');
+});
+
+test('two rotations while prec -F is stopped: the file current only in between is printed, every marker once, in order', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'prec.log');
+  const marker = (sec: number, name: string): string => line(start(sec, { argv: ['marker', name] })) + '\n';
+  writeFileSync(`${log}.1`, marker(0, 'history'));
+  writeFileSync(log, marker(1, 'a1'));
+  // A long poll interval, and the follower stopped (SIGSTOP) while the log is rotated twice:
+  // both rotations fall between two of its looks at the path, whatever the machine's speed.
+  const f = new Follower(['-i', log, '-n', '10', '-f', 'command'], { PREC_POLL_MS: '5000' });
+  await ready(f, 1);
+  f.proc.kill('SIGSTOP');
+  try {
+    appendFileSync(log, marker(2, 'a2'));
+    // logrotate (numbered, create) and precd reopening, twice; each file gets its own markers.
+    renameSync(`${log}.1`, `${log}.2`);
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, marker(3, 'b1') + marker(4, 'b2'));
+    renameSync(`${log}.2`, `${log}.3`);
+    renameSync(`${log}.1`, `${log}.2`);
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, marker(5, 'c1'));
+  } finally {
+    f.proc.kill('SIGCONT');
+  }
+  const want = ['a1', 'a2', 'b1', 'b2', 'c1'].map((m) => `marker ${m}`);
+  assert.deepEqual(await f.waitLines(5), want);
+  appendFileSync(log, marker(6, 'c2'));
+  assert.deepEqual(await f.waitLines(6), [...want, 'marker c2']);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(f.lines().length, 6);
+  assert.equal((await f.stop()).code, 0);
+  assert.equal(f.stderr, '');
 });
