@@ -4,9 +4,9 @@ import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseTimestampNs } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
-import { toLogError } from './errors.js';
+import { LogError, toLogError } from './errors.js';
 import { LineSplitter } from './lines.js';
-import { openLog } from './read.js';
+import { openLog, pinLog } from './read.js';
 import { parseRecord } from './record.js';
 
 const SUFFIX = '(?:\\.gz|\\.zst|\\.zstd)?';
@@ -119,12 +119,29 @@ function escapeRegExp(text: string): string {
  * Throws LogError when `input` (or its directory, with allLogs) cannot be read.
  */
 export async function discoverLogs(input: string, allLogs: boolean): Promise<string[]> {
-  // Fails with the reason (missing, permission denied) before anything is listed.
-  await (await openLog(input)).close();
+  // Fails with the reason (missing, permission denied) before anything is listed. Every file
+  // listed is kept open and read later from that handle (pinLog): logrotate may rename or
+  // compress files while the ones before them are read, and the files read must be those listed.
+  pinLog(input, await openLog(input));
   if (!allLogs) return [input];
   const siblings = await listSiblings(input);
-  await Promise.all(siblings.map(async (s) => (s.first = await firstRecordTime(s.path))));
-  return [...byContent(siblings).map((s) => s.path), input];
+  const gone = new Set<Sibling>();
+  await Promise.all(
+    siblings.map(async (s) => {
+      let fh: FileHandle;
+      try {
+        fh = await openLog(s.path);
+      } catch (err) {
+        // Rotated away since the directory was read: not there to read. Out of descriptors,
+        // or unreadable: read by name later, and reported then.
+        if (err instanceof LogError && err.code === 'ENOENT') gone.add(s);
+        return;
+      }
+      s.first = (await readFirstRecord(fh, s.path))?.time;
+      pinLog(s.path, fh);
+    }),
+  );
+  return [...byContent(siblings.filter((s) => !gone.has(s))).map((s) => s.path), input];
 }
 
 /**

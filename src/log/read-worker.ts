@@ -12,7 +12,7 @@ import { readChunks } from './read.js';
 import type { ByteSink } from './sink.js';
 import { POOL_BUFFER_SIZE, type WorkerInput, type WorkerMessage } from './worker.js';
 
-const { path, inFlight, maxInFlight } = workerData as WorkerInput;
+const { path, fd, inFlight, maxInFlight } = workerData as WorkerInput;
 const port = parentPort!;
 /** inFlight[0]: data messages posted and not yet taken by the main thread; inFlight[1]: 1 = stop. */
 const counter = new Int32Array(inFlight);
@@ -78,7 +78,7 @@ const collect = ((): (() => void) | undefined => {
 
 async function run(): Promise<void> {
   const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m }));
-  for await (const { chunk, pos, total } of readChunks(path)) {
+  for await (const { chunk, pos, total } of readChunks(path, fd)) {
     decoder.write(chunk);
     const n = chunk.length;
     if (collect && Math.floor(pos / COLLECT_EVERY) !== Math.floor((pos - n) / COLLECT_EVERY)) collect();

@@ -1,5 +1,7 @@
 // Reading a finished (or still growing) log from start to end: list mode.
+import { fstat, read } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { LogRecord } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
@@ -45,11 +47,31 @@ export interface ReadOptions {
   workerMinBytes?: number;
 }
 
-/** Whether `path` is read on a worker thread: a regular file big enough to be worth a thread. */
-async function useWorker(path: string, opts: ReadOptions): Promise<boolean> {
+/**
+ * Files opened when they were listed (discoverLogs), each read later from that handle: logrotate
+ * may rename, compress (unlink) or replace the listed files while `prec -a` reads the ones before,
+ * and reading by name would then read another file or none (a file lost, or read twice). The
+ * first read of the path takes the handle (and closes it when done).
+ */
+const pinned = new Map<string, FileHandle>();
+
+export function pinLog(path: string, fh: FileHandle): void {
+  const old = pinned.get(path);
+  if (old !== undefined && old !== fh) void old.close().catch(() => {});
+  pinned.set(path, fh);
+}
+
+function takePinned(path: string): FileHandle | undefined {
+  const fh = pinned.get(path);
+  pinned.delete(path);
+  return fh;
+}
+
+/** Whether the file is read on a worker thread: a regular file big enough to be worth a thread. */
+async function useWorker(path: string, fh: FileHandle | undefined, opts: ReadOptions): Promise<boolean> {
   if (opts.workerMinBytes === undefined) return false;
   try {
-    const st = await stat(path);
+    const st = fh ? await fh.stat() : await stat(path);
     return st.isFile() && st.size >= opts.workerMinBytes;
   } catch {
     // The main-thread reader reports the error.
@@ -74,12 +96,36 @@ export async function openLog(path: string): Promise<FileHandle> {
   }
 }
 
+/** What readChunks needs of a file: a FileHandle, or a bare descriptor (a worker thread's). */
+interface Readable {
+  read(buf: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
+  stat(): Promise<{ size: number; isFile(): boolean }>;
+  close(): Promise<void>;
+}
+
+const readFd = promisify(read);
+const fstatFd = promisify(fstat);
+
+/** A descriptor another thread opened and closes (the file is shared by the whole process). */
+function borrowed(fd: number): Readable {
+  return {
+    read: (buf, offset, length, position) => readFd(fd, buf, offset, length, position),
+    stat: () => fstatFd(fd),
+    close: async () => {},
+  };
+}
+
 /**
  * The file's bytes in READ_CHUNK pieces, each in a fresh buffer (decoders may keep views of what
- * they were given), with the position after it and the size (at least that position).
+ * they were given), with the position after it and the size (at least that position). Reads
+ * `from` when given (a handle, closed at the end, or a descriptor of the caller's), else opens
+ * `path`; `path` names the file in errors. A file that shrinks while read (truncated) ends there.
  */
-export async function* readChunks(path: string): AsyncGenerator<{ chunk: Buffer; pos: number; total: number }> {
-  const fh = await openLog(path);
+export async function* readChunks(
+  path: string,
+  from?: FileHandle | number,
+): AsyncGenerator<{ chunk: Buffer; pos: number; total: number }> {
+  const fh: Readable = typeof from === 'number' ? borrowed(from) : (from ?? (await openLog(path)));
   try {
     const st = await fh.stat();
     // A pipe (`-i /dev/stdin`) is read as it comes; a file by offset.
@@ -115,10 +161,15 @@ export function queueLines(batches: Queued[], onTail: (text: string) => void, se
  * Batches of complete lines, in file order. `onTail` receives the bytes after the last '\n' at
  * the end of the file, if any.
  */
-async function* lineBatches(path: string, opts: ReadOptions, onTail: (text: string) => void): AsyncGenerator<string[]> {
+async function* lineBatches(
+  path: string,
+  fh: FileHandle | undefined,
+  opts: ReadOptions,
+  onTail: (text: string) => void,
+): AsyncGenerator<string[]> {
   const batches: Queued[] = [];
   const decoder = new AutoDecoder(queueLines(batches, onTail, opts.selector), path, (m) => opts.onWarning?.(m));
-  for await (const { chunk, pos, total } of readChunks(path)) {
+  for await (const { chunk, pos, total } of readChunks(path, fh)) {
     decoder.write(chunk);
     opts.onProgress?.(pos, total);
     yield* drain(batches, opts);
@@ -143,8 +194,9 @@ export function* drain(queue: Queued[], opts: Pick<ReadOptions, 'onBadLine'>): G
 export async function* readLogBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<string[]> {
   let tail: string | undefined;
   const onTail = (t: string): void => void (tail = t);
-  if (await useWorker(path, opts)) yield* workerLineBatches(path, opts, onTail);
-  else yield* lineBatches(path, opts, onTail);
+  const fh = takePinned(path);
+  if (await useWorker(path, fh, opts)) yield* workerLineBatches(path, fh, opts, onTail);
+  else yield* lineBatches(path, fh, opts, onTail);
   if (tail === undefined || parseRecord(tail) === undefined) return;
   // Through the selector too: it keeps state (a start kept here may end in the next file).
   const kept = opts.selector ? opts.selector.select(Buffer.from(tail)) : [tail];

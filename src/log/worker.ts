@@ -3,6 +3,7 @@
 // filters, parses and prints. The worker runs the same decoding pipeline as the main thread
 // (read-worker.ts); its output is replayed here in order into the LineSplitter, so lines, bad
 // lines, damage warnings and progress are exactly those of lineBatches in read.ts.
+import type { FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { LogError } from './errors.js';
 import { drain, queueLines, type Queued, type ReadOptions } from './read.js';
@@ -15,6 +16,8 @@ export const POOL_BUFFER_SIZE = 1 << 20;
 
 export interface WorkerInput {
   path: string;
+  /** The file opened when it was listed (read.ts, pinLog), read by the worker; else it opens path. */
+  fd?: number | undefined;
   /** Int32Array over it: [0] data messages in flight, [1] 1 = stop reading. */
   inFlight: SharedArrayBuffer;
   maxInFlight: number;
@@ -29,15 +32,19 @@ export type WorkerMessage =
   | { t: 'end' }
   | { t: 'error'; m: string; code?: string | undefined; log: boolean };
 
-/** As lineBatches (read.ts), with the file read and decoded on a worker thread. */
+/**
+ * As lineBatches (read.ts), with the file read and decoded on a worker thread: `fh` (closed here
+ * once the worker is gone) when given, else `path`.
+ */
 export async function* workerLineBatches(
   path: string,
+  fh: FileHandle | undefined,
   opts: ReadOptions,
   onTail: (text: string) => void,
 ): AsyncGenerator<string[]> {
   const shared = new SharedArrayBuffer(8);
   const counter = new Int32Array(shared);
-  const input: WorkerInput = { path, inFlight: shared, maxInFlight: MAX_IN_FLIGHT };
+  const input: WorkerInput = { path, fd: fh?.fd, inFlight: shared, maxInFlight: MAX_IN_FLIGHT };
   // A small heap: the worker holds only a few buffers, and its memory counts against prec's.
   const worker = new Worker(new URL('./read-worker.js', import.meta.url), {
     workerData: input,
@@ -113,6 +120,8 @@ export async function* workerLineBatches(
     Atomics.store(counter, 1, 1);
     Atomics.notify(counter, 0);
     worker.unref();
-    void worker.terminate();
+    // The descriptor is closed only once the worker can no longer read it (nor a file that
+    // reused its number).
+    void worker.terminate().finally(() => fh?.close().catch(() => {}));
   }
 }
