@@ -9,7 +9,7 @@ import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
 import { detectFormat } from './format.js';
 import { LineSplitter, type LineHandler } from './lines.js';
-import { drain, openLog, parseBatch, READ_CHUNK, type Queued, type ReadOptions } from './read.js';
+import { drain, openLog, parseBatch, READ_CHUNK, takePinned, type Queued, type ReadOptions } from './read.js';
 import { parseRecord } from './record.js';
 import { fileId, RotationTracker, type MissedFile } from './rotation.js';
 
@@ -40,8 +40,8 @@ interface Followed {
   size: number;
 }
 
-async function openFollowed(path: string): Promise<Followed> {
-  const fh = await openLog(path);
+async function openFollowed(path: string, opened?: FileHandle): Promise<Followed> {
+  const fh = opened ?? (await openLog(path));
   try {
     const st = await fh.stat();
     return { fh, ino: st.ino, dev: st.dev, size: st.size };
@@ -144,7 +144,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
   // The rotated files there before the followed file is opened are history: never read here.
   const rotations = new RotationTracker(path, warn);
   await rotations.snapshot();
-  let file = await openFollowed(path);
+  // The file discoverLogs listed (and read the rotated files before, as history), when it did.
+  let file = await openFollowed(path, takePinned(path));
   // Decoded lines, and the lines skipped among them, in file order.
   const batches: Queued[] = [];
   const handler: LineHandler = {

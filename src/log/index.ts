@@ -52,7 +52,10 @@
  * - discoverLogs(input, allLogs): Promise<string[]> — files to read, oldest first by the time of
  *   each rotated file's first record (decoded from its head; never mtime), input last; a file
  *   whose first record cannot be read keeps its place by name (numbered: higher is older; dated:
- *   older date first);
+ *   older date first); every file listed is kept open and the read and follow functions below
+ *   read it from that handle (read.ts, pinLog), so that logrotate renaming, compressing or
+ *   replacing files meanwhile changes nothing of what is read (a file truncated meanwhile gives
+ *   what is left);
  *   throws LogError (message `cannot read <path>: permission denied` / `no such file or
  *   directory`; print as `prec: ${err.message}`).
  * - readLogLines / readLogBatches(path, ReadOptions): lines (see above). A pipe or FIFO works

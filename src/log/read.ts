@@ -61,7 +61,8 @@ export function pinLog(path: string, fh: FileHandle): void {
   pinned.set(path, fh);
 }
 
-function takePinned(path: string): FileHandle | undefined {
+/** The handle discoverLogs opened `path` with, if it is still unread; the caller closes it. */
+export function takePinned(path: string): FileHandle | undefined {
   const fh = pinned.get(path);
   pinned.delete(path);
   return fh;

@@ -72,6 +72,9 @@ export class RotationTracker {
     const floor = this.floor ?? this.startedNs;
     const found: MissedFile[] = [];
     for (const path of paths) {
+      // Most siblings are known: a stat tells, without opening them.
+      const seen = await idOf(path);
+      if (seen === undefined || this.known.has(seen) || seen === nextId) continue;
       const fh = await openLog(path).catch(() => undefined);
       if (!fh) continue; // gone since listed (renamed or compressed: seen under its new name)
       let keep = false;
