@@ -36,8 +36,18 @@ export interface FirstRecord {
  * undefined when none is found there (empty, damaged, not a log, unreadable).
  */
 export async function readFirstRecord(fh: FileHandle, label: string): Promise<FirstRecord | undefined> {
+  return (await readHead(fh, label)).first;
+}
+
+/**
+ * The first record of an open log (see readFirstRecord), and whether its first bytes hold
+ * anything at all: a line that is not blank, or damage (a compressed empty file holds nothing).
+ */
+export async function readHead(fh: FileHandle, label: string): Promise<{ first: FirstRecord | undefined; content: boolean }> {
   let found: FirstRecord | undefined;
+  let content = false;
   const take = (line: string): void => {
+    if (line.trim() !== '') content = true;
     const record = found === undefined ? parseRecord(line) : undefined;
     const time = record === undefined ? undefined : parseTimestampNs(record.timestamp);
     if (time !== undefined) found = { line, time };
@@ -49,10 +59,10 @@ export async function readFirstRecord(fh: FileHandle, label: string): Promise<Fi
         take(line);
       }
     },
-    invalidLine: () => {},
+    invalidLine: () => void (content = true),
     tail: take,
   });
-  const decoder = new AutoDecoder(splitter, label, () => {});
+  const decoder = new AutoDecoder(splitter, label, () => void (content = true));
   try {
     for (let pos = 0; pos < HEAD_MAX && found === undefined; ) {
       const buf = Buffer.alloc(HEAD_READ);
@@ -66,8 +76,9 @@ export async function readFirstRecord(fh: FileHandle, label: string): Promise<Fi
     }
   } catch {
     // An I/O error (the file truncated or gone under us, say): what was found so far.
+    content = true;
   }
-  return found;
+  return { first: found, content };
 }
 
 /**
@@ -145,12 +156,13 @@ export async function discoverLogs(input: string, allLogs: boolean): Promise<str
 }
 
 /**
- * The rotated siblings of `input` that are regular files now, in name order (numbered: highest
- * first; dated: oldest date first), not yet ordered by content. Throws LogError when the
- * directory cannot be read.
+ * The rotated siblings of `input` that are regular files now, in name order (dated: oldest date
+ * first, then numbered: highest first), not yet ordered by content; `newest` marks the last of
+ * each scheme by name. Throws LogError when the directory cannot be read.
  */
-export async function rotatedSiblings(input: string): Promise<string[]> {
-  return (await listSiblings(input)).map((s) => s.path);
+export async function rotatedSiblings(input: string): Promise<{ path: string; newest: boolean }[]> {
+  const siblings = await listSiblings(input);
+  return siblings.map((s, i) => ({ path: s.path, newest: siblings[i + 1]?.group !== s.group }));
 }
 
 async function listSiblings(input: string): Promise<Sibling[]> {

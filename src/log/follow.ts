@@ -34,8 +34,8 @@ export interface FollowOptions extends ReadOptions {
 
 interface Followed {
   fh: FileHandle;
-  ino: number;
-  dev: number;
+  /** See fileId. */
+  id: string;
   /** Size when opened. */
   size: number;
 }
@@ -43,8 +43,8 @@ interface Followed {
 async function openFollowed(path: string, opened?: FileHandle): Promise<Followed> {
   const fh = opened ?? (await openLog(path));
   try {
-    const st = await fh.stat();
-    return { fh, ino: st.ino, dev: st.dev, size: st.size };
+    const st = await fh.stat({ bigint: true });
+    return { fh, id: fileId(st), size: Number(st.size) };
   } catch (err) {
     await fh.close();
     throw toLogError(err, path);
@@ -228,7 +228,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
           await waiter.wait(); // gone again between stat and open, or unreadable: look again later
           continue;
         }
-        if (next.size === 0 && fileId(next) !== rotatedTo) {
+        if (next.size === 0 && next.id !== rotatedTo) {
           // Rotated once more since, and precd may not have reopened yet: the file seen with
           // data may still be written to. Look again once the newest file has data.
           await next.fh.close();
@@ -239,7 +239,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         yield* drain(batches, opts);
         // Files current only between two looks at the path (two rotations in between): read
         // whole, oldest first, before the new one.
-        const missed = await rotations.missed(file.fh, fileId(file), fileId(next));
+        const missed = await rotations.missed(file.fh, file.id, next.id);
         try {
           for (const m of missed) {
             yield* readMissed(m, batches, pipelineFor(m.path), opts);
@@ -263,8 +263,8 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         decoder = pipeline();
         continue;
       }
-      const atPath = await stat(path).catch(() => undefined);
-      if (atPath && (atPath.ino !== file.ino || atPath.dev !== file.dev) && atPath.size > 0) {
+      const atPath = await stat(path, { bigint: true }).catch(() => undefined);
+      if (atPath && fileId(atPath) !== file.id && atPath.size > 0n) {
         // Rotated: logrotate may create the new file before precd reopens, so the old one is
         // finished only once the new one has data. Read the old one to its end once more.
         switchPending = true;

@@ -76,9 +76,10 @@
  *   size at start), pollIntervalMs (default 250; inotify wakes it sooner). Follows the PATH:
  *   after a rename the old file is read to its end (once the new file has data) and the new one
  *   from its start; files current only between two looks at the path (logrotate ran twice) are
- *   found among the rotated siblings and read whole, oldest first, in between (rotation.ts: by
- *   inode, never a sibling there at the start, never a file whose first record is that of a file
- *   read, as a compressed copy's is); after truncation reading restarts at 0. A missing file at the start is a
+ *   found among the rotated siblings and read whole, oldest first, in between (rotation.ts: a
+ *   file is its device, inode and birth time, since compression frees inode numbers that the
+ *   next file gets; never a sibling there at the start, never a file whose first record is that
+ *   of a file read, as a compressed copy's is, nor older than it); after truncation reading restarts at 0. A missing file at the start is a
  *   LogError; parseBatch(batch, { onBadLine }) turns a line batch into records.
  * - ReadOptions: onWarning(msg), onProgress(bytesRead, totalBytes) (compressed bytes),
  *   onBadLine(line, reason), prefilter(line) (record readers and parseBatch: lines it rejects

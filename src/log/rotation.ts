@@ -5,19 +5,21 @@
 // now (prec.log.1, maybe already compressed to prec.log.1.gz), and nothing of it was read.
 //
 // A sibling is such a file when all of these hold:
-// - its inode (dev + ino) is new: not among the siblings there when following began (history),
-//   nor a file already read or followed, nor the new current file;
+// - it is a new file: not among the siblings there when following began (history), nor a file
+//   already read or followed, nor the new current file. A file is its device, inode number and
+//   birth time: compressing a rotated file unlinks it, and the next file created (the compressed
+//   copy, or the file that becomes current) often gets its inode number at once;
 // - it has a record at its start (an empty file holds nothing to lose; a file whose head cannot
 //   be decoded is reported and skipped);
 // - its first record is not the first record of a file already read: logrotate compressing
 //   prec.log.1 into prec.log.2.gz makes a new inode with the same content, which must not be
 //   read twice (content is compared by that first line only, not as a whole);
 // - its first record is not older than that of the file just finished (a rotation older than
-//   it, or a compressed copy of one), or, when no file read had a record yet, than the time
-//   following began.
+//   it, or a compressed copy of one), or, when no file read had a record yet, than the newest
+//   history file's (the last of each naming scheme, read when following began).
 // They are read oldest first by their first record, each once, before the new current file.
 import { stat, type FileHandle } from 'node:fs/promises';
-import { rotatedSiblings, readFirstRecord, type FirstRecord } from './discover.js';
+import { readFirstRecord, readHead, rotatedSiblings, type FirstRecord } from './discover.js';
 import { openLog } from './read.js';
 
 /** An open rotated file to read whole. */
@@ -28,8 +30,9 @@ export interface MissedFile {
   first: FirstRecord;
 }
 
-export function fileId(st: { dev: number; ino: number }): string {
-  return `${st.dev}:${st.ino}`;
+/** Identity of a file, from a stat with `bigint: true` (birth time 0 where the file system has none). */
+export function fileId(st: { dev: bigint; ino: bigint; birthtimeNs: bigint }): string {
+  return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
 }
 
 export class RotationTracker {
@@ -39,7 +42,8 @@ export class RotationTracker {
   private readonly firstLines = new Set<string>();
   /** Time of the newest first record of a file read or followed. */
   private floor: bigint | undefined;
-  private readonly startedNs = BigInt(Date.now()) * 1_000_000n;
+  /** Time of the first record of the newest history file. */
+  private historyFloor: bigint | undefined;
 
   constructor(
     private readonly path: string,
@@ -48,10 +52,18 @@ export class RotationTracker {
 
   /** Takes note of the siblings there now: history, which following never reads. */
   async snapshot(): Promise<void> {
-    const paths = await rotatedSiblings(this.path).catch(() => []);
-    for (const p of paths) {
-      const id = await idOf(p);
+    const siblings = await rotatedSiblings(this.path).catch(() => []);
+    for (const { path, newest } of siblings) {
+      const id = await idOf(path);
       if (id) this.known.add(id);
+      if (!newest) continue;
+      // Compressed later (a new inode), a history file is told by its records' age.
+      const fh = await openLog(path).catch(() => undefined);
+      if (!fh) continue;
+      const first = await readFirstRecord(fh, path).finally(() => fh.close());
+      if (first === undefined) continue;
+      this.firstLines.add(first.line);
+      if (this.historyFloor === undefined || first.time > this.historyFloor) this.historyFloor = first.time;
     }
   }
 
@@ -64,12 +76,12 @@ export class RotationTracker {
     this.done(oldId, await readFirstRecord(old, this.path));
     let paths: string[];
     try {
-      paths = await rotatedSiblings(this.path);
+      paths = (await rotatedSiblings(this.path)).map((s) => s.path);
     } catch (err) {
       this.warn(`${(err as Error).message}: rotated files written while following may be missing`);
       return [];
     }
-    const floor = this.floor ?? this.startedNs;
+    const floor = this.floor ?? this.historyFloor;
     const found: MissedFile[] = [];
     for (const path of paths) {
       // Most siblings are known: a stat tells, without opening them.
@@ -79,16 +91,17 @@ export class RotationTracker {
       if (!fh) continue; // gone since listed (renamed or compressed: seen under its new name)
       let keep = false;
       try {
-        const st = await fh.stat();
+        const st = await fh.stat({ bigint: true });
         const id = fileId(st);
-        if (this.known.has(id) || id === nextId || st.size === 0) continue;
-        const first = await readFirstRecord(fh, path);
+        if (this.known.has(id) || id === nextId || st.size === 0n) continue;
+        const { first, content } = await readHead(fh, path);
         if (first === undefined) {
           this.known.add(id);
-          this.warn(`${path}: rotated while following, but no record found at its start: not read`);
+          // An empty log compressed holds nothing to miss.
+          if (content) this.warn(`${path}: rotated while following, but no record found at its start: not read`);
           continue;
         }
-        if (this.firstLines.has(first.line) || first.time < floor) {
+        if (this.firstLines.has(first.line) || (floor !== undefined && first.time < floor)) {
           this.known.add(id);
           continue;
         }
@@ -111,6 +124,6 @@ export class RotationTracker {
 }
 
 async function idOf(path: string): Promise<string | undefined> {
-  const st = await stat(path).catch(() => undefined);
+  const st = await stat(path, { bigint: true }).catch(() => undefined);
   return st ? fileId(st) : undefined;
 }

@@ -312,6 +312,9 @@ class Paused {
   private readonly it: AsyncIterator<Record<string, unknown>>;
   readonly ac = new AbortController();
   readonly warnings: string[] = [];
+  /** Resolves once the follower has read what the file held when it started. */
+  readonly caughtUp: Promise<void>;
+  private caught!: () => void;
 
   /** `pollIntervalMs` long: every look at the path is one the test asked for (inotify may wake it sooner). */
   constructor(path: string, pollIntervalMs = 60_000) {
@@ -321,7 +324,9 @@ class Paused {
       pollIntervalMs,
       onWarning: (w) => this.warnings.push(w),
       onBadLine: (l) => this.warnings.push(`bad line ${l}`),
+      onCaughtUp: () => this.caught(),
     })[Symbol.asyncIterator]() as AsyncIterator<Record<string, unknown>>;
+    this.caughtUp = new Promise((resolve) => (this.caught = resolve));
   }
 
   /** The next `n` records' sequence numbers. */
@@ -406,6 +411,37 @@ test('three rotations between two looks, the files in between compressed by logr
     rotate();
     writeFileSync(path, new ZstdWriter().flush(lines(40, 2)));
     assert.deepEqual(await f.take(1 + 2 + 2 + 2), [12, ...range(20, 2), ...range(30, 2), ...range(40, 2)]);
+    assert.deepEqual(f.warnings, []);
+  } finally {
+    await f.stop();
+  }
+});
+
+test('a followed file still empty when rotated twice, the history compressed meanwhile: only the new records are read', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'prec.log');
+  writeFileSync(`${path}.2.gz`, gzipSync(lines(1, 2)));
+  writeFileSync(`${path}.1`, lines(5, 2));
+  writeFileSync(path, '');
+  const f = new Paused(path);
+  try {
+    const next = f.take(3);
+    await f.caughtUp;
+    // logrotate (compress, delaycompress) twice while the follower waits: the history file
+    // prec.log.1 is compressed into prec.log.2.gz (a new inode), the empty followed file rotated
+    // with it, then the file in between.
+    renameSync(`${path}.2.gz`, `${path}.3.gz`);
+    writeFileSync(`${path}.2.gz`, gzipSync(readFileSync(`${path}.1`)));
+    unlinkSync(`${path}.1`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, lines(20, 2));
+    renameSync(`${path}.3.gz`, `${path}.4.gz`);
+    renameSync(`${path}.2.gz`, `${path}.3.gz`);
+    writeFileSync(`${path}.2.gz`, gzipSync(readFileSync(`${path}.1`)));
+    unlinkSync(`${path}.1`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, lines(30, 1));
+    assert.deepEqual(await next, [20, 21, 30]);
     assert.deepEqual(f.warnings, []);
   } finally {
     await f.stop();
