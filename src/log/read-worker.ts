@@ -78,7 +78,7 @@ const collect = ((): (() => void) | undefined => {
 
 async function run(): Promise<void> {
   const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m }));
-  for await (const { chunk, pos, total } of readChunks(path, fd)) {
+  for await (const { chunk, pos, total } of readChunks(path, fd, (m) => post({ t: 'warn', m }))) {
     decoder.write(chunk);
     const n = chunk.length;
     if (collect && Math.floor(pos / COLLECT_EVERY) !== Math.floor((pos - n) / COLLECT_EVERY)) collect();

@@ -120,11 +120,13 @@ function borrowed(fd: number): Readable {
  * The file's bytes in READ_CHUNK pieces, each in a fresh buffer (decoders may keep views of what
  * they were given), with the position after it and the size (at least that position). Reads
  * `from` when given (a handle, closed at the end, or a descriptor of the caller's), else opens
- * `path`; `path` names the file in errors. A file that shrinks while read (truncated) ends there.
+ * `path`; `path` names the file in errors. A file that shrinks while read (truncated) ends there,
+ * which `onWarning` is told.
  */
 export async function* readChunks(
   path: string,
   from?: FileHandle | number,
+  onWarning?: (message: string) => void,
 ): AsyncGenerator<{ chunk: Buffer; pos: number; total: number }> {
   const fh: Readable = typeof from === 'number' ? borrowed(from) : (from ?? (await openLog(path)));
   try {
@@ -140,7 +142,10 @@ export async function* readChunks(
       } catch (err) {
         throw toLogError(err, path);
       }
-      if (n === 0) return;
+      if (n === 0) {
+        if (seekable && pos < st.size) onWarning?.(`${path}: truncated while being read: ${pos} of ${st.size} bytes read`);
+        return;
+      }
       pos += n;
       yield { chunk: n === READ_CHUNK ? buf : buf.subarray(0, n), pos, total: Math.max(st.size, pos) };
     }
@@ -170,7 +175,7 @@ async function* lineBatches(
 ): AsyncGenerator<string[]> {
   const batches: Queued[] = [];
   const decoder = new AutoDecoder(queueLines(batches, onTail, opts.selector), path, (m) => opts.onWarning?.(m));
-  for await (const { chunk, pos, total } of readChunks(path, fh)) {
+  for await (const { chunk, pos, total } of readChunks(path, fh, (m) => opts.onWarning?.(m))) {
     decoder.write(chunk);
     opts.onProgress?.(pos, total);
     yield* drain(batches, opts);

@@ -1,6 +1,7 @@
 // `prec -a` reading the log and its rotated siblings while logrotate runs: files renamed,
 // compressed (the original unlinked) or truncated after they were listed. The files read are
-// exactly those listed, each once, whatever their names by then; nothing throws.
+// exactly those listed, each once, whatever their names by then; nothing throws, and a file seen
+// shrinking while read is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,7 @@ for (const { name, opts } of MODES) {
     assert.deepEqual(r.warnings, []);
   });
 
-  test(`${name}: a listed file truncated before or while it is read gives what is left, without an error`, async () => {
+  test(`${name}: a listed file truncated before or while it is read gives what is left, and says so when it saw it shrink`, async () => {
     const dir = tempDir();
     const log = join(dir, 'prec.log');
     const w = new ZstdWriter();
@@ -77,6 +78,9 @@ for (const { name, opts } of MODES) {
     assert.deepEqual(got, big.slice(0, got.length));
     const rest = await readAll(files.slice(1), opts);
     assert.deepEqual(rest.lines, []);
-    assert.deepEqual([...warnings, ...rest.warnings], []);
+    assert.deepEqual(rest.warnings, []);
+    // Said, not silent: what was cut is not read.
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, new RegExp(`^${files[0]}: truncated while being read: \\d+ of \\d+ bytes read$`));
   });
 }
