@@ -27,6 +27,7 @@ import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
  */
 const PIECE = 1024;
 const LOOKBACK = 256 * 1024;
+const NEWLINE = Buffer.from('\n');
 /** Trailer (8) + the 4 bytes of a zstd magic after it, and some slack. */
 const DECIDE_BYTES = 16;
 
@@ -185,7 +186,29 @@ export class GzipDecoder implements ByteSink {
       }
       if (this.failedAt < 0) {
         const candidate = this.nextCandidate();
-        const limit = candidate ?? this.holdBack(finishing);
+        let limit = candidate ?? this.holdBack(finishing);
+        if (this.onOtherFormat) {
+          // Nor past a plain record line: a member cut in the middle of a deflate block, then
+          // plain records from a restart with compress = "no", would have them decoded as more
+          // deflate data, into garbage and copies of earlier lines, without an error.
+          const line = this.plain.find(win, this.cursor, limit, finishing);
+          if (line === undefined) limit = this.plain.pending; // its line is still to come
+          else if (line >= 0) limit = line;
+          if (line !== undefined && line >= 0 && this.cursor === line) {
+            const verdict = this.judgeLine(line);
+            if (verdict === 'data') continue;
+            this.out.flush();
+            // A line the member's content left unfinished ends here.
+            this.next.gap();
+            if (verdict === 'cut') {
+              this.warn(`${this.label}: damaged gzip data at byte ${this.base + line}, resumed at byte ${this.base + line}`);
+            }
+            this.close();
+            this.detached = true;
+            this.onOtherFormat(win.peek(line, win.end - line) ?? Buffer.alloc(0));
+            return;
+          }
+        }
         if (this.cursor === candidate) {
           const verdict = this.judge(candidate, finishing);
           if (verdict === 'wait') return;
@@ -283,6 +306,8 @@ export class GzipDecoder implements ByteSink {
   private holdBack(finishing: boolean): number {
     const win = this.win;
     if (finishing) return win.end;
+    // A `{` may begin a plain record line (see run).
+    if (this.onOtherFormat && win.peek(win.end - 1, 1)?.[0] === 0x7b) return win.end - 1;
     for (let n = GZIP_MAGIC.length; n > 0; n--) {
       if (win.peek(win.end - n, n)?.equals(GZIP_MAGIC.subarray(0, n))) return win.end - n;
     }
@@ -307,6 +332,21 @@ export class GzipDecoder implements ByteSink {
     const header = win.peek(at, 10);
     if (!header) return finishing ? 'cut' : 'wait';
     return this.decodesTo(header) ? 'data' : 'cut';
+  }
+
+  /**
+   * What the plain record line at `at`, inside the member being inflated (everything before it
+   * was inflated without error), is: the start of plain records after a complete member
+   * ('next'), after one cut short ('cut'), or only bytes of this member, stored verbatim ('data',
+   * then inflated).
+   */
+  private judgeLine(at: number): 'next' | 'cut' | 'data' {
+    const win = this.win;
+    const isize = at - this.memberStart >= 20 ? win.peek(at - 4, 4) : undefined;
+    if (isize && isize.readUInt32LE(0) === this.memberOut % 2 ** 32) return 'next';
+    const nl = win.indexOf(NEWLINE, at);
+    const line = win.peek(at, (nl < 0 ? win.end : nl + 1) - at);
+    return line && this.decodesTo(line) ? 'data' : 'cut';
   }
 
   /** Whether a member starting at `at` inflates to the start of log data (undecided: 'wait'). */

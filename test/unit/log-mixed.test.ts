@@ -169,3 +169,28 @@ test('a gzip member damaged in the middle, then plain records: read, with the wa
     assert.equal(Number(m[3]), memberAt + damaged.length);
   }
 });
+
+test('a gzip member cut anywhere, then plain records: the complete lines before the cut, every plain record once, no garbage', () => {
+  // A member cut in the middle of a deflate block would take the plain text for more deflate
+  // data and decode it into garbage and copies of earlier lines, without an error.
+  const member = gzipMember(text(c));
+  const head = text(a);
+  for (let cut = 10; cut <= member.length; cut += cut < member.length - 12 ? 5 : 1) {
+    const data = Buffer.concat([head, member.subarray(0, cut), text(d)]);
+    const whole = decode(data);
+    const kept = whole.lines.length - a.length - d.length;
+    assert.ok(kept >= 0 && kept <= c.length, `cut at ${cut}: ${kept} lines kept`);
+    assert.deepEqual(whole.lines, [...a, ...c.slice(0, kept), ...d], `cut at ${cut}`);
+    assert.deepEqual(whole.bad, [], `cut at ${cut}`);
+    if (cut === member.length) {
+      // Not cut: the compress setting changed after a complete member.
+      assert.equal(kept, c.length);
+      assert.deepEqual(whole.warnings, []);
+    } else {
+      assert.equal(whole.warnings.length, 1, `cut at ${cut}: ${whole.warnings.join('; ')}`);
+      assert.match(whole.warnings[0]!, new RegExp(`^log: damaged gzip data at byte \\d+, resumed at byte ${head.length + cut}$`), `cut at ${cut}`);
+    }
+    const sameSpot = (r: Decoded): Decoded => ({ ...r, warnings: r.warnings.map((w) => w.replace(/at byte \d+,/, 'at byte N,')) });
+    for (const piece of [1, 9, 700]) assert.deepEqual(sameSpot(strip(decode(data, piece))), sameSpot(strip(whole)), `cut at ${cut}, pieces of ${piece}`);
+  }
+});
