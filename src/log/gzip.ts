@@ -16,7 +16,7 @@
 // decodes from it, or it is copied verbatim from a stored block: a gzip inside a gzip), or the
 // member was cut there and the new member is read from its start.
 import zlib from 'node:zlib';
-import { GZIP_MAGIC, startsLogData } from './format.js';
+import { GZIP_MAGIC, startsLogData, ZSTD_MAGIC } from './format.js';
 import { PlainProbe } from './resync.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
 
@@ -82,8 +82,9 @@ export class GzipDecoder implements ByteSink {
   private memberOut = 0;
   /** A gzip magic ahead of the cursor inside the member: inflating stops there; -1 none known. */
   private candidate = -1;
-  /** Bytes before this were searched for a candidate already. */
+  /** Bytes before these were searched for a gzip / zstd magic candidate already. */
   private scannedTo = 1;
+  private scannedZstd = 1;
   /** Plain record lines after damage (only when another format may follow: onOtherFormat). */
   private readonly plain = new PlainProbe();
 
@@ -149,24 +150,27 @@ export class GzipDecoder implements ByteSink {
           if (!finishing) return; // a candidate whose flag byte has not arrived yet
           at = -1; // and never will
         }
-        let line = -1;
+        let other = -1;
         if (this.onOtherFormat) {
-          // Plain records may come first (or no member at all): whichever starts first wins.
-          const found = this.plain.find(win, this.cursor, at < 0 ? win.end : at, finishing);
+          // A zstd frame or plain records may come first (or no member at all): whichever
+          // starts first wins.
+          const frame = win.indexOf(ZSTD_MAGIC, this.cursor);
+          if (frame >= 0 && (at < 0 || frame < at)) other = frame;
+          const found = this.plain.find(win, this.cursor, other >= 0 ? other : at < 0 ? win.end : at, finishing);
           if (found === undefined) {
             // Nothing before the candidate, which waits for the end of its line.
             this.cursor = this.plain.pending;
             return;
           }
-          line = found;
+          if (found >= 0) other = found;
         }
-        if (line >= 0) {
+        if (other >= 0) {
           if (this.damagedAt >= 0 && !this.quiet) {
-            this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + line}`);
+            this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + other}`);
           }
           this.close();
           this.detached = true;
-          this.onOtherFormat!(win.peek(line, win.end - line) ?? Buffer.alloc(0));
+          this.onOtherFormat!(win.peek(other, win.end - other) ?? Buffer.alloc(0));
           return;
         }
         if (at < 0) {
@@ -215,9 +219,21 @@ export class GzipDecoder implements ByteSink {
           if (verdict === 'data') {
             this.candidate = -1;
             this.scannedTo = candidate + 1;
+            this.scannedZstd = candidate + 1;
             continue;
           }
           this.out.flush();
+          if (this.zstdAt(candidate)) {
+            // precd's compress setting changed to zstd, after this member ended or was cut.
+            this.next.gap();
+            if (verdict === 'cut') {
+              this.warn(`${this.label}: damaged gzip data at byte ${this.base + candidate}, resumed at byte ${this.base + candidate}`);
+            }
+            this.close();
+            this.detached = true;
+            this.onOtherFormat!(win.peek(candidate, win.end - candidate) ?? Buffer.alloc(0));
+            return;
+          }
           if (verdict === 'cut') {
             // The cut line goes with the damage; what the cut member's tail would decode to is
             // never decoded at all.
@@ -269,14 +285,32 @@ export class GzipDecoder implements ByteSink {
     this.memberOut = 0;
     this.candidate = -1;
     this.scannedTo = at + 1;
+    this.scannedZstd = at + 1;
+  }
+
+  private zstdAt(at: number): boolean {
+    return this.win.peek(at, 4)?.equals(ZSTD_MAGIC) === true;
   }
 
   /**
-   * The next gzip magic after the member's start and at or after the cursor, where inflating
-   * must stop; undefined when none is among the bytes held.
+   * The next gzip magic (or zstd magic, when another format may follow) after the member's start
+   * and at or after the cursor, where inflating must stop: a member cut in the middle of a
+   * deflate block would take what follows for more deflate data. Undefined when none is among
+   * the bytes held.
    */
   private nextCandidate(): number | undefined {
     if (this.candidate >= this.cursor) return this.candidate;
+    let at = this.nextGzipMagic();
+    if (this.onOtherFormat) {
+      const frame = this.win.indexOf(ZSTD_MAGIC, Math.max(this.cursor, this.scannedZstd));
+      if (frame < 0) this.scannedZstd = Math.max(this.cursor, this.scannedZstd, this.win.end - (ZSTD_MAGIC.length - 1));
+      else if (at === undefined || frame < at) at = frame;
+    }
+    if (at !== undefined) this.candidate = at;
+    return at;
+  }
+
+  private nextGzipMagic(): number | undefined {
     const win = this.win;
     let from = Math.max(this.cursor, this.scannedTo);
     for (;;) {
@@ -291,10 +325,7 @@ export class GzipDecoder implements ByteSink {
         this.scannedTo = at;
         return undefined;
       }
-      if ((flg[0]! & 0xe0) === 0) {
-        this.candidate = at;
-        return at;
-      }
+      if ((flg[0]! & 0xe0) === 0) return at;
       from = at + 1;
     }
   }
@@ -308,8 +339,10 @@ export class GzipDecoder implements ByteSink {
     if (finishing) return win.end;
     // A `{` may begin a plain record line (see run).
     if (this.onOtherFormat && win.peek(win.end - 1, 1)?.[0] === 0x7b) return win.end - 1;
-    for (let n = GZIP_MAGIC.length; n > 0; n--) {
-      if (win.peek(win.end - n, n)?.equals(GZIP_MAGIC.subarray(0, n))) return win.end - n;
+    for (const magic of this.onOtherFormat ? [GZIP_MAGIC, ZSTD_MAGIC] : [GZIP_MAGIC]) {
+      for (let n = magic === GZIP_MAGIC ? magic.length : magic.length - 1; n > 0; n--) {
+        if (win.peek(win.end - n, n)?.equals(magic.subarray(0, n))) return win.end - n;
+      }
     }
     return win.end;
   }
@@ -324,6 +357,8 @@ export class GzipDecoder implements ByteSink {
     // A complete member ends with its trailer, which inflate checked: ISIZE is what it decoded.
     const isize = at - this.memberStart >= 20 ? win.peek(at - 4, 4) : undefined;
     if (isize && isize.readUInt32LE(0) === this.memberOut % 2 ** 32) return 'next';
+    // A zstd magic inside the member: stored verbatim, or a frame after a member cut short.
+    if (this.zstdAt(at)) return this.decodesTo(ZSTD_MAGIC) ? 'data' : 'cut';
     const start = this.tryMember(at, finishing);
     if (start === 'wait') return 'wait';
     if (!start) return 'data';
@@ -351,26 +386,7 @@ export class GzipDecoder implements ByteSink {
 
   /** Whether a member starting at `at` inflates to the start of log data (undecided: 'wait'). */
   private tryMember(at: number, finishing: boolean): boolean | 'wait' {
-    const trial = openHandle();
-    const out = Buffer.alloc(64);
-    let got = 0;
-    let pos = at;
-    try {
-      while (got < 4) {
-        if (pos >= this.win.end) return finishing ? got > 0 && startsLogData(out.subarray(0, got)) : 'wait';
-        const src = this.win.slice(pos, PIECE);
-        trial.handle.writeSync(zlib.constants.Z_BLOCK, src, 0, src.length, out, got, out.length - got);
-        if (trial.error !== undefined) return false;
-        const consumed = src.length - trial.state[1]!;
-        const produced = out.length - got - trial.state[0]!;
-        if (consumed === 0 && produced === 0) return false;
-        pos += consumed;
-        got += produced;
-      }
-      return startsLogData(out.subarray(0, got)) || out[0] === 0x7b;
-    } finally {
-      trial.stream.close();
-    }
+    return memberStartsLog(this.win, at, finishing);
   }
 
   /**
@@ -459,5 +475,32 @@ export class GzipDecoder implements ByteSink {
       if ((flg[0]! & 0xe0) === 0) return at; // reserved flag bits must be zero
       from = at + 1;
     }
+  }
+}
+
+/**
+ * Whether a gzip member starting at `at` in `win` inflates to the start of log data (a record
+ * line, a zstd frame, another member); 'wait' while that is undecided and more bytes may come.
+ */
+export function memberStartsLog(win: InputWindow, at: number, finishing: boolean): boolean | 'wait' {
+  const trial = openHandle();
+  const out = Buffer.alloc(64);
+  let got = 0;
+  let pos = at;
+  try {
+    while (got < 4) {
+      if (pos >= win.end) return finishing ? got > 0 && startsLogData(out.subarray(0, got)) : 'wait';
+      const src = win.slice(pos, PIECE);
+      trial.handle.writeSync(zlib.constants.Z_BLOCK, src, 0, src.length, out, got, out.length - got);
+      if (trial.error !== undefined) return false;
+      const consumed = src.length - trial.state[1]!;
+      const produced = out.length - got - trial.state[0]!;
+      if (consumed === 0 && produced === 0) return false;
+      pos += consumed;
+      got += produced;
+    }
+    return startsLogData(out.subarray(0, got)) || out[0] === 0x7b;
+  } finally {
+    trial.stream.close();
   }
 }

@@ -32,6 +32,14 @@ export class PlainProbe {
   /** The candidate waiting for its line to end, and how far its bytes were checked. */
   private waiting = -1;
   private checkedTo = 0;
+  /**
+   * The last search for `{"`: from `scannedFrom`, found at `foundAt` (-1: none before
+   * `scannedEnd`, the window's end then). Decoders ask again for every piece they decode: the
+   * bytes between are not searched again.
+   */
+  private scannedFrom = -1;
+  private foundAt = -1;
+  private scannedEnd = 0;
 
   /**
    * Where the first plain record line in [from, limit) starts: -1 none, undefined when a
@@ -40,13 +48,28 @@ export class PlainProbe {
   find(win: InputWindow, from: number, limit: number, ending: boolean): number | undefined {
     if (from < this.scanFrom) this.rejectedTo = from;
     this.scanFrom = from;
-    for (let at = win.indexOf(RECORD_START, Math.max(from, this.rejectedTo)); at >= 0 && at < limit; at = win.indexOf(RECORD_START, at + 1)) {
+    for (let at = this.nextStart(win, Math.max(from, this.rejectedTo)); at >= 0 && at < limit; at = this.nextStart(win, at + 1)) {
       const verdict = this.judge(win, at, ending);
       if (verdict === 'line') return at;
       if (verdict === 'wait') return undefined;
       this.rejectedTo = at + 1;
     }
     return -1;
+  }
+
+  /** The first `{"` at or after `from`, or -1. */
+  private nextStart(win: InputWindow, from: number): number {
+    let scanAt = from;
+    // Whether [scannedFrom, scannedEnd - 1) is known to hold no `{"` and `from` is in it.
+    const extend = this.scannedFrom >= 0 && from >= this.scannedFrom && this.foundAt < 0;
+    if (this.scannedFrom >= 0 && from >= this.scannedFrom && this.foundAt >= from) return this.foundAt;
+    // None up to the end then: only what came since (and a `{` just before it) is new.
+    if (extend) scanAt = Math.max(from, this.scannedEnd - 1);
+    const at = win.indexOf(RECORD_START, scanAt);
+    if (!extend) this.scannedFrom = from;
+    this.foundAt = at;
+    this.scannedEnd = win.end;
+    return at;
   }
 
   /** The candidate that waited for more bytes at the last find, or -1. */

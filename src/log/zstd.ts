@@ -9,7 +9,8 @@
 // caught before the decoder sees it, and nothing flushed is lost.
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
-import { isZstdSkippableMagic, startsLogData, ZSTD_MAGIC } from './format.js';
+import { GZIP_MAGIC, isZstdSkippableMagic, startsLogData, ZSTD_MAGIC } from './format.js';
+import { memberStartsLog } from './gzip.js';
 import { PlainProbe } from './resync.js';
 import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
 
@@ -263,14 +264,19 @@ export class ZstdDecoder implements ByteSink {
           const frame = win.indexOf(ZSTD_MAGIC, this.cursor);
           let at = frame;
           if (this.onOtherFormat) {
-            // Plain records may come first (or no frame at all): whichever starts first wins.
+            // A gzip member or plain records may come first (or no frame at all): whichever
+            // starts first wins.
             const line = this.plain.find(win, this.cursor, frame < 0 ? win.end : frame, this.ending);
-            if (line === undefined) {
-              // Nothing before the candidate, which waits for the end of its line.
-              this.cursor = this.plain.pending;
+            const linePos = line === undefined ? this.plain.pending : line;
+            const member = this.gzipMember(this.cursor, linePos >= 0 ? linePos : frame >= 0 ? frame : win.end);
+            // A candidate that needs more bytes to tell, with nothing before it: wait there.
+            const waitAt = member?.wait ? member.at : line === undefined ? linePos : -1;
+            if (waitAt >= 0) {
+              this.cursor = waitAt;
               return;
             }
-            if (line >= 0) at = line;
+            if (member) at = member.at;
+            else if (line !== undefined && line >= 0) at = line;
           }
           if (at < 0) {
             this.cursor = Math.max(this.cursor, win.end - (ZSTD_MAGIC.length - 1));
@@ -296,12 +302,32 @@ export class ZstdDecoder implements ByteSink {
   }
 
   /**
-   * Whether the compressed block being fed, still short of bytes, has a plain record line among
-   * them: it was cut short and precd, restarted with compress = "no", appended plain records
-   * that the block's declared size swallows.
+   * The first gzip member in [from, limit) that inflates to log data (a gzip magic alone is too
+   * common in compressed bytes to trust), or the first that needs more bytes to tell (`wait`);
+   * undefined when none.
+   */
+  private gzipMember(from: number, limit: number): { at: number; wait: boolean } | undefined {
+    for (let at = this.win.indexOf(GZIP_MAGIC, from); at >= 0 && at < limit; at = this.win.indexOf(GZIP_MAGIC, at + 1)) {
+      const flg = this.win.peek(at + 3, 1);
+      if (flg && (flg[0]! & 0xe0) !== 0) continue;
+      const starts = flg ? memberStartsLog(this.win, at, this.ending) : this.ending ? false : 'wait';
+      if (starts === 'wait') return { at, wait: true };
+      if (starts) return { at, wait: false };
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether the block being fed, still short of bytes, has a gzip member or (a compressed
+   * block) a plain record line among them: it was cut short and precd, restarted with another
+   * compress setting, appended what the block's declared size swallows.
    */
   private plainSwallowed(): boolean {
-    if (!this.onOtherFormat || this.blockType !== 2) return false;
+    if (!this.onOtherFormat) return false;
+    // A gzip member (precd restarted with compress = "gz"), whatever the block.
+    const member = this.gzipMember(this.unitStart + 3, this.win.end);
+    if (member && !member.wait) return true;
+    if (this.blockType !== 2) return false;
     const at = this.plain.find(this.win, this.unitStart + 3, this.win.end, this.ending);
     return at !== undefined && at >= 0;
   }

@@ -194,3 +194,28 @@ test('a gzip member cut anywhere, then plain records: the complete lines before 
     for (const piece of [1, 9, 700]) assert.deepEqual(sameSpot(strip(decode(data, piece))), sameSpot(strip(whole)), `cut at ${cut}, pieces of ${piece}`);
   }
 });
+
+test('zstd cut anywhere then a gzip member, and gzip cut anywhere then a zstd frame: both read, every record once', () => {
+  const w = new ZstdWriter();
+  const zstdCut = Buffer.concat([0, 8, 16, 24, 32].map((i) => w.flush(text(c.slice(i, i + 8)))));
+  const gzipCut = gzipMember(text(c));
+  const cases = [
+    { name: 'zstd then gzip', cut: zstdCut, after: gzipMember(text(d)), kind: 'zstd frame' },
+    { name: 'gzip then zstd', cut: gzipCut, after: zstdFrame(text(d)), kind: 'gzip data' },
+  ];
+  for (const { name, cut: member, after, kind } of cases) {
+    for (let cut = 10; cut < member.length; cut += 4) {
+      const data = Buffer.concat([text(a), member.subarray(0, cut), after]);
+      const whole = decode(data);
+      const kept = whole.lines.length - a.length - d.length;
+      const what = `${name}, cut at ${cut}`;
+      assert.ok(kept >= 0 && kept <= c.length, `${what}: ${kept} lines kept`);
+      assert.deepEqual(whole.lines, [...a, ...c.slice(0, kept), ...d], what);
+      assert.deepEqual(whole.bad, [], what);
+      assert.equal(whole.warnings.length, 1, `${what}: ${whole.warnings.join('; ')}`);
+      assert.match(whole.warnings[0]!, new RegExp(`^log: damaged ${kind} at byte \\d+, resumed at byte ${text(a).length + cut}$`), what);
+      const sameSpot = (r: Decoded): Decoded => ({ ...r, warnings: r.warnings.map((x) => x.replace(/gzip data at byte \d+,/, 'gzip data at byte N,')) });
+      for (const piece of [1, 9, 700]) assert.deepEqual(sameSpot(strip(decode(data, piece))), sameSpot(strip(whole)), `${what}, pieces of ${piece}`);
+    }
+  }
+});
