@@ -15,11 +15,13 @@
  *   `prec.log: damaged zstd frame at byte 0, resumed at byte 5120`
  *   `prec.log: damaged gzip data at byte 4100, resumed at byte 4100`
  *   `prec.log: damaged zstd frame at byte 0, no frame after it` (end of a finished read)
- * After damage, reading resumes at whichever comes first: the next frame (member), or a plain
- * record line (a restart with compress = "no" appended plain records after the cut frame; see
- * resync.ts for how a line is told from compressed bytes). A compressed zstd block is decoded
- * only once none of its bytes starts a plain record line: zstd decodes plain text swallowed by a
- * cut block's declared size into copies of earlier lines, without an error.
+ * After damage, reading resumes at whichever comes first: the next frame or member of either
+ * kind (a gzip member after zstd damage only when it inflates to log data), or a plain record
+ * line (a restart with another compress setting appended after the cut frame; see resync.ts for
+ * how a line is told from compressed bytes). A compressed zstd block is decoded only once none
+ * of its bytes starts a plain record line, and inflating never runs past a plain record line or
+ * a zstd magic: both decoders would otherwise decode what a cut frame's declared size swallows
+ * into garbage and copies of earlier lines, without an error.
  * The file name in warnings is the path as given; offsets are in the file, also in a file whose
  * format changed along the way (for an inner layer, the label reads `prec.log.2.gz (inside
  * gzip)` and offsets are in the decompressed outer data).
@@ -55,7 +57,8 @@
  *   older date first); every file listed is kept open and the read and follow functions below
  *   read it from that handle (read.ts, pinLog), so that logrotate renaming, compressing or
  *   replacing files meanwhile changes nothing of what is read (a file truncated meanwhile gives
- *   what is left);
+ *   what is left, and onWarning says `prec.log.1: truncated while being read: N of M bytes
+ *   read` when the read saw it shrink);
  *   throws LogError (message `cannot read <path>: permission denied` / `no such file or
  *   directory`; print as `prec: ${err.message}`).
  * - readLogLines / readLogBatches(path, ReadOptions): lines (see above). A pipe or FIFO works
