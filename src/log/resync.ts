@@ -72,6 +72,22 @@ export class PlainProbe {
     return at;
   }
 
+  /**
+   * Where, in text in [from, limit) (a zstd raw block's bytes), a plain record line starts in the
+   * middle of a line: a line cut short by a crash, then the records a restart appended. Inside a
+   * JSON line `{"` never occurs (a quote in a string is escaped), so only a junction has one
+   * there. -1 none; undefined when one needs more bytes to tell.
+   */
+  findJunction(win: InputWindow, from: number, limit: number, ending: boolean): number | undefined {
+    for (let at = win.indexOf(RECORD_START, from); at >= 0 && at < limit; at = win.indexOf(RECORD_START, at + 1)) {
+      if (win.peek(at - 1, 1)?.[0] === NL) continue;
+      const verdict = this.judge(win, at, ending);
+      if (verdict === 'line') return at;
+      if (verdict === 'wait') return undefined;
+    }
+    return -1;
+  }
+
   /** The candidate that waited for more bytes at the last find, or -1. */
   get pending(): number {
     return this.waiting;

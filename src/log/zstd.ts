@@ -39,6 +39,11 @@ export class ZstdDecoder implements ByteSink {
   private quiet = false;
   /** Whether a block of the current frame was decoded (its lines given). */
   private frameGave = false;
+  /**
+   * When the last block decoded was a raw block: where the line its bytes leave unfinished
+   * starts (just after its last newline); -1 otherwise.
+   */
+  private rawTail = -1;
   /** Type of the block being fed (0 raw, 1 RLE, 2 compressed; -1 the frame's checksum). */
   private blockType = 0;
   /** End of the block being fed, and whether it was checked for plain lines among its bytes. */
@@ -117,6 +122,11 @@ export class ZstdDecoder implements ByteSink {
       // swallowed by the block's declared size. Read that frame now. Plain lines (precd
       // restarted with compress = "no") are looked for too, in a compressed block only: a raw
       // block's bytes are text themselves, and given as such when the input ends.
+      if (this.state === 'feed' && this.blockType === 0 && this.onOtherFormat) {
+        // A raw block cut short, then plain records taken for the rest of its bytes.
+        const junction = this.plain.findJunction(this.win, this.unitStart + 4, this.win.end, this.ending);
+        if (junction !== undefined && junction >= 0) this.cutRawAt(junction);
+      }
       while (this.state === 'feed' && (this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3) >= 0 || this.plainSwallowed())) {
         this.damage(this.frameStart, this.unsure(this.unitStart));
         this.run();
@@ -164,6 +174,7 @@ export class ZstdDecoder implements ByteSink {
             }
             this.cursor += size;
             this.frameGave = false;
+            this.rawTail = -1;
             this.state = 'block';
           } else if (isZstdSkippableMagic(head)) {
             const h = win.peek(this.cursor, 8);
@@ -237,8 +248,21 @@ export class ZstdDecoder implements ByteSink {
           }
           if (this.state !== 'feed') break; // damaged
           if (this.remaining > 0) return;
+          if (this.blockType === 0 && this.onOtherFormat) {
+            const junction = this.plain.findJunction(win, this.unitStart + 4, this.cursor, this.ending);
+            if (junction === undefined && !this.idling) return; // its line is still to come
+            if (junction !== undefined && junction >= 0) {
+              this.cutRawAt(junction);
+              return;
+            }
+          }
           this.out.release();
           this.frameGave = true;
+          this.rawTail = -1;
+          if (this.blockType === 0) {
+            const nl = this.win.peek(this.unitStart + 3, this.cursor - this.unitStart - 3)?.lastIndexOf(0x0a) ?? -1;
+            if (nl >= 0) this.rawTail = this.unitStart + 3 + nl + 1;
+          }
           if (this.afterFeed === 'checksum') {
             this.unitStart = this.cursor;
             this.blockType = -1;
@@ -318,6 +342,19 @@ export class ZstdDecoder implements ByteSink {
   }
 
   /**
+   * A raw block whose bytes hold a plain record line starting in the middle of a line (see
+   * PlainProbe.findJunction): what comes before the cut line is given, the cut line dropped,
+   * and the rest read as plain text.
+   */
+  private cutRawAt(junction: number): void {
+    this.out.keep(junction - (this.unitStart + 3));
+    this.out.release();
+    this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.frameStart}, resumed at byte ${this.base + junction}`);
+    this.cursor = junction;
+    this.handOver();
+  }
+
+  /**
    * Whether the block being fed, still short of bytes, has a gzip member or (a compressed
    * block) a plain record line among them: it was cut short and precd, restarted with another
    * compress setting, appended what the block's declared size swallows.
@@ -370,13 +407,18 @@ export class ZstdDecoder implements ByteSink {
   }
 
   /**
-   * Where the search for what follows damage at `pos`, in the current frame, starts: there, or
-   * just after the frame's magic when nothing of the frame was given yet. A frame cut inside its
+   * Where the search for what follows damage at `pos`, in the current frame, starts: there, just
+   * after the frame's magic when nothing of the frame was given yet, or at the line a raw block
+   * left unfinished. A frame cut inside its
    * header, then plain records (precd restarted with compress = "no"), took the first bytes of
    * the first record for header bytes; no line of the frame can be given twice from there.
    */
   private unsure(pos: number): number {
-    return this.frameGave ? pos : Math.min(pos, this.frameStart + ZSTD_MAGIC.length);
+    if (!this.frameGave) return Math.min(pos, this.frameStart + ZSTD_MAGIC.length);
+    // A raw block cut short takes plain text that follows for its last bytes, given as its
+    // content: the line across its end (held unfinished, dropped with the damage) is read again
+    // from its start, as plain text, if it is one.
+    return this.rawTail >= 0 ? Math.min(pos, this.rawTail) : pos;
   }
 
   private damage(frameAt: number, searchFrom: number): void {
@@ -419,6 +461,11 @@ class BlockOutput extends OutputBuffer {
   /** The block decoded: its output may go. */
   release(): void {
     this.heldFrom = -1;
+  }
+
+  /** Keeps only the first `n` bytes of the held output. */
+  keep(n: number): void {
+    if (this.heldFrom >= 0) this.pos = Math.min(this.pos, this.heldFrom + n);
   }
 
   /** The block was damaged: its output is discarded. */

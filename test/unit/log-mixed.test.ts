@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AutoDecoder } from '../../src/log/decode.js';
 import { LineSplitter } from '../../src/log/lines.js';
 import { readLogLines } from '../../src/log/index.js';
-import { gzipMember, recordLines, startRecord, tempDir, text, ZstdWriter, zstdFrame } from './log-fixtures.js';
+import { gzipMember, recordLines, startRecord, tempDir, text, ZstdWriter, zstdFrame, zstdRaw } from './log-fixtures.js';
 
 interface Decoded {
   lines: string[];
@@ -217,5 +217,27 @@ test('zstd cut anywhere then a gzip member, and gzip cut anywhere then a zstd fr
       const sameSpot = (r: Decoded): Decoded => ({ ...r, warnings: r.warnings.map((x) => x.replace(/gzip data at byte \d+,/, 'gzip data at byte N,')) });
       for (const piece of [1, 9, 700]) assert.deepEqual(sameSpot(strip(decode(data, piece))), sameSpot(strip(whole)), `${what}, pieces of ${piece}`);
     }
+  }
+});
+
+test('a zstd frame of raw blocks cut anywhere, then plain records: its complete lines, every plain record once', () => {
+  // A raw block's bytes are text: cut short, it takes the plain text after it for the rest of
+  // its content, the cut line and the first plain record run together.
+  const member = zstdRaw([c.slice(0, 3), c.slice(3, 6), c.slice(6)], false);
+  const head = text(a);
+  for (let cut = 10; cut < member.length; cut += 11) {
+    const data = Buffer.concat([head, member.subarray(0, cut), text(d)]);
+    const whole = decode(data);
+    const kept = whole.lines.length - a.length - d.length;
+    const what = `cut at ${cut}`;
+    assert.ok(kept >= 0 && kept <= c.length, `${what}: ${kept} lines kept`);
+    assert.deepEqual(whole.lines, [...a, ...c.slice(0, kept), ...d], what);
+    assert.deepEqual(whole.bad, [], what);
+    assert.equal(whole.warnings.length, 1, `${what}: ${whole.warnings.join('; ')}`);
+    // Plain text that starts at a line start is read as the raw block's own content up to the
+    // block's declared end: reading goes on as plain text from the line across that end.
+    const m = new RegExp(`^log: damaged zstd frame at byte ${head.length}, resumed at byte (\\d+)$`).exec(whole.warnings[0]!);
+    assert.ok(m && Number(m[1]) >= head.length + cut && Number(m[1]) < data.length, `${what}: ${whole.warnings[0]}`);
+    for (const piece of [1, 9, 700]) assert.deepEqual(strip(decode(data, piece)), strip(whole), `${what}, pieces of ${piece}`);
   }
 });
