@@ -258,7 +258,8 @@ CPU: utime + stime of the precd process (all threads, /proc/PID/stat) from just 
 CPU use settles after it, per 10,000 execs (the BPF programs themselves run in the exec'ing tasks and
 show up in the slowdown above, not here). Memory: VmRSS and its private part RssAnon sampled every 100 ms
 during the storm, and VmHWM (peak RSS since start) at the end; the goal is read on VmHWM. The rest of
-the RSS is file-backed: the pages of the node binary and the mapped BPF ring buffer.
+the RSS is file-backed: mostly the pages of the node binary, and the 512 KiB window through which the
+addon reads the BPF ring buffer (not the whole ring: see "precd RSS" below).
 
 ${table(
   ['storm', 'precd CPU s', 'CPU s / 10,000 execs', 'max VmRSS MB', 'VmHWM MB', 'max RssAnon MB'],
