@@ -128,6 +128,16 @@ export class ZstdDecoder implements ByteSink {
         if (junction !== undefined && junction >= 0) this.cutRawAt(junction);
       }
       while (this.state === 'feed' && (this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3) >= 0 || this.plainSwallowed())) {
+        // A raw block's output is its bytes: only those before the appended frame or member are
+        // its text (neither magic is ever text). Giving the rest would decode that frame inside
+        // this one's content as well as after it.
+        const swallowed = this.blockType === 0 ? this.swallowedAt() : -1;
+        if (swallowed >= 0) {
+          this.out.keep(swallowed - (this.unitStart + 3));
+          this.damage(this.frameStart, swallowed);
+          this.run();
+          continue;
+        }
         this.damage(this.frameStart, this.unsure(this.unitStart));
         this.run();
       }
@@ -226,7 +236,15 @@ export class ZstdDecoder implements ByteSink {
             // which takes the `{` of the first plain record for its last byte, is not caught
             // here: zstd may decode it into garbage without an error.
             if (win.end < this.unitEnd) return;
-            const line = this.plain.find(win, this.unitStart + 3, this.unitEnd - 1, this.ending);
+            let line: number | undefined;
+            // A record line the block holds verbatim (raw literals) is not one appended after it.
+            for (let from = this.unitStart + 3; ; from = line + 1) {
+              line = this.plain.find(win, from, this.unitEnd - 1, this.ending);
+              if (line === undefined || line < 0) break;
+              const past = this.plain.runsPast(win, line, this.unitEnd, this.ending);
+              if (past === undefined) line = undefined;
+              if (past !== false) break;
+            }
             // A candidate line still without its end waits for it, unless nothing more is coming.
             if (line === undefined && !this.idling) return;
             if (line !== undefined && line >= 0) {
@@ -245,6 +263,18 @@ export class ZstdDecoder implements ByteSink {
             }
             this.cursor += piece.length;
             this.remaining -= piece.length;
+            // A raw block's bytes are text, which never holds a frame magic: one there starts a
+            // frame appended after this block was cut short (precd killed, then restarted), which
+            // its declared size took. Only the text before it is the block's.
+            if (this.blockType === 0) {
+              const from = Math.max(this.unitStart + 3, this.cursor - piece.length - 3);
+              const i = win.peek(from, Math.min(win.end, this.cursor + 3) - from)?.indexOf(ZSTD_MAGIC) ?? -1;
+              if (i >= 0 && from + i < this.cursor) {
+                this.out.keep(from + i - (this.unitStart + 3));
+                this.damage(this.frameStart, from + i);
+                break;
+              }
+            }
           }
           if (this.state !== 'feed') break; // damaged
           if (this.remaining > 0) return;
@@ -367,6 +397,13 @@ export class ZstdDecoder implements ByteSink {
     if (this.blockType !== 2) return false;
     const at = this.plain.find(this.win, this.unitStart + 3, this.win.end, this.ending);
     return at !== undefined && at >= 0;
+  }
+
+  /** Where a zstd frame or a gzip member (log data) starts among the block's bytes; -1 none. */
+  private swallowedAt(): number {
+    const frame = this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3);
+    const member = this.onOtherFormat ? this.gzipMember(this.unitStart + 3, frame >= 0 ? frame : this.win.end) : undefined;
+    return member && !member.wait ? member.at : frame;
   }
 
   /** Plain records or a gzip member start at `pos` (never a zstd frame: that is ours). */

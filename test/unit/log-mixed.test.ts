@@ -241,3 +241,25 @@ test('a zstd frame of raw blocks cut anywhere, then plain records: its complete 
     for (const piece of [1, 9, 700]) assert.deepEqual(strip(decode(data, piece)), strip(whole), `${what}, pieces of ${piece}`);
   }
 });
+
+test('a zstd frame of raw blocks cut anywhere, then a new zstd frame: its complete lines, then the new frame once', () => {
+  // precd killed in the middle of a raw block, restarted with compress = "zstd": the cut block's
+  // declared size takes the new frame's bytes as its own text. Only the text before that frame is
+  // the block's; the frame must be decoded once, not also from inside the block's text.
+  const member = zstdRaw([c.slice(0, 3), c.slice(3, 6), c.slice(6)], false);
+  const head = text(a);
+  const after = zstdFrame(text(d));
+  for (let cut = 10; cut < member.length; cut += 11) {
+    const data = Buffer.concat([head, member.subarray(0, cut), after]);
+    const whole = decode(data);
+    const kept = whole.lines.length - a.length - d.length;
+    const what = `cut at ${cut}`;
+    assert.ok(kept >= 0 && kept <= c.length, `${what}: ${kept} lines kept`);
+    assert.deepEqual(whole.lines, [...a, ...c.slice(0, kept), ...d], what);
+    // Every line complete before the cut is kept.
+    assert.equal(kept, c.filter((_l, i) => text(c.slice(0, i + 1)).length <= cut - 9 - 3 * (i >= 6 ? 2 : i >= 3 ? 1 : 0)).length, what);
+    assert.deepEqual(whole.bad, [], what);
+    assert.deepEqual(whole.warnings, [`log: damaged zstd frame at byte ${head.length}, resumed at byte ${head.length + cut}`], what);
+    for (const piece of [1, 9, 700]) assert.deepEqual(strip(decode(data, piece)), strip(whole), `${what}, pieces of ${piece}`);
+  }
+});
