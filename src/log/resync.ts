@@ -88,6 +88,34 @@ export class PlainProbe {
     return -1;
   }
 
+  /**
+   * Whether the plain text at `at` (a candidate find() accepted inside a compressed block) runs, as
+   * whole record lines, up to the block's last byte `blockEnd - 1` and on past it. That is what
+   * the records a restart appended do: they fill the rest of a block cut short, and go on after
+   * it. A valid block may hold a record line verbatim too (raw literals, from fast levels or
+   * text that does not compress), but the block's sequence section always follows its literals
+   * inside the block, and never reads as a record line (its first bytes cannot be `{"`: the
+   * second would set the reserved bits of the compression modes). undefined: the line across
+   * the block's end has not fully arrived.
+   */
+  runsPast(win: InputWindow, at: number, blockEnd: number, ending: boolean): boolean | undefined {
+    for (let start = at; ; ) {
+      let end = -1;
+      for (let pos = start; pos < win.end && end < 0; ) {
+        const piece = win.slice(pos, win.end - pos);
+        const nl = piece.indexOf(NL);
+        if (nl >= 0) end = pos + nl;
+        else pos += piece.length;
+        if ((end < 0 ? pos : end) - start > MAX_LINE_BYTES) return false;
+      }
+      if (end < 0 && !ending) return undefined;
+      const line = win.peek(start, (end < 0 ? win.end : end) - start);
+      if (!line || !isUtf8(line) || parseRecord(line.toString('utf8')) === undefined) return false;
+      if (end < 0 || end >= blockEnd - 1) return true;
+      start = end + 1;
+    }
+  }
+
   /** The candidate that waited for more bytes at the last find, or -1. */
   get pending(): number {
     return this.waiting;

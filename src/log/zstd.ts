@@ -236,14 +236,12 @@ export class ZstdDecoder implements ByteSink {
             // which takes the `{` of the first plain record for its last byte, is not caught
             // here: zstd may decode it into garbage without an error.
             if (win.end < this.unitEnd) return;
-            let line: number | undefined;
+            let line = this.plain.find(win, this.unitStart + 3, this.unitEnd - 1, this.ending);
             // A record line the block holds verbatim (raw literals) is not one appended after it.
-            for (let from = this.unitStart + 3; ; from = line + 1) {
-              line = this.plain.find(win, from, this.unitEnd - 1, this.ending);
-              if (line === undefined || line < 0) break;
+            while (line !== undefined && line >= 0) {
               const past = this.plain.runsPast(win, line, this.unitEnd, this.ending);
-              if (past === undefined) line = undefined;
-              if (past !== false) break;
+              if (past === true) break;
+              line = past === undefined ? undefined : this.plain.find(win, line + 1, this.unitEnd - 1, this.ending);
             }
             // A candidate line still without its end waits for it, unless nothing more is coming.
             if (line === undefined && !this.idling) return;
