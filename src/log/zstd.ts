@@ -250,6 +250,15 @@ export class ZstdDecoder implements ByteSink {
               this.damage(this.frameStart, this.unsure(this.unitStart));
               break;
             }
+            // Likewise the first bytes of a zstd frame a restart appended (compress unchanged):
+            // zstd decodes them into copies of earlier lines, and the frame is lost.
+            const frame = this.appendedFrame();
+            if (frame === undefined && !this.idling) return;
+            if (frame === true) {
+              this.out.drop();
+              this.damage(this.frameStart, this.unsure(this.unitStart));
+              break;
+            }
             this.blockChecked = true;
           }
           while (this.remaining > 0 && this.cursor < win.end) {
@@ -397,6 +406,22 @@ export class ZstdDecoder implements ByteSink {
     return at !== undefined && at >= 0;
   }
 
+  /**
+   * Whether a zstd frame that decodes to log data starts among the bytes of the compressed block
+   * being fed (a magic alone is too common in compressed bytes to trust); undefined while that
+   * needs bytes that have not arrived.
+   */
+  private appendedFrame(): boolean | undefined {
+    const from = this.unitStart + 3;
+    const bytes = this.win.peek(from, Math.min(this.win.end, this.unitEnd + 3) - from);
+    for (let i = bytes?.indexOf(ZSTD_MAGIC) ?? -1; i >= 0 && from + i < this.unitEnd; i = bytes!.indexOf(ZSTD_MAGIC, i + 1)) {
+      const starts = frameStartsLog(this.win, from + i, this.ending);
+      if (starts === 'wait') return undefined;
+      if (starts) return true;
+    }
+    return false;
+  }
+
   /** Where a zstd frame or a gzip member (log data) starts among the block's bytes; -1 none. */
   private swallowedAt(): number {
     const frame = this.win.indexOf(ZSTD_MAGIC, this.unitStart + 3);
@@ -465,6 +490,31 @@ export class ZstdDecoder implements ByteSink {
     this.state = 'search';
     this.cursor = Math.max(searchFrom, this.win.start);
   }
+}
+
+/**
+ * Whether a zstd frame starting at `at` in `win` decodes to the start of log data (a record line,
+ * another frame, a gzip member); 'wait' while that is undecided and more bytes may come.
+ */
+function frameStartsLog(win: InputWindow, at: number, ending: boolean): boolean | 'wait' {
+  const trial = new binding.DCtx();
+  const out = Buffer.alloc(64);
+  let got = 0;
+  for (let pos = at; got < 4; ) {
+    if (pos >= win.end) return ending ? got > 0 && startsLogData(out.subarray(0, got)) : 'wait';
+    const src = win.slice(pos, BLOCK_MAX);
+    let produced: number;
+    let consumed: number;
+    try {
+      [, produced, consumed] = trial.decompressStream(out.subarray(got), src);
+    } catch {
+      return false;
+    }
+    if (produced === 0 && consumed === 0) return false;
+    pos += consumed;
+    got += produced;
+  }
+  return startsLogData(out.subarray(0, got));
 }
 
 /** Size of a zstd frame header (magic included) from its descriptor byte (RFC 8878 3.1.1.1). */

@@ -263,3 +263,24 @@ test('a zstd frame of raw blocks cut anywhere, then a new zstd frame: its comple
     for (const piece of [1, 9, 700]) assert.deepEqual(strip(decode(data, piece)), strip(whole), `${what}, pieces of ${piece}`);
   }
 });
+
+test('a zstd frame cut anywhere, then a new zstd frame: the blocks before the cut, then the new frame, no garbage', () => {
+  // precd killed in the middle of writing a compressed block, restarted with compress = "zstd":
+  // the cut block's declared size takes the first bytes of the new frame, and zstd may decode
+  // that into copies of earlier lines without an error. The new frame must be read, and nothing
+  // that was never written.
+  const { frame, ends, groups } = tornFrame();
+  const head = text(a);
+  const after = zstdFrame(text(d));
+  for (let cut = 10; cut < frame.length; cut++) {
+    const data = Buffer.concat([head, frame.subarray(0, cut), after]);
+    const whole = decode(data);
+    const what = `cut at ${cut}`;
+    const complete = groups.filter((_g, i) => ends[i]! <= cut).flat();
+    assert.deepEqual(whole.lines, [...a, ...complete, ...d], what);
+    assert.deepEqual(whole.bad, [], what);
+    assert.equal(whole.warnings.length, 1, `${what}: ${whole.warnings.join('; ')}`);
+    assert.match(whole.warnings[0]!, new RegExp(`^log: damaged zstd frame at byte ${head.length}, resumed at byte ${head.length + cut}$`), what);
+    if (cut % 10 === 0) for (const piece of [1, 700]) assert.deepEqual(strip(decode(data, piece)), strip(whole), `${what}, pieces of ${piece}`);
+  }
+});
