@@ -23,6 +23,9 @@ interface Sibling {
 
 /** Compressed bytes read from a file's start to find its first record, at most. */
 const HEAD_READ = 16 * 1024;
+/** Rotated files kept open from listing to reading (discoverLogs), and heads read at once. */
+const PIN_MAX = 256;
+const HEAD_CONCURRENCY = 16;
 const HEAD_MAX = 256 * 1024;
 
 /** The first record of a log: its line as written, and its time (ns). */
@@ -130,28 +133,35 @@ function escapeRegExp(text: string): string {
  * Throws LogError when `input` (or its directory, with allLogs) cannot be read.
  */
 export async function discoverLogs(input: string, allLogs: boolean): Promise<string[]> {
-  // Fails with the reason (missing, permission denied) before anything is listed. Every file
-  // listed is kept open and read later from that handle (pinLog): logrotate may rename or
-  // compress files while the ones before them are read, and the files read must be those listed.
+  // Fails with the reason (missing, permission denied) before anything is listed. The files
+  // listed are kept open and read later from that handle (pinLog; the input and the newest
+  // PIN_MAX rotated ones): logrotate may rename or compress files while the ones before them are
+  // read, and the files read must be those listed.
   pinLog(input, await openLog(input));
   if (!allLogs) return [input];
   const siblings = await listSiblings(input);
   const gone = new Set<Sibling>();
-  await Promise.all(
-    siblings.map(async (s) => {
-      let fh: FileHandle;
-      try {
-        fh = await openLog(s.path);
-      } catch (err) {
-        // Rotated away since the directory was read: not there to read. Out of descriptors,
-        // or unreadable: read by name later, and reported then.
-        if (err instanceof LogError && err.code === 'ENOENT') gone.add(s);
-        return;
-      }
-      s.first = (await readFirstRecord(fh, s.path))?.time;
-      pinLog(s.path, fh);
-    }),
-  );
+  // Descriptors are bounded (a hard limit of 1024 is common, and `rotate 400` is the default):
+  // the newest PIN_MAX siblings by name, read last, are pinned; older ones, read first, are
+  // read by name. Heads are read a few at a time, so that fewer still are open at once.
+  const pinFrom = siblings.length - PIN_MAX;
+  const one = async (s: Sibling, i: number): Promise<void> => {
+    let fh: FileHandle;
+    try {
+      fh = await openLog(s.path);
+    } catch (err) {
+      // Rotated away since the directory was read: not there to read. Out of descriptors,
+      // or unreadable: read by name later, and reported then.
+      if (err instanceof LogError && err.code === 'ENOENT') gone.add(s);
+      return;
+    }
+    s.first = (await readFirstRecord(fh, s.path))?.time;
+    if (i >= pinFrom) pinLog(s.path, fh);
+    else await fh.close();
+  };
+  for (let i = 0; i < siblings.length; i += HEAD_CONCURRENCY) {
+    await Promise.all(siblings.slice(i, i + HEAD_CONCURRENCY).map((s, j) => one(s, i + j)));
+  }
   return [...byContent(siblings.filter((s) => !gone.has(s))).map((s) => s.path), input];
 }
 

@@ -54,7 +54,7 @@
  * - discoverLogs(input, allLogs): Promise<string[]> — files to read, oldest first by the time of
  *   each rotated file's first record (decoded from its head; never mtime), input last; a file
  *   whose first record cannot be read keeps its place by name (numbered: higher is older; dated:
- *   older date first); every file listed is kept open and the read and follow functions below
+ *   older date first); every file listed (up to the 256 newest rotated ones) is kept open and the read and follow functions below
  *   read it from that handle (read.ts, pinLog), so that logrotate renaming, compressing or
  *   replacing files meanwhile changes nothing of what is read (a file truncated meanwhile gives
  *   what is left, and onWarning says `prec.log.1: truncated while being read: N of M bytes

@@ -82,3 +82,20 @@ test('the first record is found in the head of a file whatever its compression',
   writeFileSync(join(dir, 'junk'), 'x'.repeat(1 << 20));
   assert.equal(await firstRecordTime(join(dir, 'junk')), undefined);
 });
+
+test('prec -a reads more rotated files than the descriptor limit allows open at once', () => {
+  // `rotate 400` (logrotate/prec) or a longer retention: every listed file held open until read
+  // ran prec out of descriptors (a hard limit of 1024 is common), which failed the whole read.
+  const dir = tempDir();
+  const n = 1100;
+  for (let i = 1; i <= n; i++) writeFileSync(join(dir, `prec.log.${i}`), text(day(1 + (i % 28), n + 1 - i)));
+  writeFileSync(join(dir, 'prec.log'), text(day(28, n + 1)));
+  const bin = join(import.meta.dirname, '../../../bin/prec.js');
+  const r = spawnSync('prlimit', ['--nofile=1024:1024', process.execPath, bin, '-i', join(dir, 'prec.log'), '-a', '-A', '-f', 'event_id', '-o', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout.trim().split('\n').length, n + 1);
+});
