@@ -101,7 +101,10 @@ export class RotationTracker {
           if (content) this.warn(`${path}: rotated while following, but no record found at its start: not read`);
           continue;
         }
-        if (this.firstLines.has(first.line) || (floor !== undefined && first.time < floor)) {
+        // A compressed copy being made (logrotate's `compress`) is there next to its original,
+        // which is listed first, until it is complete: one of them only.
+        const copy = found.some((f) => f.first.line === first.line);
+        if (copy || this.firstLines.has(first.line) || (floor !== undefined && first.time < floor)) {
           this.known.add(id);
           continue;
         }
