@@ -270,12 +270,16 @@ export class ZstdDecoder implements ByteSink {
             }
             this.cursor += piece.length;
             this.remaining -= piece.length;
-            // A raw block's bytes are text, which never holds a frame magic: one there starts a
-            // frame appended after this block was cut short (precd killed, then restarted), which
-            // its declared size took. Only the text before it is the block's.
+            // A raw block's bytes are text, which never holds a frame or member magic: one there
+            // starts a frame (or gzip member) appended after this block was cut short (precd
+            // killed, then restarted), which its declared size took. Only the text before it is
+            // the block's.
             if (this.blockType === 0) {
               const from = Math.max(this.unitStart + 3, this.cursor - piece.length - 3);
-              const i = win.peek(from, Math.min(win.end, this.cursor + 3) - from)?.indexOf(ZSTD_MAGIC) ?? -1;
+              const bytes = win.peek(from, Math.min(win.end, this.cursor + 3) - from);
+              const z = bytes?.indexOf(ZSTD_MAGIC) ?? -1;
+              const g = this.onOtherFormat ? (bytes?.indexOf(GZIP_MAGIC) ?? -1) : -1;
+              const i = z < 0 ? g : g < 0 ? z : Math.min(z, g);
               if (i >= 0 && from + i < this.cursor) {
                 this.out.keep(from + i - (this.unitStart + 3));
                 this.damage(this.frameStart, from + i);
@@ -407,7 +411,7 @@ export class ZstdDecoder implements ByteSink {
   }
 
   /**
-   * Whether a zstd frame that decodes to log data starts among the bytes of the compressed block
+   * Whether a zstd frame or gzip member that decodes to log data starts among the bytes of the compressed block
    * being fed (a magic alone is too common in compressed bytes to trust); undefined while that
    * needs bytes that have not arrived.
    */
@@ -416,6 +420,12 @@ export class ZstdDecoder implements ByteSink {
     const bytes = this.win.peek(from, Math.min(this.win.end, this.unitEnd + 3) - from);
     for (let i = bytes?.indexOf(ZSTD_MAGIC) ?? -1; i >= 0 && from + i < this.unitEnd; i = bytes!.indexOf(ZSTD_MAGIC, i + 1)) {
       const starts = frameStartsLog(this.win, from + i, this.ending);
+      if (starts === 'wait') return undefined;
+      if (starts) return true;
+    }
+    // A gzip member (a restart with compress = "gz") whose first bytes the block took.
+    for (let i = bytes?.indexOf(GZIP_MAGIC) ?? -1; i >= 0 && from + i < this.unitEnd; i = bytes!.indexOf(GZIP_MAGIC, i + 1)) {
+      const starts = memberStartsLog(this.win, from + i, this.ending);
       if (starts === 'wait') return undefined;
       if (starts) return true;
     }

@@ -284,3 +284,27 @@ test('a zstd frame cut anywhere, then a new zstd frame: the blocks before the cu
     if (cut % 10 === 0) for (const piece of [1, 700]) assert.deepEqual(strip(decode(data, piece)), strip(whole), `${what}, pieces of ${piece}`);
   }
 });
+
+test('a zstd frame of compressed or raw blocks cut anywhere, then a gzip member: the complete lines before the cut, then the member once', () => {
+  // precd killed in the middle of a block, restarted with compress = "gz": the cut block's
+  // declared size takes the member's first bytes (a raw block as text, a compressed one decoded
+  // into copies of earlier lines), and the member was lost.
+  const { frame, ends, groups } = tornFrame();
+  const raw = zstdRaw([c.slice(0, 3), c.slice(3, 6), c.slice(6)], false);
+  const head = text(a);
+  const after = gzipMember(text(d));
+  for (const [kind, member, step] of [['compressed', frame, 1], ['raw', raw, 7]] as const) {
+    for (let cut = 10; cut < member.length; cut += step) {
+      const data = Buffer.concat([head, member.subarray(0, cut), after]);
+      const whole = decode(data);
+      const what = `${kind} blocks, cut at ${cut}`;
+      const kept = whole.lines.length - a.length - d.length;
+      if (kind === 'compressed') assert.equal(kept, groups.filter((_g, i) => ends[i]! <= cut).flat().length, what);
+      assert.ok(kept >= 0 && kept <= c.length, `${what}: ${kept} lines kept`);
+      assert.deepEqual(whole.lines, [...a, ...c.slice(0, kept), ...d], what);
+      assert.deepEqual(whole.bad, [], what);
+      assert.equal(whole.warnings.length, 1, `${what}: ${whole.warnings.join('; ')}`);
+      if (cut % 10 === 0) for (const piece of [1, 700]) assert.deepEqual(strip(decode(data, piece)), strip(whole), `${what}, pieces of ${piece}`);
+    }
+  }
+});
