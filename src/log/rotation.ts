@@ -18,6 +18,7 @@
 //   it, or a compressed copy of one), or, when no file read had a record yet, than the newest
 //   history file's (the last of each naming scheme, read when following began).
 // They are read oldest first by their first record, each once, before the new current file.
+import { statSync } from 'node:fs';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { readFirstRecord, readHead, rotatedSiblings, type FirstRecord } from './discover.js';
 import { openLog } from './read.js';
@@ -32,7 +33,29 @@ export interface MissedFile {
 
 /** Identity of a file, from a stat with `bigint: true` (birth time 0 where the file system has none). */
 export function fileId(st: { dev: bigint; ino: bigint; birthtimeNs: bigint }): string {
-  return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
+  return `${st.dev}:${st.ino}:${realBirthTimes() ? st.birthtimeNs : 0n}`;
+}
+
+let birthTimes: boolean | undefined;
+
+/**
+ * Whether stat gives real birth times. Where statx(2) is missing (older kernels, sandboxes that
+ * block it) libuv reports the ctime instead, which changes with every write: a file would not
+ * stay itself, and each write would look like a rotation. The root directory tells: its ctime
+ * moves whenever an entry is added or removed there, its birth time never; with the ctime
+ * reported as birth time they are always equal. Without real birth times a file is its device
+ * and inode number.
+ */
+function realBirthTimes(): boolean {
+  if (birthTimes === undefined) {
+    try {
+      const st = statSync('/', { bigint: true });
+      birthTimes = st.birthtimeNs !== st.ctimeNs;
+    } catch {
+      birthTimes = false;
+    }
+  }
+  return birthTimes;
 }
 
 export class RotationTracker {
