@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
+import { AutoDecoder } from '../../src/log/decode.js';
+import { LineSplitter } from '../../src/log/lines.js';
 
 const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
 
@@ -153,4 +155,28 @@ export function zstdRaw(groups: readonly (readonly string[])[], last = true): Bu
     parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, header >> 16]), body);
   });
   return Buffer.concat(parts);
+}
+
+/** What the AutoDecoder made of some bytes: record lines, bad lines (a tail as `tail <30 chars>`), warnings. */
+export interface Decoded {
+  lines: string[];
+  bad: string[];
+  warnings: string[];
+}
+
+/**
+ * `data` through an AutoDecoder (file label `log`) handed over in pieces of `piece` bytes, then
+ * finished unless `finish` is false; the decoder is returned for more calls (idle(), finish()).
+ */
+export function decodeInPieces(data: Buffer, piece = data.length, finish = true): Decoded & { decoder: AutoDecoder } {
+  const r: Decoded = { lines: [], bad: [], warnings: [] };
+  const splitter = new LineSplitter({
+    lines: (batch) => r.lines.push(...batch),
+    invalidLine: (_bytes, why) => r.bad.push(why),
+    tail: (t) => r.bad.push(`tail ${t.slice(0, 30)}`),
+  });
+  const decoder = new AutoDecoder(splitter, 'log', (w) => r.warnings.push(w));
+  for (let i = 0; i < data.length; i += piece) decoder.write(Buffer.from(data.subarray(i, i + piece)));
+  if (finish) decoder.finish();
+  return { ...r, decoder };
 }

@@ -7,27 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import zlib from 'node:zlib';
-import { AutoDecoder } from '../../src/log/decode.js';
-import { LineSplitter } from '../../src/log/lines.js';
-import { recordLines, tempDir, text } from './log-fixtures.js';
-
-interface Decoded {
-  lines: string[];
-  bad: string[];
-  warnings: string[];
-}
+import { decodeInPieces, recordLines, tempDir, text, type Decoded } from './log-fixtures.js';
 
 function decode(data: Buffer, piece: number): Decoded {
-  const r: Decoded = { lines: [], bad: [], warnings: [] };
-  const splitter = new LineSplitter({
-    lines: (batch) => r.lines.push(...batch),
-    invalidLine: (_bytes, why) => r.bad.push(why),
-    tail: (t) => r.bad.push(`tail ${t.slice(0, 20)}`),
-  });
-  const decoder = new AutoDecoder(splitter, 'log', (w) => r.warnings.push(w));
-  for (let i = 0; i < data.length; i += piece) decoder.write(Buffer.from(data.subarray(i, i + piece)));
-  decoder.finish();
-  return r;
+  const { lines, bad, warnings } = decodeInPieces(data, piece);
+  return { lines, bad, warnings };
 }
 
 const a = recordLines(400, 1);

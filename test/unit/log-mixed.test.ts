@@ -6,30 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AutoDecoder } from '../../src/log/decode.js';
-import { LineSplitter } from '../../src/log/lines.js';
 import { readLogLines } from '../../src/log/index.js';
-import { gzipMember, recordLines, startRecord, tempDir, text, ZstdWriter, zstdFrame, zstdRaw } from './log-fixtures.js';
+import { decodeInPieces, gzipMember, recordLines, startRecord, tempDir, text, ZstdWriter, zstdFrame, zstdRaw, type Decoded } from './log-fixtures.js';
 
-interface Decoded {
-  lines: string[];
-  bad: string[];
-  warnings: string[];
-}
-
-/** Lines, bad lines and warnings of `data` handed over in pieces of `piece` bytes. */
-function decode(data: Buffer, piece = data.length, finish = true): Decoded & { decoder: AutoDecoder } {
-  const r: Decoded = { lines: [], bad: [], warnings: [] };
-  const splitter = new LineSplitter({
-    lines: (batch) => r.lines.push(...batch),
-    invalidLine: (_bytes, why) => r.bad.push(why),
-    tail: (t) => r.bad.push(`tail ${t.slice(0, 30)}`),
-  });
-  const decoder = new AutoDecoder(splitter, 'log', (w) => r.warnings.push(w));
-  for (let i = 0; i < data.length; i += piece) decoder.write(Buffer.from(data.subarray(i, i + piece)));
-  if (finish) decoder.finish();
-  return { ...r, decoder };
-}
+const decode = decodeInPieces;
 
 function strip(d: Decoded): Decoded {
   return { lines: d.lines, bad: d.bad, warnings: d.warnings };
