@@ -5,8 +5,8 @@
 // limit can only be set when node starts (`node --max-old-space-size`), and prec is started as
 // `node bin/prec.js` or through its package's wrapper: so a full collection is asked for here,
 // rarely (each costs ~15 ms and happens once the heap has grown by tens of megabytes).
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { exposedGc } from '../log/gc.js';
 
 /**
  * Old-generation bytes in use above which a full collection is run. The young generation is
@@ -18,22 +18,11 @@ const OLD_SPACES: ReadonlySet<string> = new Set(['old_space', 'large_object_spac
 
 let collect: (() => void) | null | undefined;
 
-function loadCollector(): (() => void) | null {
-  try {
-    // The documented way to reach gc() without --expose-gc on the command line.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Call between batches: collects when the old generation has grown past OLD_LIMIT. */
 export function keepHeapSmall(): void {
   let old = 0;
   for (const space of getHeapSpaceStatistics()) if (OLD_SPACES.has(space.space_name)) old += space.space_used_size;
   if (old < OLD_LIMIT) return;
-  collect ??= loadCollector();
+  collect ??= exposedGc() ?? null;
   collect?.();
 }

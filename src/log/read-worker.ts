@@ -3,14 +3,13 @@
 // gaps, warnings, progress) crosses to the main thread, in order, as messages. Decoded bytes are
 // copied once into a fresh ArrayBuffer that is transferred: decoders may still hold views of
 // their own buffers (lookback windows, a format switch mid-buffer), so theirs cannot move.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { AutoDecoder } from './decode.js';
 import { LogError } from './errors.js';
 import { readChunks } from './read.js';
 import type { ByteSink } from './sink.js';
 import { POOL_BUFFER_SIZE, type WorkerInput, type WorkerMessage } from './worker.js';
+import { exposedGc } from './gc.js';
 
 const { path, fd, inFlight, maxInFlight } = workerData as WorkerInput;
 const port = parentPort!;
@@ -66,15 +65,7 @@ const forward: ByteSink = {
  * megabytes in between: a collection is asked for every few megabytes read instead (~1 ms each).
  */
 const COLLECT_EVERY = 8 * 1024 * 1024;
-const collect = ((): (() => void) | undefined => {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-})();
+const collect = exposedGc();
 
 async function run(): Promise<void> {
   const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m }));
