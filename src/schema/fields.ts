@@ -27,6 +27,16 @@ export interface FieldSpec {
   readonly defaultOutput: boolean;
   /** Closed set of values, checked when a query names one. */
   readonly values?: readonly string[];
+  /**
+   * Not stored in any record or row: computed from another field of the row (`command` from argv,
+   * `duration` from duration_ns). Back ends evaluate it from that field, never by name.
+   */
+  readonly derivedFrom?: string;
+  /**
+   * A command row takes this field from its end record, under this key of the end record
+   * (`end_timestamp` is the end's `timestamp`). Absent for fields a row takes from its start.
+   */
+  readonly fromEnd?: string;
   readonly description: string;
 }
 
@@ -46,7 +56,10 @@ function field<
   records: R,
   rows: readonly RowType[],
   description: string,
-  opts: { endOnly?: boolean; optional?: O; defaultOutput?: boolean; values?: readonly string[] } = {},
+  opts: {
+    endOnly?: boolean; optional?: O; defaultOutput?: boolean; values?: readonly string[];
+    derivedFrom?: string; fromEnd?: string;
+  } = {},
 ): Omit<FieldSpec, 'name' | 'type' | 'records' | 'optional'> & { name: N; type: T; records: R; optional: O } {
   return {
     name,
@@ -57,6 +70,8 @@ function field<
     optional: (opts.optional ?? false) as O,
     defaultOutput: opts.defaultOutput ?? false,
     values: opts.values,
+    derivedFrom: opts.derivedFrom,
+    fromEnd: opts.fromEnd,
     description,
   };
 }
@@ -69,7 +84,7 @@ export const FIELDS = [
   field('timestamp', 'timestamp', ['start', 'end', 'fail', 'loss'], ['command', 'fail', 'loss'],
     'RFC3339 time with nanoseconds and the host offset: exec time (start, fail), end time (end)', { defaultOutput: true }),
   field('end_timestamp', 'timestamp', [], ['command'], 'time the command ended (from its end record)',
-    { endOnly: true, optional: true }),
+    { endOnly: true, optional: true, fromEnd: 'timestamp' }),
   field('event_id', 'string', ['start', 'end', 'fail'], CMD_FAIL, '<precd start YYYYMMDDhhmmss>-<sequence>'),
   field('uid', 'number', START_FAIL, CMD_FAIL, 'real uid'),
   field('gid', 'number', START_FAIL, CMD_FAIL, 'real gid'),
@@ -79,7 +94,8 @@ export const FIELDS = [
   field('session_id', 'number', START_FAIL, CMD_FAIL, 'audit session id; omitted when unset', { optional: true }),
   field('user', 'string', START_FAIL, CMD_FAIL, 'name of uid', { defaultOutput: true }),
   field('group', 'string', START_FAIL, CMD_FAIL, 'name of gid', { defaultOutput: true }),
-  field('command', 'string', [], CMD_FAIL, 'argv joined by spaces (shown shell-quoted)', { defaultOutput: true }),
+  field('command', 'string', [], CMD_FAIL, 'argv joined by spaces (shown shell-quoted)',
+    { defaultOutput: true, derivedFrom: 'argv' }),
   field('pid', 'number', ['start', 'end', 'fail'], CMD_FAIL, 'thread-group id'),
   field('ppid', 'number', START_FAIL, CMD_FAIL, 'thread-group id of the real parent'),
   field('comm', 'string', START_FAIL, CMD_FAIL, 'kernel task name after exec'),
@@ -104,13 +120,16 @@ export const FIELDS = [
   field('parent_cmdline', 'string', START_FAIL, CMD_FAIL, 'argv of the real parent joined by spaces, at most 512 chars'),
   field('parent_tty', 'string', START_FAIL, CMD_FAIL, "the parent's terminal", { optional: true }),
   field('parent_tty_nr', 'number', START_FAIL, CMD_FAIL, "the parent's encoded terminal number", { optional: true }),
-  field('duration_ns', 'number', ['end'], ['command'], 'run time in nanoseconds', { endOnly: true }),
-  field('duration', 'duration', [], ['command'], 'run time as YYYY-MM-DD HH:MM:SS (elapsed)', { endOnly: true, optional: true }),
+  field('duration_ns', 'number', ['end'], ['command'], 'run time in nanoseconds',
+    { endOnly: true, fromEnd: 'duration_ns' }),
+  field('duration', 'duration', [], ['command'], 'run time as YYYY-MM-DD HH:MM:SS (elapsed)',
+    { endOnly: true, optional: true, derivedFrom: 'duration_ns' }),
   field('exit_status', 'number', ['end'], ['command'], 'shell-visible status: exit code or 128+signal',
-    { endOnly: true, optional: true }),
-  field('signal', 'string', ['end'], ['command'], 'fatal signal name', { endOnly: true, optional: true }),
+    { endOnly: true, optional: true, fromEnd: 'exit_status' }),
+  field('signal', 'string', ['end'], ['command'], 'fatal signal name',
+    { endOnly: true, optional: true, fromEnd: 'signal' }),
   field('exec_replaced', 'boolean', ['end'], ['command'], 'the program exec\'d again; the next start follows',
-    { endOnly: true, optional: true }),
+    { endOnly: true, optional: true, fromEnd: 'exec_replaced' }),
   field('lost_samples', 'number', ['loss'], ['loss'], 'events dropped since the previous loss record'),
   field('lost_samples_total', 'number', ['loss'], ['loss'], 'events dropped since precd started'),
 ] as const;
@@ -148,6 +167,10 @@ export const DEFAULT_OUTPUT_FIELDS: readonly string[] = SPECS.filter((f) => f.de
 
 /** Fields whose value is only known once the command has ended. */
 export const END_ONLY_FIELDS: readonly string[] = SPECS.filter((f) => f.endOnly).map((f) => f.name);
+
+/** Row fields a command row takes from its end record: [row field, key in the end record]. */
+export const END_PART_FIELDS: readonly (readonly [string, string])[] = SPECS.filter((f) => f.fromEnd !== undefined)
+  .map((f) => [f.name, f.fromEnd!] as const);
 
 /** Fields that `prec` can select and query: every catalogue field. */
 export const ROW_FIELDS: readonly string[] = SPECS.filter((f) => f.rows.length > 0).map((f) => f.name);
