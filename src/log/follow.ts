@@ -30,6 +30,12 @@ export interface FollowOptions extends ReadOptions {
   onCaughtUp?(): void;
   /** How often the file is checked when no change notification came (default 250 ms). */
   pollIntervalMs?: number;
+  /**
+   * Called when reading moves on to another file after a rotation (a rotated file missed between
+   * two looks, read whole, or the new current file), before any of its lines is yielded: every
+   * line yielded after the call is that file's, from its start (prec-ship counts records per file).
+   */
+  onFile?(path: string): void;
 }
 
 interface Followed {
@@ -242,6 +248,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         const missed = await rotations.missed(file.fh, file.id, next.id);
         try {
           for (const m of missed) {
+            opts.onFile?.(m.path);
             yield* readMissed(m, batches, pipelineFor(m.path), opts);
             rotations.done(m.id, m.first);
             if (signal?.aborted) break;
@@ -252,6 +259,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         await file.fh.close();
         file = next;
         pos = 0;
+        opts.onFile?.(path);
         decoder = pipeline();
         waiter.rewatch();
         continue;
@@ -261,6 +269,7 @@ export async function* followLineBatches(path: string, opts: FollowOptions = {})
         // Truncated in place (copytruncate): what it held was copied elsewhere; start again.
         pos = 0;
         decoder = pipeline();
+        opts.onFile?.(path);
         continue;
       }
       const atPath = await stat(path, { bigint: true }).catch(() => undefined);

@@ -109,3 +109,6 @@ export {
 } from './read.js';
 export type { LineSelector } from './lines.js';
 export { followRecords, followLines, followLineBatches, type FollowOptions } from './follow.js';
+// For prec-ship, which identifies a file by its first record (a compressed copy keeps it).
+export { readFirstRecord, type FirstRecord } from './discover.js';
+export { openLog, pinLog, takePinned } from './read.js';
