@@ -1,0 +1,75 @@
+// The generated DDL and the rows prec-ship sends, on a current ClickHouse: chDB (the `chdb` dev
+// package, an in-process ClickHouse 26.x). Debian's 18.16 gets the same DDL and rows through the real
+// shipper in test/e2e/ship-clickhouse.test.ts. A re-sent record replaces itself after FINAL, distinct
+// loss records stay distinct, absent keys stay NULL (or has_argv = 0), unknown keys are skipped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { parseRecord } from '../../src/log/index.js';
+import { createTableSql } from '../../src/ship/schema.js';
+import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
+import type { Entry } from '../../src/ship/source.js';
+import { endRecord, startRecord } from './log-fixtures.js';
+
+interface ChdbSession {
+  query(sql: string, format?: string): string;
+  cleanup(): void;
+}
+
+const require = createRequire(import.meta.url);
+let Session: (new () => ChdbSession) | undefined;
+try {
+  ({ Session } = require('chdb') as { Session: new () => ChdbSession });
+} catch {
+  Session = undefined;
+}
+const skip = Session ? undefined : 'needs the chdb dev dependency (npm ci)';
+
+function entry(record: Record<string, unknown>): Entry {
+  const line = JSON.stringify(record);
+  return { line, record: parseRecord(line)!, file: '', fileFirstNs: 0n, index: 1 };
+}
+
+test('current ClickHouse (chDB): the DDL, re-sent rows replaced, loss records kept apart, absence kept', { skip }, () => {
+  const s = new Session!();
+  try {
+    s.query(createTableSql('default.prec'));
+    const fail = { ...startRecord(3, { record_type: 'fail', exec_errno: 2, exec_error: 'no such file or directory' }) };
+    delete fail.argv;
+    delete fail.argc;
+    const records = [
+      startRecord(1, { argv_truncated: true, newer_precd_key: 'x' }),
+      endRecord(1),
+      startRecord(2),
+      fail,
+      { timestamp: '2026-11-22T15:04:07.5+09:00', record_type: 'loss', lost_samples: 4, lost_samples_total: 4 },
+      { timestamp: '2026-11-22T15:04:07.5+09:00', record_type: 'loss', lost_samples: 1, lost_samples_total: 5 },
+    ];
+    const rows = records.map((r) => clickHouseLine(entry(r), 'web-1'));
+    // Everything sent, then the first three again (a batch re-sent after a crash).
+    for (const batch of [rows, rows.slice(0, 3)]) {
+      s.query(`INSERT INTO default.prec SETTINGS input_format_skip_unknown_fields = 1 FORMAT JSONEachRow\n${batch.join('\n')}\n`);
+    }
+    assert.equal(s.query('SELECT count() FROM default.prec', 'TSV').trim(), '9');
+    assert.equal(s.query('SELECT count() FROM default.prec FINAL', 'TSV').trim(), '6');
+    const got = s.query(
+      `SELECT record_type, event_id, argv, has_argv, argc, argv_truncated, auid, exit_status, lost_samples_total, toString(time_ns) AS ns, toString(time) AS t
+       FROM default.prec FINAL ORDER BY time_ns, record_type, lost_samples_total FORMAT JSONEachRow`, 'JSONEachRow');
+    const parsed = got.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(parsed.map((r) => [r.record_type, r.event_id, r.has_argv, r.argv_truncated, r.exit_status]), [
+      ['start', '20261122150000-1', 1, 1, null],
+      ['start', '20261122150000-2', 1, null, null],
+      ['fail', '20261122150000-3', 0, null, null],
+      ['end', '20261122150000-1', 0, null, 0],
+      ['loss', '', 0, null, null],
+      ['loss', '', 0, null, null],
+    ]);
+    assert.deepEqual(parsed[2]!.argv, []);
+    assert.equal(parsed[2]!.argc, null);
+    assert.equal(parsed[0]!.ns, '1795327445000000001');
+    assert.equal(parsed[0]!.t, s.query("SELECT toString(toDateTime(1795327445))", 'TSV').trim());
+    assert.deepEqual(parsed.slice(4).map((r) => String(r.lost_samples_total)), ['4', '5']);
+  } finally {
+    s.cleanup();
+  }
+});
