@@ -14,7 +14,7 @@ import {
   wrongType,
 } from '../config/checks.js';
 import { nearestName } from '../schema/index.js';
-import { quoteTable } from './schema.js';
+import { quoteTable } from '../schema/clickhouse.js';
 
 export const DEFAULT_SHIP_CONFIG_PATH = '/etc/prec/ship.conf';
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { checkMode, DEFAULT_SHIP_CONFIG_PATH, loadShipConfig, ShipConfigError, sinkLabel, type ShipConfig, type SinkConfig } from './config.js';
 import { cursorPath, ensureStateDir, readCursor } from './cursor.js';
 import { measureLag } from './lag.js';
-import { createDistributedSql, createTableSql } from './schema.js';
+import { createDistributedSql, createTableSql } from '../schema/clickhouse.js';
 import { runShipper } from './shipper.js';
 import { ClickHouseSink } from './sinks/clickhouse.js';
 import type { Sink } from './sinks/sink.js';

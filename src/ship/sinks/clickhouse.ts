@@ -3,7 +3,7 @@
 // (schema.ts), so the record's own keys reach the table byte for byte, and nothing is re-encoded.
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseSinkConfig } from '../config.js';
-import { rowSuffix } from '../schema.js';
+import { rowSuffix } from '../../schema/clickhouse.js';
 import type { Entry } from '../source.js';
 import type { Sink } from './sink.js';
 

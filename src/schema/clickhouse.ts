@@ -1,6 +1,7 @@
 // The ClickHouse table prec-ship writes to, generated from the field catalogue (SPEC 11): one column
-// per record field plus `host`, and the columns that make time sortable and partitionable. Shared
-// with the SQL back end of `prec --server` (it reads what this writes): depends on the schema only.
+// per record field plus `host`, and the columns that make time sortable and partitionable. Here, in
+// src/schema (which depends on nothing), so that both prec-ship (src/ship, which writes the table) and
+// the SQL back end of `prec --server` (src/query may import only the schema) use the same layout.
 //
 // Why these types (they must work on Debian's ClickHouse 18.16 and on current releases):
 // - no DateTime64 or LowCardinality on 18.16: time is `time_ns` Int64 nanoseconds since the epoch
@@ -14,7 +15,7 @@
 //   told apart by record_type), and lost_samples_total (distinct for every loss record of one precd
 //   run) joins the key through ifNull so that two loss records never replace each other;
 // - booleans are Nullable(UInt8): ClickHouse reads JSON true/false into it (18.16 too).
-import { FIELDS, parseTimestampNs, type FieldSpec } from '../schema/index.js';
+import { FIELDS, parseTimestampNs, type FieldSpec } from './index.js';
 
 /** Columns added to the record's own fields. */
 export const HOST_COLUMN = 'host';
