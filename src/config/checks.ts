@@ -38,7 +38,7 @@ export function typeName(v: unknown): string {
 }
 
 export function quoteKey(key: string): string {
-  return /^[A-Za-z0-9_.[\]-]+$/.test(key) ? key : JSON.stringify(key);
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
 }
 
 export function wrongType(key: string, expected: string, v: unknown): never {

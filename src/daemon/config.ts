@@ -2,7 +2,18 @@
 // that names the file, the key (and for filter rules the rule index and column), so that precd can
 // refuse to start before it loads anything.
 import { readFileSync, existsSync } from 'node:fs';
-import { parse, TomlError } from 'smol-toml';
+import {
+  absolutePath,
+  boolean,
+  integer,
+  integerIn,
+  KeyProblem,
+  oneOf,
+  parseToml,
+  quoteKey,
+  typeName,
+  wrongType,
+} from '../config/checks.js';
 import { compileQuery, keyPositions, QueryError } from '../query/index.js';
 import { END_ONLY_FIELDS, nearestName } from '../schema/index.js';
 import { systemErrorText } from './errors.js';
@@ -85,27 +96,9 @@ const CHECKS: Readonly<Record<string, Checker>> = {
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(CHECKS);
 
-/** Problem found by a checker; turned into a ConfigError naming the file. */
-class KeyProblem {
-  constructor(
-    readonly key: string,
-    readonly text: string,
-  ) {}
-}
-
 /** Parses and checks TOML text; `origin` names it in messages. Throws ConfigError. */
 export function parseConfig(text: string, origin: string): Config {
-  let doc: Record<string, unknown>;
-  try {
-    // Integers as bigint so that `200.0` (a float) is told apart from `200`.
-    doc = parse(text, { integersAsBigInt: true });
-  } catch (e) {
-    if (e instanceof TomlError) {
-      const first = e.message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '');
-      throw new ConfigError(`config ${origin}: TOML syntax error at line ${e.line}, column ${e.column}: ${first}`, origin);
-    }
-    throw e;
-  }
+  const doc = parseToml(text, (m) => new ConfigError(`config ${origin}: ${m}`, origin));
   try {
     return checkDocument(doc);
   } catch (e) {
@@ -186,65 +179,10 @@ function findEndOnlyKey(query: string): { key: string; column: number } | undefi
   return keyPositions(query).find((k) => END_ONLY_FIELDS.includes(k.key));
 }
 
-function typeName(v: unknown): string {
-  if (typeof v === 'bigint') return 'an integer';
-  if (typeof v === 'number') return Number.isFinite(v) ? 'a float' : 'a special float';
-  if (typeof v === 'string') return `a string (${JSON.stringify(v)})`;
-  if (typeof v === 'boolean') return `a boolean (${v})`;
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof Date) return 'a date';
-  return 'a table';
-}
-
-function quoteKey(key: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
-}
-
-function wrongType(key: string, expected: string, v: unknown): never {
-  throw new KeyProblem(key, `${quoteKey(key)}: expected ${expected}, got ${typeName(v)}`);
-}
-
-function integer(v: unknown, key: string): number {
-  if (typeof v !== 'bigint') wrongType(key, 'an integer', v);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new KeyProblem(key, `${key}: ${v} is out of range`);
-  }
-  return Number(v);
-}
-
-function integerIn(v: unknown, key: string, min: number, max: number): number {
-  const n = integer(v, key);
-  if (n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `a positive integer` : `${min}..${max}`;
-    throw new KeyProblem(key, `${key}: ${n} is out of range (${range})`);
-  }
-  return n;
-}
-
 function powerOfTwo(v: unknown, key: string, min: number, max: number): number {
   const n = integerIn(v, key, min, max);
   if ((n & (n - 1)) !== 0) throw new KeyProblem(key, `${key}: ${n} is not a power of two (1, 2, 4, ... ${max})`);
   return n;
-}
-
-function boolean(v: unknown, key: string): boolean {
-  if (typeof v !== 'boolean') wrongType(key, 'true or false', v);
-  return v;
-}
-
-function oneOf(v: unknown, key: string, allowed: readonly string[]): string {
-  const list = allowed.map((a) => `"${a}"`).join(', ');
-  if (typeof v !== 'string') wrongType(key, `one of ${list}`, v);
-  if (!allowed.includes(v)) throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not one of ${list}`);
-  return v;
-}
-
-function absolutePath(v: unknown, key: string): string {
-  if (typeof v !== 'string') wrongType(key, 'a path (string)', v);
-  if (!v.startsWith('/') || v.endsWith('/') || v.includes('\0')) {
-    throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not an absolute file path`);
-  }
-  return v;
 }
 
 function stringArray(v: unknown, key: string): string[] {

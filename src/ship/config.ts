@@ -10,7 +10,6 @@ import {
   KeyProblem,
   oneOf,
   parseToml,
-  quoteKey,
   wrongType,
 } from '../config/checks.js';
 import { nearestName } from '../schema/index.js';
@@ -149,15 +148,15 @@ function checkSink(s: unknown, where: string): SinkConfig {
 }
 
 function httpUrl(v: unknown, key: string): string {
-  if (v === undefined) throw new KeyProblem(key, `${quoteKey(key)}: missing (e.g. "http://127.0.0.1:8123")`);
+  if (v === undefined) throw new KeyProblem(key, `${key}: missing (e.g. "http://127.0.0.1:8123")`);
   if (typeof v !== 'string') wrongType(key, 'a URL (string)', v);
   let url: URL;
   try {
     url = new URL(v);
   } catch {
-    throw new KeyProblem(key, `${quoteKey(key)}: not a URL`);
+    throw new KeyProblem(key, `${key}: not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new KeyProblem(key, `${quoteKey(key)}: expected http:// or https://, got ${url.protocol}//`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new KeyProblem(key, `${key}: expected http:// or https://, got ${url.protocol}//`);
   return v;
 }
 
@@ -167,18 +166,18 @@ function table(v: unknown, key: string): string {
   try {
     quoteTable(v);
   } catch (e) {
-    throw new KeyProblem(key, `${quoteKey(key)}: ${(e as Error).message}`);
+    throw new KeyProblem(key, `${key}: ${(e as Error).message}`);
   }
   return v;
 }
 
 function syslogAddress(v: unknown, key: string): string {
-  if (v === undefined) throw new KeyProblem(key, `${quoteKey(key)}: missing (e.g. "tcp://127.0.0.1:6514" or "unix:///dev/log")`);
+  if (v === undefined) throw new KeyProblem(key, `${key}: missing (e.g. "tcp://127.0.0.1:6514" or "unix:///dev/log")`);
   if (typeof v !== 'string') wrongType(key, 'an address (string)', v);
   const tcp = /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^:/\s]+):(\d{1,5})$/.exec(v);
   if (tcp && Number(tcp[2]) >= 1 && Number(tcp[2]) <= 65535) return v;
   if (/^unix:\/\/\/[^\0]+$/.test(v)) return v;
-  throw new KeyProblem(key, `${quoteKey(key)}: ${JSON.stringify(v)} is not tcp://HOST:PORT or unix:///PATH`);
+  throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not tcp://HOST:PORT or unix:///PATH`);
 }
 
 /** The sink without credentials, for messages and --status: `clickhouse http://host:8123 default.prec`. */

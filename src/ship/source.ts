@@ -8,6 +8,7 @@
 import {
   discoverLogs,
   followLineBatches,
+  LogError,
   openLog,
   parseRecord,
   pinLog,
@@ -148,6 +149,25 @@ function lossReporter(cursor: Cursor | undefined, warn: (m: string) => void): (e
   };
 }
 
+/**
+ * The listed files once the log exists (precd may not have created it yet, on a fresh install);
+ * undefined when aborted meanwhile. Other errors (permission denied) are thrown.
+ */
+async function waitForLog(opts: SourceOptions): Promise<Head[] | undefined> {
+  let said = false;
+  while (!opts.signal?.aborted) {
+    try {
+      return await listHeads(opts.logPath);
+    } catch (e) {
+      if (!(e instanceof LogError) || e.code !== 'ENOENT') throw e;
+      if (!said) opts.onWarning(`${e.message}; waiting for it to appear`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  return undefined;
+}
+
 /** Batches of entries from the cursor on; see the module comment. */
 export async function* readFromCursor(opts: SourceOptions): AsyncGenerator<Entry[]> {
   const warn = opts.onWarning;
@@ -155,7 +175,8 @@ export async function* readFromCursor(opts: SourceOptions): AsyncGenerator<Entry
   const done = new Set<string>();
   let checkLoss: ((e: Entry) => boolean) | undefined;
   for (;;) {
-    const heads = await listHeads(opts.logPath);
+    const heads = opts.follow ? await waitForLog(opts) : await listHeads(opts.logPath);
+    if (heads === undefined) return;
     const at = locate(heads, opts.cursor, done, warn);
     if (at.gone && checkLoss === undefined) checkLoss = lossReporter(opts.cursor, warn);
     await unpin(heads.slice(0, at.from));

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { parseRecord } from '../../src/log/index.js';
-import { createTableSql } from '../../src/ship/schema.js';
+import { createTableSql } from '../../src/schema/clickhouse.js';
 import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
 import type { Entry } from '../../src/ship/source.js';
 import { endRecord, startRecord } from './log-fixtures.js';
