@@ -122,16 +122,18 @@ export async function runShipper(o: ShipperOptions): Promise<void> {
   o.log(`${label}: starting ${delivery.cursor ? `after the record of ${delivery.cursor.last_timestamp}` : 'from the oldest log file (no cursor yet)'}`);
   delivery.reportLag();
   let caughtUp = false;
+  let pending: Entry[] = [];
+  let pendingSince = 0;
+  const sayCaughtUp = (): void => o.log(`${label}: caught up with the log (${delivery.cursor?.sent_total ?? 0} records shipped in all)`);
   const source = readFromCursor({
     logPath: o.logPath,
     cursor: delivery.cursor,
     follow: true,
     signal: o.signal,
     onWarning: (m) => o.log(`${label}: ${m}`),
-    onCaughtUp: () => void (caughtUp = true),
+    // Said once what was read is acknowledged: now if nothing is pending, else after that flush.
+    onCaughtUp: () => (pending.length === 0 ? sayCaughtUp() : void (caughtUp = true)),
   })[Symbol.asyncIterator]();
-  let pending: Entry[] = [];
-  let pendingSince = 0;
   let next = source.next();
   /** Sends full batches (or everything, `all`); false when aborted meanwhile. */
   const flush = async (all: boolean): Promise<boolean> => {
@@ -143,7 +145,7 @@ export async function runShipper(o: ShipperOptions): Promise<void> {
     }
     if (caughtUp && pending.length === 0) {
       caughtUp = false;
-      o.log(`${label}: caught up with the log (${delivery.cursor?.sent_total ?? 0} records shipped in all)`);
+      sayCaughtUp();
     }
     return true;
   };
@@ -158,7 +160,8 @@ export async function runShipper(o: ShipperOptions): Promise<void> {
       }
       if (got.done) break;
       if (pending.length === 0) pendingSince = Date.now();
-      pending.push(...got.value);
+      // Not push(...batch): a decoded chunk can hold more lines than a call takes arguments.
+      for (const e of got.value) pending.push(e);
       next = source.next();
       if (!(await flush(false))) return;
     }

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/clickhouse.js';
@@ -34,16 +34,26 @@ ruleset(name="unix") { action(type="omfile" file="${dir}/unix.out" template="fie
 input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="tcp")
 input(type="imuxsock" socket="${dir}/log.sock" ruleset="unix" useSpecialParser="off" parseHostname="on" useSysTimeStamp="off" ignoreTimestamp="off")
 `);
+  await startRsyslog();
+});
+
+async function startRsyslog(): Promise<void> {
+  rmSync(join(dir, 'log.sock'), { force: true });
   rsyslog = spawn(RSYSLOGD, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid')], { stdio: 'ignore' });
   for (let i = 0; i < 300 && !existsSync(join(dir, 'log.sock')); i++) await sleep(100);
   assert.ok(existsSync(join(dir, 'log.sock')), 'rsyslogd did not start');
-});
+}
 
-after(async () => {
-  if (skip) return;
+async function stopRsyslog(): Promise<void> {
+  if (rsyslog.exitCode !== null || rsyslog.signalCode !== null) return;
   const exited = new Promise((r) => rsyslog.once('exit', r));
   rsyslog.kill('SIGTERM');
   await exited;
+}
+
+after(async () => {
+  if (skip) return;
+  await stopRsyslog();
   if (!process.env.PREC_KEEP) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -93,6 +103,29 @@ test('RFC 5424 over TCP (octet counting) and a unix datagram socket (@cee:): one
         assert.equal(Date.parse(ts!), Date.parse(rec.timestamp.replace(/\.(\d{3})\d*/, '.$1')), g);
         assert.equal(msg.join('|'), `${prefix}${lines[i]}`);
       });
+    }
+  } finally {
+    await shipper.stop();
+  }
+});
+
+test('rsyslogd stopped and started again: both sinks go down, come back up, and every record arrives once', { skip }, async () => {
+  const log = join(dir, 'prec.log');
+  const before = readFileSync(log, 'utf8').split('\n').length - 1;
+  const shipper = Shipper.start(join(dir, 'ship.conf'));
+  try {
+    await shipper.waitForStderr(/(caught up[^]*){2}/);
+    await stopRsyslog();
+    const more = records(250).slice(200, 250);
+    appendFileSync(log, `${more.join('\n')}\n`);
+    await shipper.waitForStderr(/(down: [^]*){2}/);
+    await startRsyslog();
+    await shipper.waitForStderr(/(up again after \d+ s[^]*){2}/);
+    const all = readFileSync(log, 'utf8').split('\n').slice(0, -1);
+    assert.equal(all.length, before + 50);
+    for (const [file, prefix] of [['tcp.out', ''], ['unix.out', '@cee: ']] as const) {
+      const got = await readBack(join(dir, file), all.length);
+      assert.deepEqual(got.map((g) => g.split('|').slice(8).join('|')), all.map((l) => `${prefix}${l}`), file);
     }
   } finally {
     await shipper.stop();
