@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileQuery, parseQuery, printQuery, QueryError, type QueryNode } from '../../src/query/index.js';
-import { compileNode, parseInstant, timestampComparator } from '../../src/query/compile.js';
+import { compileNode, timestampComparator } from '../../src/query/predicate.js';
+import { parseInstant } from '../../src/schema/index.js';
 import { FIELDS, formatTimestamp, formatDuration, parseTimestampNs, type FieldBag } from '../../src/schema/index.js';
 
 const RUNS = 2000;
@@ -155,27 +156,6 @@ describe('generated predicate', () => {
       const fast = compileQuery(printQuery(ast)).predicate;
       const reference = compileNode(ast);
       for (const row of rows) assert.equal(fast(row), reference(row), `${printQuery(ast)} on ${JSON.stringify(row)}`);
-    }), { numRuns: RUNS });
-  });
-});
-
-describe('decide', () => {
-  it('a definite verdict on a running command holds once its end is known, whatever the end', () => {
-    const ends = fc.record({
-      end_timestamp: timestampText,
-      duration_ns: fc.oneof(seconds.map((x) => x * 1e9), fc.integer({ min: 0, max: 2e9 })),
-      exit_status: small,
-      signal: fc.constantFrom('SIGKILL', 'SIGTERM'),
-      exec_replaced: fc.constant(true),
-    }, { requiredKeys: ['end_timestamp'] });
-    fc.assert(fc.property(astArb, rowArb, fc.array(ends, { minLength: 1, maxLength: 4 }), (ast, row, endings) => {
-      const q = compileQuery(printQuery(ast));
-      const running: Record<string, unknown> = { ...row, record_type: 'command' };
-      for (const k of ['end_timestamp', 'duration_ns', 'duration', 'exit_status', 'signal', 'exec_replaced']) delete running[k];
-      const verdict = q.decide(running);
-      assert.ok(verdict === undefined || verdict === q.predicate(running));
-      if (verdict === undefined) return;
-      for (const end of endings) assert.equal(q.predicate({ ...running, ...end }), verdict, `${printQuery(ast)} ended with ${JSON.stringify(end)}`);
     }), { numRuns: RUNS });
   });
 });
