@@ -39,6 +39,8 @@ export interface OperatorSpec {
   readonly text?: (value: string, caseless: boolean) => (x: string) => boolean;
   /** Text fields, argv arrays: a test of the space-joined text that need not join (case-sensitive). */
   readonly argv?: (value: string) => (argv: readonly unknown[]) => boolean;
+  /** The case-sensitive text test is `===`: false on any non-string, so it needs no type test. */
+  readonly identity?: true;
   /** The value is an RE2 pattern, checked when the query is parsed. */
   readonly regex?: true;
   /** Prefilter semantics, case-sensitive values only (caseless clauses give no needle). */
@@ -73,7 +75,7 @@ const matches = (value: string, caseless: boolean) => {
 /** Positive text operators; each `!` form is derived from its entry by negatedForm. */
 const POSITIVE: readonly OperatorSpec[] = [
   {
-    token: '=', negation: '!=', negated: false, types: EQUATABLE, whenAbsent: false, needle: 'whole',
+    token: '=', negation: '!=', negated: false, types: EQUATABLE, whenAbsent: false, needle: 'whole', identity: true,
     order: (d) => d === 0, text: equals, argv: (v) => (argv) => joinedEquals(argv, v),
   },
   { token: '~=', negation: '!~=', negated: false, types: TEXT, whenAbsent: false, needle: 'part', text: contains, argv: containsTest },
@@ -82,7 +84,11 @@ const POSITIVE: readonly OperatorSpec[] = [
   { token: '/=', negation: '!/=', negated: false, types: TEXT, whenAbsent: false, needle: 'none', text: matches, regex: true },
 ];
 
-/** The `!` form: same tests, inverted by the back ends; true where the key is absent; no needle. */
+/**
+ * The `!` form: same tests, inverted by the back ends; no needle. True where the key is absent,
+ * for every `!` form alike (`!=`, `!~=`, and so `!^=`, `!$=`, `!/=`): "the record does not have
+ * a value that starts with V" holds for a record without the value.
+ */
 function negatedForm(p: OperatorSpec): OperatorSpec {
   const order = p.order;
   return {

@@ -104,6 +104,8 @@ function durationDifference(value: string): (ns: unknown, text: unknown) => numb
 }
 
 function textTest(op: OperatorSpec, value: string, caseless: boolean): ValueTest {
+  // The hot case (`user=nginx`) as one comparison, like a hand-written test.
+  if (op.identity && !caseless) return op.negated ? (x) => x !== value : (x) => x === value;
   const test = op.text!(value, caseless);
   // Two closures rather than one comparing with `negated`: the hot `user=nginx` stays one test.
   if (op.whenAbsent) return op.negated ? (x) => typeof x !== 'string' || !test(x) : (x) => typeof x !== 'string' || test(x);
