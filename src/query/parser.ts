@@ -305,7 +305,11 @@ function checkPattern(value: string, caseless: boolean, fail: (message: string) 
   try {
     compileRegex(value, caseless);
   } catch (e) {
-    throw fail(`${JSON.stringify(value)} is not an RE2 regular expression: ${e instanceof Error ? e.message : String(e)}`);
+    // RE2 says `reason: fragment`; the fragment is quoted, so that a newline in it stays one line.
+    const said = e instanceof Error ? e.message : String(e);
+    const at = said.indexOf(': ');
+    const reason = at < 0 ? JSON.stringify(said) : `${said.slice(0, at)} at ${JSON.stringify(said.slice(at + 2))}`;
+    throw fail(`${JSON.stringify(value)} is not an RE2 regular expression: ${reason}`);
   }
 }
 
