@@ -108,4 +108,5 @@ export {
   type BadLineReason,
 } from './read.js';
 export type { LineSelector } from './lines.js';
+export { NeedleSelector, eventIdAt, type LineNeedle } from './needle-selector.js';
 export { followRecords, followLines, followLineBatches, type FollowOptions } from './follow.js';
