@@ -1,5 +1,5 @@
 // The four output formats behind one interface, so that list, follow and tree views stay format-blind.
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import type { ValueOptions } from './values.js';
 
 export type OutputFormat = 'text' | 'table' | 'json' | 'csv';

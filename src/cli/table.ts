@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import Table from 'cli-table3';
 import { escapeText } from './escape.js';
 import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import { textGetter, type TextGetter } from './values.js';
 
 /** Rows per cli-table3 render: its layout costs the square of the rows it is given, so keep it small. */

@@ -3,7 +3,7 @@
 // columns stay countable. Every value is terminal-escaped.
 import { escapeText } from './escape.js';
 import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import { textGetter, type TextGetter } from './values.js';
 
 export const TEXT_SEPARATOR = '  ';

@@ -9,7 +9,7 @@
 // deep does not touch the call stack. The tree needs every row in memory (it is a whole-log view).
 import { parseTimestampNs } from '../schema/index.js';
 import { emit, emitEnd, type ViewContext } from './context.js';
-import { CompletionMerger, type RowBag, type SeqRow } from './merge.js';
+import { collectRows, type RowBag } from '../rows/index.js';
 
 interface Node {
   readonly row: RowBag;
@@ -98,21 +98,7 @@ function ts(v: unknown): bigint | undefined {
 }
 
 export async function treeView(ctx: ViewContext): Promise<void> {
-  const merger = new CompletionMerger(true);
-  const done: SeqRow[] = [];
-  for await (const batch of ctx.records(true)) {
-    for (const rec of batch) {
-      const r = merger.push(rec);
-      if (r) done.push(r);
-    }
-  }
-  done.push(...merger.drain());
-  done.sort((a, b) => a.seq - b.seq);
-  const lines = buildTree(
-    done.map((r) => r.row),
-    ctx.matches,
-    ctx.limit,
-  );
+  const lines = buildTree(await collectRows(ctx.records(true)), ctx.matches, ctx.limit);
   await emit(ctx.out, ctx.formatter.begin());
   for (const l of lines) {
     await emit(ctx.out, ctx.formatter.row(l.row, { prefix: l.prefix, depth: l.depth, ancestor: l.ancestor }));

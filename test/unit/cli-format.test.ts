@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import Table from 'cli-table3';
 import { createFormatter, type FormatOptions, type OutputFormat } from '../../src/cli/format.js';
 import { TABLE_CHUNK_ROWS } from '../../src/cli/table.js';
-import type { RowBag } from '../../src/cli/merge.js';
+import type { RowBag } from '../../src/rows/index.js';
 import { defaultInput, parseLimit, parseOutput, DEFAULT_LOG_PATH } from '../../src/cli/options.js';
 import { markValues } from '../../src/cli/command.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTree } from '../../src/cli/tree.js';
-import type { RowBag } from '../../src/cli/merge.js';
+import type { RowBag } from '../../src/rows/index.js';
 
 function ts(sec: number): string {
   const d = new Date(Date.UTC(2026, 10, 22, 0, 0, 0) + sec * 1000);
