@@ -110,3 +110,13 @@ test('options: -n, -o and the default input from the precd config', () => {
   writeFileSync(conf, 'compress = "gz"\n');
   assert.equal(defaultInput(conf), DEFAULT_LOG_PATH);
 });
+
+test('tree: an exec row is marked (exec) in text and table, before the ancestor mark; json keeps the selected keys', async () => {
+  const place = { prefix: '└─ ', depth: 1, ancestor: true, exec: true };
+  for (const format of ['text', 'table', 'json'] as const) {
+    const f = await createFormatter(format, { fields: ['user'], fullTime: false, csvRaw: false, tree: true, streaming: true });
+    const out = f.row({ user: 'root', record_type: 'command' }, place);
+    if (format === 'json') assert.equal(out, '{"user":"root"}\n');
+    else assert.ok(out.includes('└─ (exec) (ancestor) root'), `${format}: ${out}`);
+  }
+});
