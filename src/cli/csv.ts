@@ -4,7 +4,7 @@
 // order, ancestors included, with no depth or ancestor column.
 import { stringify } from 'csv-stringify/sync';
 import type { FormatOptions, Formatter } from './format.js';
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import { escapeRawBytes } from './escape.js';
 import { textGetter, type TextGetter } from './values.js';
 

@@ -1,5 +1,5 @@
 // The four output formats behind one interface, so that list, follow and tree views stay format-blind.
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import type { ValueOptions } from './values.js';
 
 export type OutputFormat = 'text' | 'table' | 'json' | 'csv';
@@ -12,6 +12,8 @@ export interface TreePlace {
   readonly depth: number;
   /** Shown only because a selected row descends from it. */
   readonly ancestor: boolean;
+  /** The program its parent exec'd (same process, see tree.ts), not a child process. */
+  readonly exec?: boolean;
 }
 
 export interface FormatOptions extends ValueOptions {
@@ -33,6 +35,14 @@ export interface Formatter {
 
 /** Marks an ancestor row in text and table output (tree view). */
 export const ANCESTOR_MARK = '(ancestor) ';
+/** Marks, in text and table output (tree view), a program that replaced its parent row by exec. */
+export const EXEC_MARK = '(exec) ';
+
+/** What text and table put before the first value of a row in the tree: drawing, then marks. */
+export function treeLead(place: TreePlace | undefined): string {
+  if (!place) return '';
+  return place.prefix + (place.exec ? EXEC_MARK : '') + (place.ancestor ? ANCESTOR_MARK : '');
+}
 
 export async function createFormatter(format: OutputFormat, opts: FormatOptions): Promise<Formatter> {
   switch (format) {

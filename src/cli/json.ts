@@ -2,7 +2,7 @@
 // (null when the row lacks it), numbers and booleans typed, argv an array. In tree mode too the keys
 // are exactly the selected fields (SPEC 8): rows come in tree order, ancestors included.
 import type { FormatOptions, Formatter } from './format.js';
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import { jsonGetter, type JsonGetter } from './values.js';
 
 export class JsonFormatter implements Formatter {

@@ -7,9 +7,9 @@ import { createFormatter } from './format.js';
 import { checkCombination, defaultInput, parseLimit, parseOutput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
-import { readRecordsFrom, resolveInputs, type ReadStats } from './input.js';
+import { readRecordsFrom, resolveInputs, type ReadStats } from '../rows/index.js';
 import type { OutputContext, ViewContext } from './context.js';
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import { HiddenLosses } from './losses.js';
 
 export interface RawOptions {
@@ -130,7 +130,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
           {
             onProgress: first ? (read, total) => progress.update(read, total) : undefined,
             onWarning: first ? (m) => warn(progress, m) : undefined,
-            // A fresh one per pass: a second pass (merge.ts scanLateEnds) must see the same records.
+            // A fresh one per pass: a second pass (rows/ordered.ts scanLateEnds) must see the same records.
             selector: needles && new NeedleSelector(needles, needEnd),
           },
           first ? stats : { badLines: 0 },

@@ -12,6 +12,7 @@
 //   (`{ ... }`) but is broken JSON (or not a record, or not UTF-8 where the reader passes such
 //   lines on), and lacks the needle, is dropped uncounted: `skipped N lines` may be lower under a
 //   prefiltered query than without one. Rows are never affected: such a line cannot match.
+import { keysOnlyIn } from '../schema/index.js';
 import type { LineSelector } from './lines.js';
 
 /** A text every kept line contains; with `key`, as the value of that key (`"key" : "V"`). */
@@ -24,8 +25,8 @@ const NL = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const EVENT_ID_KEY = Buffer.from('"event_id"');
-/** A key only loss records have. */
-const LOSS_KEY = '"lost_samples"';
+/** A key only loss records have (the catalogue's first). */
+const LOSS_KEY = `"${keysOnlyIn('loss')[0]!}"`;
 
 /** A needle as bytes, found by memchr on its rarest byte then compared. */
 class Pattern {
