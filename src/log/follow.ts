@@ -9,7 +9,8 @@ import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
 import { detectFormat } from './format.js';
 import { LineSplitter, type LineHandler } from './lines.js';
-import { drain, openLog, parseBatch, READ_CHUNK, takePinned, type Queued, type ReadOptions } from './read.js';
+import { drain, openLog, READ_CHUNK, type Queued, type ReadOptions } from './chunks.js';
+import { parseBatch, takePinned } from './read.js';
 import { parseRecord } from './record.js';
 import { fileId, RotationTracker, type MissedFile } from './rotation.js';
 

@@ -104,8 +104,7 @@ export {
   readRecords,
   readRecordBatches,
   parseBatch,
-  type ReadOptions,
-  type BadLineReason,
 } from './read.js';
+export type { ReadOptions, BadLineReason } from './chunks.js';
 export type { LineSelector } from './lines.js';
 export { followRecords, followLines, followLineBatches, type FollowOptions } from './follow.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Table from 'cli-table3';
-import { createFormatter, type FormatOptions, type OutputFormat } from '../../src/cli/format.js';
+import { createFormatter, type OutputFormat } from '../../src/cli/format.js';
+import type { FormatOptions } from '../../src/cli/formatter.js';
 import { TABLE_CHUNK_ROWS } from '../../src/cli/table.js';
 import type { RowBag } from '../../src/cli/merge.js';
 import { defaultInput, parseLimit, parseOutput, DEFAULT_LOG_PATH } from '../../src/cli/options.js';
