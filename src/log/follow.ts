@@ -307,11 +307,6 @@ async function* readMissed(m: MissedFile, batches: Queued[], decoder: AutoDecode
   yield* drain(batches, opts);
 }
 
-/** Lines as they are written; see followLineBatches. */
-export async function* followLines(path: string, opts: FollowOptions = {}): AsyncGenerator<string> {
-  for await (const batch of followLineBatches(path, opts)) yield* batch;
-}
-
 /** Records as they are written; lines that are not records go to onBadLine. */
 export async function* followRecords(path: string, opts: FollowOptions = {}): AsyncGenerator<LogRecord> {
   for await (const batch of followLineBatches(path, opts)) yield* parseBatch(batch, opts);
