@@ -1,6 +1,6 @@
 // What every view needs: the parsed options, the row filter, the formatter and the output.
 import type { LogRecord } from '../schema/index.js';
-import type { Formatter } from './format.js';
+import type { Formatter } from './formatter.js';
 import type { RowBag } from '../rows/index.js';
 import type { Output } from './output.js';
 

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import Table from 'cli-table3';
 import { escapeText } from './escape.js';
-import { treeLead, type FormatOptions, type Formatter, type TreePlace } from './format.js';
+import { treeLead, type FormatOptions, type Formatter, type TreePlace } from './formatter.js';
 import type { RowBag } from '../rows/index.js';
 import { textGetter, type TextGetter } from './values.js';
 

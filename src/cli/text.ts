@@ -2,7 +2,7 @@
 // `prec -f command | sort` and follow mode stream cleanly). A field the row lacks prints as `-` so
 // columns stay countable. Every value is terminal-escaped.
 import { escapeText } from './escape.js';
-import { treeLead, type FormatOptions, type Formatter, type TreePlace } from './format.js';
+import { treeLead, type FormatOptions, type Formatter, type TreePlace } from './formatter.js';
 import type { RowBag } from '../rows/index.js';
 import { textGetter, type TextGetter } from './values.js';
 

@@ -62,11 +62,3 @@ export function textGetter(field: string, opts: ValueOptions): TextGetter {
     return String(v);
   };
 }
-
-export function jsonValue(row: RowBag, field: string, opts: ValueOptions): unknown {
-  return jsonGetter(field, opts)(row);
-}
-
-export function textValue(row: RowBag, field: string, opts: ValueOptions): string | undefined {
-  return textGetter(field, opts)(row);
-}

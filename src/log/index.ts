@@ -70,7 +70,7 @@
  *   key may be absent (hand-made logs omit parent_* and the like: a LogRecord's keys are then
  *   only as present as the line had them), but a catalogue key that is present must have its
  *   type (number, string, boolean, string[]); keys the catalogue does not know are kept.
- * - followRecords / followLines / followLineBatches(path, FollowOptions): live records, never
+ * - followRecords / followLineBatches(path, FollowOptions): live records, never
  *   ending on their own. Options: signal (abort ends the iteration cleanly, no error), fromStart
  *   (default false: only what is written after following starts), onCaughtUp (called once,
  *   after every record complete in the file at the start was yielded and before any later one:
@@ -104,9 +104,8 @@ export {
   readRecords,
   readRecordBatches,
   parseBatch,
-  type ReadOptions,
-  type BadLineReason,
 } from './read.js';
+export type { ReadOptions, BadLineReason } from './chunks.js';
 export type { LineSelector } from './lines.js';
 export { NeedleSelector, eventIdAt, type LineNeedle } from './needle-selector.js';
-export { followRecords, followLines, followLineBatches, type FollowOptions } from './follow.js';
+export { followRecords, followLineBatches, type FollowOptions } from './follow.js';
