@@ -17,7 +17,6 @@
 //   where the record says `start`.
 // - End records, loss records and lines that are not JSON objects are the scanner's business.
 import { FIELD_NAMES, fieldByName } from '../schema/index.js';
-import type { LineSelector } from '../log/index.js';
 import type { QueryNode } from './ast.js';
 import { operatorSpec } from './operators.js';
 
