@@ -96,16 +96,13 @@ export class GzipDecoder extends ResyncingDecoder {
     return this.out;
   }
 
+  protected get detached(): boolean {
+    return this.state === 'detached';
+  }
+
   protected detach(): void {
     this.close();
     this.state = 'detached';
-  }
-
-  write(data: Buffer): void {
-    if (this.state === 'detached') return;
-    this.win.push(data);
-    this.run();
-    this.out.flush();
   }
 
   gap(): void {
@@ -135,7 +132,7 @@ export class GzipDecoder extends ResyncingDecoder {
     this.inflater = undefined;
   }
 
-  private run(finishing = false): void {
+  protected run(finishing = false): void {
     while (this.cursor < this.win.end && this.step(finishing));
   }
 

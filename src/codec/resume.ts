@@ -53,13 +53,23 @@ export abstract class ResyncingDecoder implements ByteSink {
     this.base = options.base ?? 0;
   }
 
-  abstract write(data: Buffer): void;
   abstract gap(): void;
   abstract finish(): void;
 
   protected abstract get output(): OutputBuffer;
+  /** Handed over to another format: this decoder is done. */
+  protected abstract get detached(): boolean;
+  /** Decodes what it can of the input held. */
+  protected abstract run(): void;
   /** Stops decoding for good: what follows is another decoder's. */
   protected abstract detach(): void;
+
+  write(data: Buffer): void {
+    if (this.detached) return;
+    this.win.push(data);
+    this.run();
+    this.output.flush();
+  }
 
   /** Warns that the data at `at` was damaged and reading resumed at `resumedAt` (-1: never). */
   protected warnDamaged(at: number, resumedAt: number): void {

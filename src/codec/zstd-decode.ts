@@ -65,15 +65,12 @@ export class ZstdDecoder extends ResyncingDecoder {
     return this.out;
   }
 
-  protected detach(): void {
-    this.state = 'detached';
+  protected get detached(): boolean {
+    return this.state === 'detached';
   }
 
-  write(data: Buffer): void {
-    if (this.state === 'detached') return;
-    this.win.push(data);
-    this.run();
-    this.out.flush();
+  protected detach(): void {
+    this.state = 'detached';
   }
 
   gap(): void {
@@ -144,7 +141,7 @@ export class ZstdDecoder extends ResyncingDecoder {
     }
   }
 
-  private run(): void {
+  protected run(): void {
     while (this.step()) this.win.trim(this.cursor - LOOKBACK);
   }
 
