@@ -7,7 +7,7 @@ import { stat, type FileHandle } from 'node:fs/promises';
 import type { LogRecord } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
-import { detectFormat } from './format.js';
+import { detectFormat } from '../codec/format.js';
 import { LineSplitter, type LineHandler } from './lines.js';
 import { drain, openLog, READ_CHUNK, type Queued, type ReadOptions } from './chunks.js';
 import { parseBatch, takePinned } from './read.js';

@@ -94,7 +94,7 @@
  *   it for prefiltered queries unless PREC_NO_WORKER=1; follow mode never uses it).
  * All I/O failures are LogError; nothing else is thrown for bad content.
  */
-export { detectFormat, type LogFormat } from './format.js';
+export { detectFormat, type LogFormat } from '../codec/format.js';
 export { LogError } from './errors.js';
 export { discoverLogs } from './discover.js';
 export { parseRecord } from './record.js';
