@@ -136,6 +136,7 @@ export class LogWriter {
   /** What the seal slot passes on: the batch, unless a write error started meanwhile. */
   private readonly toFile: LineOut = {
     write: (line) => {
+      if (this.closed) return;
       if (this.errors.failing) {
         this.errors.dropped();
         this.seal.discarded();
