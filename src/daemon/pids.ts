@@ -14,6 +14,8 @@ const DEFAULT_CAPACITY = 262_144;
 
 export class RunningPids {
   private readonly open = new Map<number, OpenStart>();
+  /** Starts whose pid was gone at the last sweep: forgotten at the next one if still open. */
+  private suspects = new Map<number, OpenStart>();
 
   constructor(
     private readonly capacity = DEFAULT_CAPACITY,
@@ -41,15 +43,25 @@ export class RunningPids {
     return this.open.size;
   }
 
-  /** Forgets pids that no longer exist; returns how many. */
+  /**
+   * Forgets starts whose pid no longer exists and already did not at the previous sweep; returns
+   * how many. A pid gone from /proc may still have its exit event in the ring buffer when precd is
+   * behind (an exec storm on a busy host), so one look is not enough: forgetting it then lost its
+   * end record. Two looks a sweep interval apart leave the event that long to arrive.
+   */
   sweep(): number {
     let removed = 0;
-    for (const pid of this.open.keys()) {
-      if (!this.alive(pid)) {
+    const gone = new Map<number, OpenStart>();
+    for (const [pid, start] of this.open) {
+      if (this.alive(pid)) continue;
+      if (this.suspects.get(pid) === start) {
         this.open.delete(pid);
         removed++;
+      } else {
+        gone.set(pid, start);
       }
     }
+    this.suspects = gone;
     return removed;
   }
 }
