@@ -81,6 +81,8 @@ const CHECKS: Readonly<Record<string, Checker>> = {
   max_arg_length: (v, k) => integerIn(v, k, 1, Number.MAX_SAFE_INTEGER),
   ring_buffer_mb: (v, k) => powerOfTwo(v, k, 1, 1024),
   lock_path: (v, k) => absolutePath(v, k),
+  metrics_path: (v, k) => (v === '' ? v : absolutePath(v, k, ' (or "" for no metrics file)')),
+  metrics_interval_s: (v, k) => integerIn(v, k, 1, 3600),
 };
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(CHECKS);
@@ -239,10 +241,10 @@ function oneOf(v: unknown, key: string, allowed: readonly string[]): string {
   return v;
 }
 
-function absolutePath(v: unknown, key: string): string {
+function absolutePath(v: unknown, key: string, hint = ''): string {
   if (typeof v !== 'string') wrongType(key, 'a path (string)', v);
   if (!v.startsWith('/') || v.endsWith('/') || v.includes('\0')) {
-    throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not an absolute file path`);
+    throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not an absolute file path${hint}`);
   }
   return v;
 }
