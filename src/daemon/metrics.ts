@@ -3,7 +3,7 @@
 // modules keep plain counters; this module only turns a snapshot of them into the exposition format
 // and replaces the file atomically (temp file in the same directory + rename), so that a scrape never
 // sees half a file. A missing directory (node_exporter not installed) is not an error: said once.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { systemErrorText } from './errors.js';
 
@@ -126,7 +126,9 @@ export class MetricsFile {
   /** Replaces the file with the current snapshot; never throws. */
   write(): void {
     try {
-      writeFileSync(this.tmp, renderMetrics(this.opts.snapshot()), { mode: 0o644 });
+      writeFileSync(this.tmp, renderMetrics(this.opts.snapshot()));
+      // node_exporter runs as its own user and precd.service has UMask=0027: readable by all, always.
+      chmodSync(this.tmp, 0o644);
       renameSync(this.tmp, this.opts.path);
     } catch (e) {
       try {

@@ -44,6 +44,16 @@ function parse(text: string): { samples: Map<string, string>; types: Map<string,
   return { samples, types, helps };
 }
 
+/** Runs `fn` with a fresh temp directory, removed afterwards. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'prec-metrics-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('every metric of SPEC 9 is rendered with its value, TYPE and HELP', () => {
   const text = renderMetrics(SNAP);
   assert.ok(text.endsWith('\n'));
@@ -79,29 +89,32 @@ test('label values escape backslash, double quote and newline', () => {
   assert.ok(samples.has(`prec_build_info{version="a\\"b\\\\c\\nd",node="${process.version}"}`), [...samples.keys()].join('\n'));
 });
 
-test('the file is replaced with the current snapshot, 0644, with no temp file left in the directory', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prec-metrics-'));
+test('the file is replaced with the current snapshot, 0644 whatever the umask, with no temp file left in the directory', () => {
+  const umask = process.umask(0o027); // precd.service's
   try {
-    const path = join(dir, 'prec.prom');
-    let flushes = 1;
-    const said: string[] = [];
-    const m = new MetricsFile({ path, intervalS: 3600, snapshot: () => ({ ...SNAP, flushes }), report: (s) => said.push(s) });
-    m.write();
-    assert.match(readFileSync(path, 'utf8'), /^prec_flushes_total 1$/m);
-    flushes = 2;
-    m.write();
-    assert.match(readFileSync(path, 'utf8'), /^prec_flushes_total 2$/m);
-    assert.equal(statSync(path).mode & 0o777, 0o644);
-    assert.deepEqual(readdirSync(dir), ['prec.prom']);
-    assert.deepEqual(said, []);
+    inTempDir(checkReplaced);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    process.umask(umask);
   }
 });
 
+function checkReplaced(dir: string): void {
+  const path = join(dir, 'prec.prom');
+  let flushes = 1;
+  const said: string[] = [];
+  const m = new MetricsFile({ path, intervalS: 3600, snapshot: () => ({ ...SNAP, flushes }), report: (s) => said.push(s) });
+  m.write();
+  assert.match(readFileSync(path, 'utf8'), /^prec_flushes_total 1$/m);
+  flushes = 2;
+  m.write();
+  assert.match(readFileSync(path, 'utf8'), /^prec_flushes_total 2$/m);
+  assert.equal(statSync(path).mode & 0o777, 0o644);
+  assert.deepEqual(readdirSync(dir), ['prec.prom']);
+  assert.deepEqual(said, []);
+}
+
 test('a missing directory is said once, not thrown; writing starts when the directory appears', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prec-metrics-'));
-  try {
+  inTempDir((dir) => {
     const textfiles = join(dir, 'node-exporter');
     const path = join(textfiles, 'prec.prom');
     const said: string[] = [];
@@ -115,14 +128,11 @@ test('a missing directory is said once, not thrown; writing starts when the dire
     assert.equal(said[1], `metrics: writing ${path} again`);
     assert.equal(said.length, 2);
     assert.match(readFileSync(path, 'utf8'), /^prec_lost_samples_total 37$/m);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('start() writes at once and stop() writes the final counts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prec-metrics-'));
-  try {
+  inTempDir((dir) => {
     const path = join(dir, 'prec.prom');
     let lost = 0;
     const m = new MetricsFile({ path, intervalS: 3600, snapshot: () => ({ ...SNAP, lostSamples: lost }), report: () => {} });
@@ -131,7 +141,5 @@ test('start() writes at once and stop() writes the final counts', () => {
     lost = 5;
     m.stop();
     assert.match(readFileSync(path, 'utf8'), /^prec_lost_samples_total 5$/m);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
