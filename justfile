@@ -34,7 +34,7 @@ build-addon:
     #!/usr/bin/env bash
     set -euo pipefail
     [ -f addon/binding.gyp ] || exit 0
-    if [ -f {{addon_obj}} ] && [ -z "$(find addon bpf/prec.h -newer {{addon_obj}} -type f -not -path 'addon/build/*')" ]; then exit 0; fi
+    if [ -f {{addon_obj}} ] && [ -z "$(find addon -newer {{addon_obj}} -type f -not -path 'addon/build/*')" ]; then exit 0; fi
     # Use the headers that ship with this node when present: node-gyp would otherwise download them.
     nodedir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
     if [ -f "$nodedir/include/node/node_api.h" ]; then

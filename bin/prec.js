@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// prec: reads, searches and follows the log written by precd. oclif single-command CLI; the command
-// itself is build/src/cli/command.js (package.json: oclif.commands).
+// prec: reads, searches and follows the log written by precd. oclif CLI; its commands are listed in
+// build/src/cli/commands.js (package.json: oclif.commands), bare `prec` is build/src/cli/commands/index.js.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-if (!existsSync(new URL('../build/src/cli/command.js', import.meta.url))) {
+const commands = new URL('../build/src/cli/commands.js', import.meta.url);
+if (!existsSync(commands)) {
   process.stderr.write('prec: prec is not built yet: run npm run setup\n');
   process.exit(1);
 }
@@ -21,7 +22,9 @@ process.on('unhandledRejection', fatal);
 
 try {
   const { run } = await import('@oclif/core');
-  await run(process.argv.slice(2), root);
+  // oclif would take the first word for a command name: anything that is not a subcommand is bare prec's.
+  const { commandArgv } = await import(commands.href);
+  await run(commandArgv(process.argv.slice(2)), root);
 } catch (err) {
   // Failures before the command runs (oclif's own loading) still end as one line.
   const message = err instanceof Error ? err.message : String(err);

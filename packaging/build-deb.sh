@@ -24,7 +24,7 @@ name="prec_${version}_${arch}"
 
 addon=addon/build/Release/prec_addon.node
 bpf_obj=build/bpf/prec.bpf.o
-for f in bin/prec.js bin/precd.js build/src/daemon/main.js build/src/cli/command.js "$bpf_obj" "$addon"; do
+for f in bin/prec.js bin/precd.js build/src/daemon/main.js build/src/cli/commands.js build/src/cli/commands/index.js "$bpf_obj" "$addon"; do
   [ -f "$f" ] || die "missing $f: run 'just build' first"
 done
 

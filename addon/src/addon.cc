@@ -26,8 +26,6 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "prec.h"
-
 namespace {
 
 // ---- libbpf log capture: kept so a failed load can explain itself (verifier log included). ----
@@ -565,13 +563,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mallopt(M_ARENA_MAX, 2);
   exports.Set("Collector", Collector::Init(env));
   exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusive));
-  exports.Set("recordLimits",
-              [&] {
-                Napi::Object o = Napi::Object::New(env);
-                o.Set("argsMax", PREC_ARGS_MAX);
-                o.Set("taskHeaderSize", PREC_TASK_HDR_SIZE);
-                return o;
-              }());
   return exports;
 }
 

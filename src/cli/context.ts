@@ -1,7 +1,7 @@
 // What every view needs: the parsed options, the row filter, the formatter and the output.
 import type { LogRecord } from '../schema/index.js';
-import type { Formatter } from './format.js';
-import type { RowBag } from './merge.js';
+import type { Formatter } from './formatter.js';
+import type { RowBag } from '../rows/index.js';
 import type { Output } from './output.js';
 
 /** What list, tree and follow views share: which rows to show, how, and where. */
@@ -22,7 +22,7 @@ export interface ViewContext extends OutputContext {
    * counts bad lines, reports warnings and shows progress).
    */
   readonly records: (firstPass: boolean) => AsyncIterable<LogRecord[]>;
-  /** OrderedMerger window (records); a test hook may lower it. */
+  /** rows/ordered.ts OrderedMerger window (records); a test hook may lower it. */
   readonly mergeWindow: number;
 }
 

@@ -3,8 +3,8 @@
 // --csv-raw. In tree mode too the columns are exactly the selected fields (SPEC 8): rows come in tree
 // order, ancestors included, with no depth or ancestor column.
 import { stringify } from 'csv-stringify/sync';
-import type { FormatOptions, Formatter } from './format.js';
-import type { RowBag } from './merge.js';
+import type { FormatOptions, Formatter } from './formatter.js';
+import type { RowBag } from '../rows/index.js';
 import { escapeRawBytes } from './escape.js';
 import { textGetter, type TextGetter } from './values.js';
 

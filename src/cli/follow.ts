@@ -16,8 +16,8 @@
 // SIGINT, SIGTERM and a closed pipe end following quietly with status 0.
 import type { LogRecord } from '../schema/index.js';
 import { discoverLogs, followLineBatches, parseBatch, readRecordBatches } from '../log/index.js';
-import type { ReadStats } from './input.js';
-import { CompletionMerger, LastRows } from './merge.js';
+import type { ReadStats } from '../rows/index.js';
+import { CompletionMerger, LastRows } from '../rows/index.js';
 import type { HiddenLosses } from './losses.js';
 import type { OutputContext } from './context.js';
 

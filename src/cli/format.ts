@@ -1,38 +1,9 @@
-// The four output formats behind one interface, so that list, follow and tree views stay format-blind.
-import type { RowBag } from './merge.js';
-import type { ValueOptions } from './values.js';
+// The four output formats behind one interface (formatter.ts), so that list, follow and tree views
+// stay format-blind. Each format is loaded only when used (a table pulls in cli-table3).
+import type { FormatOptions, Formatter } from './formatter.js';
 
 export type OutputFormat = 'text' | 'table' | 'json' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'table', 'json', 'csv'];
-
-/** Where a row sits in `--tree` output. */
-export interface TreePlace {
-  /** `├─ `, `└─ ` and `│  ` drawing before the row; empty for a root. */
-  readonly prefix: string;
-  readonly depth: number;
-  /** Shown only because a selected row descends from it. */
-  readonly ancestor: boolean;
-}
-
-export interface FormatOptions extends ValueOptions {
-  readonly fields: readonly string[];
-  readonly csvRaw: boolean;
-  readonly tree: boolean;
-  /** Rows arrive over time (follow): formats that lay out a whole table print each row at once. */
-  readonly streaming: boolean;
-}
-
-export interface Formatter {
-  /** Text before the first row (a header), possibly empty. */
-  begin(): string;
-  /** Text for one row, each line ending in a newline; may be empty when the format lays out at the end. */
-  row(row: RowBag, place?: TreePlace): string;
-  /** Text after the last row; pieces when it can be large (a whole table laid out at the end). */
-  end(): string | Iterable<string>;
-}
-
-/** Marks an ancestor row in text and table output (tree view). */
-export const ANCESTOR_MARK = '(ancestor) ';
 
 export async function createFormatter(format: OutputFormat, opts: FormatOptions): Promise<Formatter> {
   switch (format) {

@@ -1,8 +1,8 @@
 // `-o json`: one plain JSON object per line, keys in the selected order, every selected key present
 // (null when the row lacks it), numbers and booleans typed, argv an array. In tree mode too the keys
 // are exactly the selected fields (SPEC 8): rows come in tree order, ancestors included.
-import type { FormatOptions, Formatter } from './format.js';
-import type { RowBag } from './merge.js';
+import type { FormatOptions, Formatter } from './formatter.js';
+import type { RowBag } from '../rows/index.js';
 import { jsonGetter, type JsonGetter } from './values.js';
 
 export class JsonFormatter implements Formatter {

@@ -1,7 +1,7 @@
 // Loss rows hidden by a query. SPEC 7 keeps the query exact (a clause on a key a loss record lacks
 // is false, so `-q auid=1000` rejects loss rows), but SPEC 1 wants kernel-side losses never hidden:
 // prec says on stderr, never in the output, that losses were read and not shown, and how to see them.
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 
 export const SHOW_LOSSES_HINT = "add '|| record_type=loss' to see them";
 

@@ -7,9 +7,9 @@ import { createFormatter } from './format.js';
 import { checkCombination, defaultInput, parseLimit, parseOutput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
-import { readRecordsFrom, resolveInputs, type ReadStats } from './input.js';
+import { readRecordsFrom, resolveInputs, type ReadStats } from '../rows/index.js';
 import type { OutputContext, ViewContext } from './context.js';
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 import { HiddenLosses } from './losses.js';
 
 export interface RawOptions {
@@ -67,11 +67,11 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   checkCombination(raw);
   let matches: (row: RowBag) => boolean = () => true;
   let queryNeedsEnd = false;
-  let needles: import('./prefilter.js').Needle[] | undefined;
+  let needles: import('../query/index.js').Needle[] | undefined;
   let hiddenLosses: HiddenLosses | undefined;
   if (raw.queries.length > 0) {
     // Loaded only when needed: the parser (chevrotain) costs a fifth of a second at startup.
-    const { compileAst, parseQuery } = await import('../query/index.js');
+    const { compileAst, necessaryNeedles, parseQuery } = await import('../query/index.js');
     const asts = raw.queries.map((text) => parseQuery(text));
     const q = compileAst(asts);
     hiddenLosses = new HiddenLosses(q.predicate);
@@ -79,7 +79,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     queryNeedsEnd = q.needsEnd;
     // List mode only: the tree needs every row (ancestors), follow prints rows as they come.
     if (!raw.tree && !raw.follow && process.env.PREC_NO_PREFILTER !== '1') {
-      needles = (await import('./prefilter.js')).necessaryNeedles(asts);
+      needles = necessaryNeedles(asts);
     }
   } else if (!raw.allSources) {
     matches = implicitFilter;
@@ -121,8 +121,8 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   } else {
     const files = await resolveInputs(input, raw.allLogs);
     const progress = new Progress(process.stderr);
+    const { NeedleSelector } = await import('../log/index.js');
     out.setBeforeWrite(() => progress.clear());
-    const { NeedleSelector } = await import('./prefilter.js');
     const ctx: ViewContext = {
       records: (first) =>
         readRecordsFrom(
@@ -130,7 +130,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
           {
             onProgress: first ? (read, total) => progress.update(read, total) : undefined,
             onWarning: first ? (m) => warn(progress, m) : undefined,
-            // A fresh one per pass: a second pass (merge.ts scanLateEnds) must see the same records.
+            // A fresh one per pass: a second pass (rows/ordered.ts scanLateEnds) must see the same records.
             selector: needles && new NeedleSelector(needles, needEnd),
           },
           first ? stats : { badLines: 0 },

@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import Table from 'cli-table3';
 import { escapeText } from './escape.js';
-import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
-import type { RowBag } from './merge.js';
+import { treeLead, type FormatOptions, type Formatter, type TreePlace } from './formatter.js';
+import type { RowBag } from '../rows/index.js';
 import { textGetter, type TextGetter } from './values.js';
 
 /** Rows per cli-table3 render: its layout costs the square of the rows it is given, so keep it small. */
@@ -42,7 +42,7 @@ export class TableFormatter implements Formatter {
       const v = get(row);
       return v === undefined ? '' : escapeText(v);
     });
-    if (place && cells.length > 0) cells[0] = place.prefix + (place.ancestor ? ANCESTOR_MARK : '') + cells[0];
+    if (place && cells.length > 0) cells[0] = treeLead(place) + cells[0];
     if (this.opts.streaming) return render([cells]);
     for (let i = 0; i < cells.length; i++) {
       const w = strlen(cells[i]!);

@@ -2,8 +2,8 @@
 // `prec -f command | sort` and follow mode stream cleanly). A field the row lacks prints as `-` so
 // columns stay countable. Every value is terminal-escaped.
 import { escapeText } from './escape.js';
-import { ANCESTOR_MARK, type FormatOptions, type Formatter, type TreePlace } from './format.js';
-import type { RowBag } from './merge.js';
+import { treeLead, type FormatOptions, type Formatter, type TreePlace } from './formatter.js';
+import type { RowBag } from '../rows/index.js';
 import { textGetter, type TextGetter } from './values.js';
 
 export const TEXT_SEPARATOR = '  ';
@@ -21,7 +21,7 @@ export class TextFormatter implements Formatter {
   }
 
   row(row: RowBag, place?: TreePlace): string {
-    let line = place ? place.prefix + (place.ancestor ? ANCESTOR_MARK : '') : '';
+    let line = treeLead(place);
     const getters = this.getters;
     for (let i = 0; i < getters.length; i++) {
       const v = getters[i]!(row);

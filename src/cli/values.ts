@@ -1,9 +1,9 @@
 // How one field of a row is shown. Shared by every format, so that timestamps, durations and
 // `command` read the same in text, table, csv and json. Each field gets its own getter, made once
 // per run, so that nothing is looked up per row.
-import { fieldByName, formatDuration, shortTimestamp } from '../schema/index.js';
+import { fieldByName, formatDuration, shortTimestamp, type FieldType } from '../schema/index.js';
 import { quoteCommand } from './shellquote.js';
-import type { RowBag } from './merge.js';
+import type { RowBag } from '../rows/index.js';
 
 export interface ValueOptions {
   /** RFC3339Nano timestamps as recorded instead of `YYYY-MM-DD HH:MM:SS`. */
@@ -15,23 +15,35 @@ export type TextGetter = (row: RowBag) => string | undefined;
 
 /** The value as JSON shows it: numbers and booleans typed, argv an array, null when the row lacks it. */
 export function jsonGetter(field: string, opts: ValueOptions): JsonGetter {
-  if (field === 'command') {
-    return (row) => (Array.isArray(row.argv) ? quoteCommand(row.argv as string[]) : null);
-  }
-  if (field === 'duration') {
-    // Derived from duration_ns (merging does not store it).
-    return (row) => {
-      if (typeof row.duration === 'string') return row.duration;
-      return typeof row.duration_ns === 'number' ? formatDuration(row.duration_ns) : null;
-    };
-  }
-  if (!opts.fullTime && fieldByName(field)?.type === 'timestamp') {
+  const spec = fieldByName(field);
+  if (spec?.derivedFrom !== undefined) return derivedGetter(spec.name, spec.type, spec.derivedFrom);
+  if (!opts.fullTime && spec?.type === 'timestamp') {
     return (row) => {
       const v = row[field];
       return typeof v === 'string' ? shortTimestamp(v) : v ?? null;
     };
   }
   return (row) => row[field] ?? null;
+}
+
+/**
+ * A field the catalogue derives from another (merging does not store it), shown by its type: a
+ * duration from nanoseconds (a row that carries the text already keeps it), a string from an
+ * argument list, shell-quoted.
+ */
+function derivedGetter(name: string, type: FieldType, from: string): JsonGetter {
+  if (type === 'duration') {
+    return (row) => {
+      const stored = row[name];
+      if (typeof stored === 'string') return stored;
+      const ns = row[from];
+      return typeof ns === 'number' ? formatDuration(ns) : null;
+    };
+  }
+  return (row) => {
+    const list = row[from];
+    return Array.isArray(list) ? quoteCommand(list as string[]) : null;
+  };
 }
 
 /** `\udcNN` (NN 80..ff) written by JSON.stringify, not preceded by an escaped backslash. */
@@ -49,12 +61,4 @@ export function textGetter(field: string, opts: ValueOptions): TextGetter {
     if (Array.isArray(v)) return JSON.stringify(v).replace(RAW_BYTE_JSON, '$1\\x$2');
     return String(v);
   };
-}
-
-export function jsonValue(row: RowBag, field: string, opts: ValueOptions): unknown {
-  return jsonGetter(field, opts)(row);
-}
-
-export function textValue(row: RowBag, field: string, opts: ValueOptions): string | undefined {
-  return textGetter(field, opts)(row);
 }

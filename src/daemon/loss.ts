@@ -1,6 +1,8 @@
 // Loss accounting: the kernel's drop counter (failed ring-buffer reserves), read at least once a
 // second, and records the writer could not write (disk full). Any increase becomes a loss record
-// {timestamp, record_type, lost_samples, lost_samples_total}; loss records are never filtered.
+// {timestamp, record_type, lost_samples, lost_samples_total}; loss records are never filtered. Both
+// kinds enter the writer's chain in front of the seal slot: the kernel's through the sink, the
+// write-error ones as the line the writer's retry asks for (unwrittenLine) when writing resumes.
 import type { LostSamplesAction } from './defaults.js';
 import { lossBag, serialize } from './records.js';
 
@@ -35,7 +37,7 @@ export class LossMonitor {
     this.kernelSeen = current;
     this.total += lost;
     if (this.action === 'ignore' || this.stopped) return;
-    this.sink.write(serialize('loss', lossBag(this.now(), lost, this.total)));
+    this.sink.write(serialize(lossBag(this.now(), lost, this.total)));
     if (this.action === 'stop') {
       this.stopped = true;
       this.onStop(lost);
@@ -49,6 +51,6 @@ export class LossMonitor {
    */
   unwrittenLine(count: number): string {
     this.total += count;
-    return serialize('loss', lossBag(this.now(), count, this.total));
+    return serialize(lossBag(this.now(), count, this.total));
   }
 }

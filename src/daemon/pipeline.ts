@@ -1,6 +1,6 @@
-// decode -> enrich -> filter -> serialize -> writer. Filters see start and fail records; an end is
-// written exactly when its start was (the open-start map holds only written starts); loss records
-// bypass the filter (loss.ts).
+// decode -> enrich -> filter -> serialize -> (the sink: seal slot -> writer, writer.ts). Filters see
+// start and fail records; an end is written exactly when its start was (the open-start map holds
+// only written starts); loss records bypass the filter (loss.ts) and enter the same sink.
 import type { ExecEvent, ExecFailEvent, ExitEvent, KernelEvent } from './kernel/events.js';
 import type { ArgvLimits } from './enrich/argv.js';
 import { ParentCmdlines } from './enrich/parents.js';
@@ -79,7 +79,7 @@ export class Pipeline {
       const end = endBag(this.clock.format(e.monoNs), prev.eventId, e.pid, prev.source, e.monoNs - prev.monoNs, {
         execReplaced: true,
       });
-      this.sink.write(serialize('end', end));
+      this.sink.write(serialize(end));
       this.stats.ends++;
     }
     const bag = startBag(e, this.x);
@@ -91,7 +91,7 @@ export class Pipeline {
     }
     const eventId = this.ids.next();
     bag.event_id = eventId;
-    this.sink.write(serialize('start', bag));
+    this.sink.write(serialize(bag));
     this.stats.starts++;
     this.running.set(e.pid, { eventId, source: bag.source as 'user' | 'system', monoNs: e.monoNs });
   }
@@ -103,7 +103,7 @@ export class Pipeline {
       return;
     }
     bag.event_id = this.ids.next();
-    this.sink.write(serialize('fail', bag));
+    this.sink.write(serialize(bag));
     this.stats.fails++;
   }
 
@@ -114,7 +114,7 @@ export class Pipeline {
     const end = endBag(this.clock.format(e.monoNs), open.eventId, e.pid, open.source, e.monoNs - open.monoNs, {
       waitStatus: e.exitCode,
     });
-    this.sink.write(serialize('end', end));
+    this.sink.write(serialize(end));
     this.stats.ends++;
   }
 }

@@ -223,6 +223,6 @@ export function orderRecord(type: RecordType, bag: Bag): Bag {
 
 /** One JSON line in catalogue key order, without its newline (the writer adds it). `bag` comes from
  *  newBag(type) (startBag, failBag, endBag, lossBag): its keys are already in that order. */
-export function serialize(_type: RecordType, bag: Bag): string {
+export function serialize(bag: Bag): string {
   return JSON.stringify(bag);
 }

@@ -1,9 +1,19 @@
 // Chooses the decoder for a byte stream from its first bytes, and again for what that decoder
 // produces: a log gzipped by logrotate after precd wrote it with zstd is gzip outside, zstd inside.
-import { detectFormat, GZIP_MAGIC, ZSTD_MAGIC, type LogFormat } from './format.js';
-import { GzipDecoder } from './gzip.js';
-import type { ByteSink, Warn } from './sink.js';
-import { ZstdDecoder } from './zstd.js';
+import { isUtf8 } from 'node:buffer';
+import { detectFormat, GZIP_MAGIC, ZSTD_MAGIC, type LogFormat } from '../codec/format.js';
+import { GzipDecoder } from '../codec/gzip-decode.js';
+import type { RecordRule } from '../codec/resync.js';
+import type { ByteSink, Warn } from '../codec/sink.js';
+import { ZstdDecoder } from '../codec/zstd-decode.js';
+import { MAX_LINE_BYTES } from './lines.js';
+import { parseRecord } from './record.js';
+
+/** A plain record line, for the decoders' search after damage: what the line reader accepts. */
+const RECORD_LINES: RecordRule = {
+  maxLineBytes: MAX_LINE_BYTES,
+  isRecord: (line) => isUtf8(line) && parseRecord(line.toString('utf8')) !== undefined,
+};
 
 /** Layers of compression unwrapped before the content is taken as text. */
 const MAX_DEPTH = 3;
@@ -92,10 +102,11 @@ export class AutoDecoder implements ByteSink {
     } else {
       const innerLabel = `${this.label} (inside ${format})`;
       const content = new AutoDecoder(this.next, innerLabel, this.warn, this.depth + 1);
+      const options = { records: RECORD_LINES, onOtherFormat: switchFormat, base: this.headAt };
       this.inner =
         format === 'zstd'
-          ? new ZstdDecoder(content, this.label, this.warn, switchFormat, this.headAt)
-          : new GzipDecoder(content, this.label, this.warn, switchFormat, this.headAt);
+          ? new ZstdDecoder(content, this.label, this.warn, options)
+          : new GzipDecoder(content, this.label, this.warn, options);
     }
     this.inner.write(head);
   }

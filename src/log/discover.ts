@@ -6,7 +6,8 @@ import { parseTimestampNs } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
 import { LogError, toLogError } from './errors.js';
 import { LineSplitter } from './lines.js';
-import { openLog, pinLog } from './read.js';
+import { openLog } from './chunks.js';
+import { pinLog } from './read.js';
 import { parseRecord } from './record.js';
 
 const SUFFIX = '(?:\\.gz|\\.zst|\\.zstd)?';

@@ -7,9 +7,10 @@ import { stat, type FileHandle } from 'node:fs/promises';
 import type { LogRecord } from '../schema/index.js';
 import { AutoDecoder } from './decode.js';
 import { toLogError } from './errors.js';
-import { detectFormat } from './format.js';
+import { detectFormat } from '../codec/format.js';
 import { LineSplitter, type LineHandler } from './lines.js';
-import { drain, openLog, parseBatch, READ_CHUNK, takePinned, type Queued, type ReadOptions } from './read.js';
+import { drain, openLog, READ_CHUNK, type Queued, type ReadOptions } from './chunks.js';
+import { parseBatch, takePinned } from './read.js';
 import { parseRecord } from './record.js';
 import { fileId, RotationTracker, type MissedFile } from './rotation.js';
 
@@ -304,11 +305,6 @@ async function* readMissed(m: MissedFile, batches: Queued[], decoder: AutoDecode
   }
   decoder.finish();
   yield* drain(batches, opts);
-}
-
-/** Lines as they are written; see followLineBatches. */
-export async function* followLines(path: string, opts: FollowOptions = {}): AsyncGenerator<string> {
-  for await (const batch of followLineBatches(path, opts)) yield* batch;
 }
 
 /** Records as they are written; lines that are not records go to onBadLine. */

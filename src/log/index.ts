@@ -70,7 +70,7 @@
  *   key may be absent (hand-made logs omit parent_* and the like: a LogRecord's keys are then
  *   only as present as the line had them), but a catalogue key that is present must have its
  *   type (number, string, boolean, string[]); keys the catalogue does not know are kept.
- * - followRecords / followLines / followLineBatches(path, FollowOptions): live records, never
+ * - followRecords / followLineBatches(path, FollowOptions): live records, never
  *   ending on their own. Options: signal (abort ends the iteration cleanly, no error), fromStart
  *   (default false: only what is written after following starts), onCaughtUp (called once,
  *   after every record complete in the file at the start was yielded and before any later one:
@@ -94,7 +94,7 @@
  *   it for prefiltered queries unless PREC_NO_WORKER=1; follow mode never uses it).
  * All I/O failures are LogError; nothing else is thrown for bad content.
  */
-export { detectFormat, type LogFormat } from './format.js';
+export { detectFormat, type LogFormat } from '../codec/format.js';
 export { LogError } from './errors.js';
 export { discoverLogs } from './discover.js';
 export { parseRecord } from './record.js';
@@ -104,8 +104,8 @@ export {
   readRecords,
   readRecordBatches,
   parseBatch,
-  type ReadOptions,
-  type BadLineReason,
 } from './read.js';
+export type { ReadOptions, BadLineReason } from './chunks.js';
 export type { LineSelector } from './lines.js';
-export { followRecords, followLines, followLineBatches, type FollowOptions } from './follow.js';
+export { NeedleSelector, eventIdAt, type LineNeedle } from './needle-selector.js';
+export { followRecords, followLineBatches, type FollowOptions } from './follow.js';

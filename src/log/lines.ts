@@ -1,7 +1,7 @@
 // Bytes -> lines. Works on large decoded buffers: one UTF-8 validation and one string split per
 // buffer, so a multi-hundred-megabyte log costs no per-byte JavaScript.
 import { isAscii, isUtf8 } from 'node:buffer';
-import type { ByteSink } from './sink.js';
+import type { ByteSink } from '../codec/sink.js';
 import { decodeSurrogateEscape } from './surrogate.js';
 
 const NL = 0x0a;

@@ -6,8 +6,8 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { AutoDecoder } from './decode.js';
 import { LogError } from './errors.js';
-import { readChunks } from './read.js';
-import type { ByteSink } from './sink.js';
+import { readChunks } from './chunks.js';
+import type { ByteSink } from '../codec/sink.js';
 import { POOL_BUFFER_SIZE, type WorkerInput, type WorkerMessage } from './worker.js';
 import { exposedGc } from './gc.js';
 

@@ -12,15 +12,6 @@ interface Checks {
 
 const RECORD_TYPES: readonly RecordType[] = ['start', 'end', 'fail', 'loss'];
 
-/**
- * The keys a line must have to be a record at all: its time (every record has one) and, for
- * start/end/fail, the event_id that merges a start with its end. Every other key may be absent:
- * hand-made logs and other writers omit fields (parent_* say), and a record missing one is still
- * worth showing, with that field empty. Present keys must have their type, since formatters and
- * the query rely on it.
- */
-const REQUIRED: ReadonlySet<string> = new Set(['timestamp', 'event_id']);
-
 function jsType(type: FieldType): string {
   return type === 'string[]' ? type : type === 'number' || type === 'boolean' ? type : 'string';
 }
@@ -33,7 +24,10 @@ const CHECKS: ReadonlyMap<string, Checks> = new Map(
       {
         keys: fields.map((f) => f.name),
         types: fields.map((f) => jsType(f.type)),
-        required: fields.map((f) => REQUIRED.has(f.name)),
+        // The catalogue's `required` keys (time, event_id) must be there; every other key may be
+        // absent (hand-made logs, other writers), but present keys must have their type, since
+        // formatters and the query rely on it.
+        required: fields.map((f) => f.required),
       },
     ];
   }),

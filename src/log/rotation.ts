@@ -21,7 +21,7 @@
 import { statSync } from 'node:fs';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { readFirstRecord, readHead, rotatedSiblings, type FirstRecord } from './discover.js';
-import { openLog } from './read.js';
+import { openLog } from './chunks.js';
 
 /** An open rotated file to read whole. */
 export interface MissedFile {

@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { LogError } from './errors.js';
-import { drain, queueLines, type Queued, type ReadOptions } from './read.js';
+import { drain, queueLines, type Queued, type ReadOptions } from './chunks.js';
 
 /** Decoded chunks (POOL_BUFFER_SIZE each) posted and not yet taken: bounds memory when output is slow. */
 const MAX_IN_FLIGHT = 2;

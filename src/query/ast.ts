@@ -1,8 +1,7 @@
 // The query AST and its canonical printer. The AST carries no positions, so that two texts meaning
 // the same query (different spacing or quoting) give equal trees; printQuery(ast) reparses to ast.
 
-export const OPERATORS = ['=', '!=', '>', '>=', '<', '<=', '~=', '!~='] as const;
-export type Operator = (typeof OPERATORS)[number];
+import type { Operator } from './operators.js';
 
 export interface ClauseNode {
   readonly kind: 'clause';
@@ -11,6 +10,8 @@ export interface ClauseNode {
   readonly op: Operator;
   /** The value as written, unquoted and unescaped; checked against the field's type by the parser. */
   readonly value: string;
+  /** Written as a quoted value followed by `i`: text operators ignore case. Absent otherwise. */
+  readonly caseless?: true;
 }
 export interface NotNode {
   readonly kind: 'not';
@@ -34,7 +35,7 @@ export const SPACE_CHARS = ' \t\r\n';
 export function printQuery(node: QueryNode): string {
   switch (node.kind) {
     case 'clause':
-      return `${node.key}${node.op}${printValue(node.value)}`;
+      return `${node.key}${node.op}${node.caseless ? `${quoted(node.value)}i` : printValue(node.value)}`;
     case 'not':
       return `!${node.operand.kind === 'and' || node.operand.kind === 'or' ? `(${printQuery(node.operand)})` : printQuery(node.operand)}`;
     case 'and':
@@ -47,7 +48,11 @@ export function printQuery(node: QueryNode): string {
 
 /** A value printed bare when it would lex back unchanged, quoted otherwise. */
 export function printValue(value: string): string {
-  return needsQuotes(value) ? `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"` : value;
+  return needsQuotes(value) ? quoted(value) : value;
+}
+
+function quoted(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 function needsQuotes(value: string): boolean {

@@ -1,16 +1,18 @@
 // The query language of SPEC section 7, shared by precd's filter rules and prec's -q; depends on
-// the schema only. Text -> (chevrotain) -> checked AST -> one generated predicate per query.
+// the schema only. Text -> (chevrotain) -> checked AST -> one generated predicate per query, every
+// operator's meaning read from one table (operators.ts).
 import { END_ONLY_FIELDS, type FieldBag } from '../schema/index.js';
 import type { QueryNode } from './ast.js';
-import { generatePredicate } from './codegen.js';
-import { compileDecision } from './compile.js';
+import { generatePredicate } from './predicate.js';
 import { parseQuery } from './parser.js';
 
 export { QueryError } from './errors.js';
 export { keyPositions, MAX_DEPTH, parseQuery } from './parser.js';
-export { printQuery, printValue, OPERATORS } from './ast.js';
-export type { QueryNode, ClauseNode, NotNode, AndNode, OrNode, Operator } from './ast.js';
-export { isFinalized } from './compile.js';
+export { printQuery, printValue } from './ast.js';
+export { OPERATORS, operatorSpec, operatorsFor, type Operator, type OperatorSpec, type NeedleKind } from './operators.js';
+export type { QueryNode, ClauseNode, NotNode, AndNode, OrNode } from './ast.js';
+export { isFinalized } from './predicate.js';
+export { necessaryNeedles, necessaryTexts, type Needle } from './needles.js';
 
 export interface CompiledQuery {
   /** true when the row satisfies every query given (repeated queries are ANDed). */
@@ -19,12 +21,6 @@ export interface CompiledQuery {
   readonly keys: ReadonlySet<string>;
   /** The query names an end-only field: it can only match a command whose end is known. */
   readonly needsEnd: boolean;
-  /**
-   * For a command row still running (follow mode): true = matches whatever its end brings (print
-   * it now), false = cannot match, undefined = depends on end-only values (wait for the end).
-   * For any other row (finalized, fail, loss) the same verdict as predicate.
-   */
-  readonly decide: (row: FieldBag) => boolean | undefined;
 }
 
 const END_ONLY: ReadonlySet<string> = new Set(END_ONLY_FIELDS);
@@ -46,18 +42,12 @@ export function compileAst(asts: readonly QueryNode[]): CompiledQuery {
   const all: QueryNode | undefined = asts.length <= 1 ? asts[0] : { kind: 'and', operands: asts };
   return {
     predicate: all === undefined ? () => true : generatePredicate(all),
-    decide: all === undefined ? () => true : compileDecision(all),
     keys,
     needsEnd: [...keys].some((k) => END_ONLY.has(k)),
   };
 }
 
-/** Catalogue fields a parsed query names, in order of first appearance. */
-export function queryKeys(ast: QueryNode): Set<string> {
-  return collectKeys(ast, new Set());
-}
-
-function collectKeys(node: QueryNode, into: Set<string>): Set<string> {
+function collectKeys(node: QueryNode, into: Set<string>): void {
   switch (node.kind) {
     case 'clause':
       into.add(node.key);
@@ -70,5 +60,4 @@ function collectKeys(node: QueryNode, into: Set<string>): Set<string> {
       for (const o of node.operands) collectKeys(o, into);
       break;
   }
-  return into;
 }

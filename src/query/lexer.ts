@@ -29,17 +29,21 @@ function op(name: string, text: string): TokenType {
   return createToken({ name, pattern: new RegExp(text.replace(/[|\\{}()[\]^$+*?.]/g, '\\$&')), categories: Operator, push_mode: 'value' });
 }
 // Longest first: `!~=` before `!=` before `!` (Not is listed after the operators).
-const OPS = [op('NotContains', '!~='), op('NotEqual', '!='), op('Contains', '~='), op('GreaterEqual', '>='),
-  op('LessEqual', '<='), op('Equal', '='), op('Greater', '>'), op('Less', '<')];
+const OPS = [op('NotContains', '!~='), op('NotStartsWith', '!^='), op('NotEndsWith', '!$='), op('NotMatches', '!/='),
+  op('NotEqual', '!='), op('Contains', '~='), op('StartsWith', '^='), op('EndsWith', '$='), op('Matches', '/='),
+  op('GreaterEqual', '>='), op('LessEqual', '<='), op('Equal', '='), op('Greater', '>'), op('Less', '<')];
 
 // A key is any run of characters that cannot start something else, so that a misspelt or foreign
 // name still reaches the "unknown field (did you mean ...)" check rather than a lexing error.
-export const Key = createToken({ name: 'Key', pattern: /[^ \t\r\n=!<>~()&|"]+/ });
+// `^`, `$` and `/` end a key only where they start an operator (`exe^=x`), so that a foreign name
+// with one of them still reads as one key.
+export const Key = createToken({ name: 'Key', pattern: /(?:[^ \t\r\n=!<>~()&|"^$/]|[\^$/](?!=))+/ });
 export const Junk = createToken({ name: 'Junk', pattern: /[\s\S]/ });
 
 export const QuotedValue = createToken({
   name: 'QuotedValue',
-  pattern: /"(?:[^"\\]|\\[\s\S])*"/,
+  // A trailing `i` asks text operators to ignore case (`command~="CURL"i`).
+  pattern: /"(?:[^"\\]|\\[\s\S])*"i?/,
   categories: Value,
   pop_mode: true,
 });

@@ -2,8 +2,9 @@
 // reused); a second pass checks keys, operators and values against the field catalogue. Every
 // failure, syntactic or semantic, becomes a QueryError with a 1-based column.
 import { EmbeddedActionsParser, EOF, tokenMatcher, type IRecognitionException, type IToken } from './chevrotain.js';
-import { fieldByName, parseDuration, parseTimestampNs, suggestField, type FieldSpec } from '../schema/index.js';
-import { OPERATORS, SPACE_CHARS, type Operator as Op, type QueryNode } from './ast.js';
+import { fieldByName, parseDuration, parseTimeValue, suggestField, type FieldSpec } from '../schema/index.js';
+import { SPACE_CHARS, type ClauseNode, type QueryNode } from './ast.js';
+import { compileRegex, OPERATORS, operatorsFor, operatorSpec, type Operator as Op } from './operators.js';
 import { QueryError } from './errors.js';
 import {
   ALL_TOKENS, And, Key, LParen, Not, Operator, Or, QuotedValue, RParen, UnterminatedValue, Value, queryLexer,
@@ -214,9 +215,14 @@ function checkClause(node: Extract<RawNode, { kind: 'clause' }>, text: string): 
   const opColumn = () => column(text, node.op.startOffset);
   const valueColumn = () => (node.value ? column(text, node.value.startOffset) : opColumn() + [...op].length);
   const value = node.value ? decodeValue(node.value, text) : '';
+  const caseless = node.value?.tokenType === QuotedValue && node.value.image.endsWith('i');
   checkOperator(spec, op, text, opColumn);
-  checkValue(spec, op, value, text, valueColumn);
-  return { kind: 'clause', key, op, value };
+  if (caseless && spec.type !== 'string' && spec.type !== 'string[]') {
+    throw new QueryError(`a quoted value followed by i (ignore case) applies to text fields only, not to ${spec.type} field ${JSON.stringify(key)}`, text, valueColumn());
+  }
+  checkValue(spec, op, value, caseless, text, valueColumn);
+  const clause: ClauseNode = { kind: 'clause', key, op, value };
+  return caseless ? { ...clause, caseless } : clause;
 }
 
 function decodeValue(token: IToken, text: string): string {
@@ -226,7 +232,8 @@ function decodeValue(token: IToken, text: string): string {
   }
   if (token.tokenType === QuotedValue) {
     let out = '';
-    for (let i = 1; i < image.length - 1; i++) {
+    const end = image.endsWith('i') ? image.length - 2 : image.length - 1;
+    for (let i = 1; i < end; i++) {
       const c = image[i]!;
       if (c !== '\\') {
         out += c;
@@ -247,36 +254,20 @@ function decodeValue(token: IToken, text: string): string {
   return image.slice(0, end);
 }
 
-const ORDERING: ReadonlySet<string> = new Set(['>', '>=', '<', '<=']);
-const TEXT_OPS: ReadonlySet<string> = new Set(['~=', '!~=']);
+const TYPE_NAMES: Readonly<Record<FieldSpec['type'], string>> = {
+  number: 'number', timestamp: 'timestamp', duration: 'duration', boolean: 'boolean', string: 'text', 'string[]': 'text',
+};
 
 function checkOperator(spec: FieldSpec, op: Op, text: string, at: () => number): void {
-  const name = JSON.stringify(spec.name);
-  switch (spec.type) {
-    case 'number':
-    case 'timestamp':
-    case 'duration':
-      if (TEXT_OPS.has(op)) {
-        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to ${spec.type} field ${name}: use =, !=, >, >=, <, <=`, text, at());
-      }
-      return;
-    case 'boolean':
-      if (op !== '=' && op !== '!=') {
-        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to boolean field ${name}: use = or !=`, text, at());
-      }
-      return;
-    case 'string':
-    case 'string[]':
-      if (ORDERING.has(op)) {
-        throw new QueryError(`operator ${JSON.stringify(op)} does not apply to text field ${name}: use =, !=, ~= or !~=`, text, at());
-      }
-      return;
-  }
+  if (operatorSpec(op).types.includes(spec.type)) return;
+  const allowed = operatorsFor(spec.type);
+  const list = allowed.length === 2 ? allowed.join(' or ') : `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`;
+  throw new QueryError(`operator ${JSON.stringify(op)} does not apply to ${TYPE_NAMES[spec.type]} field ${JSON.stringify(spec.name)}: use ${list}`, text, at());
 }
 
 const INTEGER_RE = /^-?\d+$/;
 
-function checkValue(spec: FieldSpec, op: Op, value: string, text: string, at: () => number): void {
+function checkValue(spec: FieldSpec, op: Op, value: string, caseless: boolean, text: string, at: () => number): void {
   const v = JSON.stringify(value);
   const field = `(field ${spec.name})`;
   const fail = (message: string) => new QueryError(message, text, at());
@@ -287,8 +278,8 @@ function checkValue(spec: FieldSpec, op: Op, value: string, text: string, at: ()
       if (!Number.isSafeInteger(Number(value))) throw fail(`${v} is out of range ${field}`);
       return;
     case 'timestamp':
-      if (parseTimestampNs(value) === undefined) {
-        throw fail(`${v} is not an RFC3339 timestamp such as 2026-11-22T15:04:05+09:00 ${field}`);
+      if (parseTimeValue(value) === undefined) {
+        throw fail(`${v} is not an RFC3339 timestamp such as 2026-11-22T15:04:05+09:00 or a local 2026-11-22, 2026-11-22 15:04 ${field}`);
       }
       return;
     case 'duration':
@@ -301,10 +292,24 @@ function checkValue(spec: FieldSpec, op: Op, value: string, text: string, at: ()
       return;
     case 'string':
     case 'string[]':
-      if (spec.values && !spec.values.includes(value)) {
+      if (operatorSpec(op).regex) checkPattern(value, caseless, fail);
+      else if (spec.values && !spec.values.some((known) => (caseless ? known.toLowerCase() === value.toLowerCase() : known === value))) {
         throw fail(`${v} is not a valid ${spec.name}: expected ${listOr(spec.values)}`);
       }
       return;
+  }
+}
+
+/** A `/=` pattern RE2 refuses is an error at the value. */
+function checkPattern(value: string, caseless: boolean, fail: (message: string) => QueryError): void {
+  try {
+    compileRegex(value, caseless);
+  } catch (e) {
+    // RE2 says `reason: fragment`; the fragment is quoted, so that a newline in it stays one line.
+    const said = e instanceof Error ? e.message : String(e);
+    const at = said.indexOf(': ');
+    const reason = at < 0 ? JSON.stringify(said) : `${said.slice(0, at)} at ${JSON.stringify(said.slice(at + 2))}`;
+    throw fail(`${JSON.stringify(value)} is not an RE2 regular expression: ${reason}`);
   }
 }
 

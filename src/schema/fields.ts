@@ -23,6 +23,12 @@ export interface FieldSpec {
   readonly endOnly: boolean;
   /** May be omitted from a record that carries it (absent optional keys are omitted, never null). */
   readonly optional: boolean;
+  /**
+   * A line of a kind that carries this key is not a record without it: its time (every record has
+   * one) and the event_id that merges a start with its end. Every other key may be absent from a
+   * line that is read (hand-made logs and other writers omit fields) and is then shown empty.
+   */
+  readonly required: boolean;
   /** Part of `prec`'s default output, in catalogue order. */
   readonly defaultOutput: boolean;
   /** Closed set of values, checked when a query names one. */
@@ -50,6 +56,7 @@ function field<
   const T extends FieldType,
   const R extends readonly RecordType[],
   const O extends boolean = false,
+  const E extends string | undefined = undefined,
 >(
   name: N,
   type: T,
@@ -58,9 +65,11 @@ function field<
   description: string,
   opts: {
     endOnly?: boolean; optional?: O; defaultOutput?: boolean; values?: readonly string[];
-    derivedFrom?: string; fromEnd?: string;
+    derivedFrom?: string; fromEnd?: E; required?: boolean;
   } = {},
-): Omit<FieldSpec, 'name' | 'type' | 'records' | 'optional'> & { name: N; type: T; records: R; optional: O } {
+): Omit<FieldSpec, 'name' | 'type' | 'records' | 'optional' | 'fromEnd'> & {
+  name: N; type: T; records: R; optional: O; fromEnd: E;
+} {
   return {
     name,
     type,
@@ -68,10 +77,11 @@ function field<
     rows,
     endOnly: opts.endOnly ?? false,
     optional: (opts.optional ?? false) as O,
+    required: opts.required ?? false,
     defaultOutput: opts.defaultOutput ?? false,
     values: opts.values,
     derivedFrom: opts.derivedFrom,
-    fromEnd: opts.fromEnd,
+    fromEnd: opts.fromEnd as E,
     description,
   };
 }
@@ -82,10 +92,12 @@ function field<
  */
 export const FIELDS = [
   field('timestamp', 'timestamp', ['start', 'end', 'fail', 'loss'], ['command', 'fail', 'loss'],
-    'RFC3339 time with nanoseconds and the host offset: exec time (start, fail), end time (end)', { defaultOutput: true }),
+    'RFC3339 time with nanoseconds and the host offset: exec time (start, fail), end time (end)',
+    { defaultOutput: true, required: true }),
   field('end_timestamp', 'timestamp', [], ['command'], 'time the command ended (from its end record)',
     { endOnly: true, optional: true, fromEnd: 'timestamp' }),
-  field('event_id', 'string', ['start', 'end', 'fail'], CMD_FAIL, '<precd start YYYYMMDDhhmmss>-<sequence>'),
+  field('event_id', 'string', ['start', 'end', 'fail'], CMD_FAIL, '<precd start YYYYMMDDhhmmss>-<sequence>',
+    { required: true }),
   field('uid', 'number', START_FAIL, CMD_FAIL, 'real uid'),
   field('gid', 'number', START_FAIL, CMD_FAIL, 'real gid'),
   field('euid', 'number', START_FAIL, CMD_FAIL, 'effective uid'),
@@ -171,6 +183,14 @@ export const END_ONLY_FIELDS: readonly string[] = SPECS.filter((f) => f.endOnly)
 /** Row fields a command row takes from its end record: [row field, key in the end record]. */
 export const END_PART_FIELDS: readonly (readonly [string, string])[] = SPECS.filter((f) => f.fromEnd !== undefined)
   .map((f) => [f.name, f.fromEnd!] as const);
+
+/**
+ * Keys that only records of this kind carry (loss: lost_samples, lost_samples_total): finding one
+ * on a line says what kind of record it is without parsing it.
+ */
+export function keysOnlyIn(type: RecordType): readonly string[] {
+  return SPECS.filter((f) => f.records.length === 1 && f.records[0] === type).map((f) => f.name);
+}
 
 /** Fields that `prec` can select and query: every catalogue field. */
 export const ROW_FIELDS: readonly string[] = SPECS.filter((f) => f.rows.length > 0).map((f) => f.name);

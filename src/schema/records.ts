@@ -43,13 +43,11 @@ export type LogRecord = StartRecord | EndRecord | FailRecord | LossRecord;
  * What `prec` shows and queries: a start merged with its end (`command`), or a fail or loss record
  * passed through. End-only fields of a command are absent while it has not ended.
  */
-export type CommandRow = StartRecord & {
-  record_type: 'command';
-  end_timestamp?: string;
-  duration_ns?: number;
-  exit_status?: number;
-  signal?: string;
-  exec_replaced?: boolean;
+export type CommandRow = StartRecord & { record_type: 'command' } & EndPart;
+
+/** The fields a command row takes from its end record (catalogue `fromEnd`), absent until it ends. */
+type EndPart = {
+  [F in Extract<CatalogueField, { fromEnd: string }> as F['name']]?: TsType<F['type']>;
 };
 export type Row = (Omit<CommandRow, 'record_type'> & { record_type: 'command' }) | FailRecord | LossRecord;
 

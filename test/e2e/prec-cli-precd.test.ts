@@ -35,6 +35,35 @@ test('prec lists, merges and trees what precd recorded', async () => {
   }
 });
 
+test("prec --tree draws sh -c 'exec env true' as an exec chain under the program it replaced", async () => {
+  const d = await Precd.start();
+  try {
+    const mark = marker();
+    // sh forks uname, then execs env, which execs true: one pid, three programs.
+    const r = spawnSync('/bin/sh', ['-c', `uname ${mark} >/dev/null; exec env true ${mark}`, mark]);
+    assert.equal(r.status, 0);
+    await d.waitForRecords((recs) => recordsFor(recs, mark).ends.length >= 4);
+    // The shell's and env's PATH search writes fail rows (ENOENT) for every directory before the
+    // right one: leave them out.
+    const args = ['-i', d.logPath, '-A', '-q', `argv~=${mark}`, '-q', 'comm!=node', '-q', 'record_type=command', '--tree'];
+    assert.equal(precOk([...args, '-f', 'comm']), 'sh\n├─ uname\n└─ (exec) env\n   └─ (exec) true\n');
+    const table = precOk([...args, '-f', 'comm', '-o', 'table']).split('\n').filter((l) => l.startsWith('│'));
+    assert.deepEqual(table.map((l) => l.slice(1, -1).trim()), ['comm', 'sh', '├─ uname', '└─ (exec) env', '└─ (exec) true']);
+    // A hit on the last program shows the programs it replaced as its ancestors.
+    assert.equal(precOk([...args, '-q', 'comm=true', '-f', 'comm']), '(ancestor) sh\n└─ (exec) (ancestor) env\n   └─ (exec) true\n');
+    // json keeps exactly the selected fields, rows in tree order; exec_replaced says why.
+    const json = precOk([...args, '-o', 'json', '-f', 'comm,exec_replaced']).trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+    assert.deepEqual(json, [
+      { comm: 'sh', exec_replaced: true },
+      { comm: 'uname', exec_replaced: null },
+      { comm: 'env', exec_replaced: true },
+      { comm: 'true', exec_replaced: null },
+    ]);
+  } finally {
+    await d.cleanup();
+  }
+});
+
 test('prec -F shows a command run after it started, finalized with its exit status', async () => {
   const d = await Precd.start();
   try {

@@ -131,6 +131,10 @@ const CASES: Array<{ q: string[]; args?: string[]; rows: 'some' | 'any' }> = [
   { q: ['exec_error~=such && user=nginx'], args: ['-f', 'all'], rows: 'some' },
   { q: ['user=nginx && comm=nomatch'], rows: 'any' },
   { q: ['argv=bom'], rows: 'some' },
+  // SPEC 7's hunting operators: ^= and $= give needles, caseless values and ! forms give none.
+  { q: ['user^=ngi && command$="base64 -d"'], args: ['-f', 'all'], rows: 'some' },
+  { q: ['user="NGINX"i && exe!^=/usr/sbin'], rows: 'some' },
+  { q: ['command/="^sh -c .*base64"'], rows: 'some' },
 ];
 
 for (const c of CASES) {

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Table from 'cli-table3';
-import { createFormatter, type FormatOptions, type OutputFormat } from '../../src/cli/format.js';
+import { createFormatter, type OutputFormat } from '../../src/cli/format.js';
+import type { FormatOptions } from '../../src/cli/formatter.js';
 import { TABLE_CHUNK_ROWS } from '../../src/cli/table.js';
-import type { RowBag } from '../../src/cli/merge.js';
+import type { RowBag } from '../../src/rows/index.js';
 import { defaultInput, parseLimit, parseOutput, DEFAULT_LOG_PATH } from '../../src/cli/options.js';
-import { markValues } from '../../src/cli/command.js';
+import { markValues } from '../../src/cli/flags.js';
+import Prec from '../../src/cli/commands/index.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +94,7 @@ test('table: rows laid out in chunks read as the one table cli-table3 draws for 
 });
 
 test('markValues keeps values that start with a dash as values', () => {
-  assert.deepEqual(markValues(['-f', '-argv', '--fields=-auid', '-F', '--', '-f', 'x']), ['-f', '\u0000-argv', '--fields', '\u0000-auid', '-F', '--', '-f', 'x']);
+  assert.deepEqual(markValues(['-f', '-argv', '--fields=-auid', '-F', '--', '-f', 'x'], Prec.flags), ['-f', '\u0000-argv', '--fields', '\u0000-auid', '-F', '--', '-f', 'x']);
 });
 
 test('options: -n, -o and the default input from the precd config', () => {
@@ -109,4 +111,14 @@ test('options: -n, -o and the default input from the precd config', () => {
   assert.equal(defaultInput(conf), '/srv/log/p.log');
   writeFileSync(conf, 'compress = "gz"\n');
   assert.equal(defaultInput(conf), DEFAULT_LOG_PATH);
+});
+
+test('tree: an exec row is marked (exec) in text and table, before the ancestor mark; json keeps the selected keys', async () => {
+  const place = { prefix: '└─ ', depth: 1, ancestor: true, exec: true };
+  for (const format of ['text', 'table', 'json'] as const) {
+    const f = await createFormatter(format, { fields: ['user'], fullTime: false, csvRaw: false, tree: true, streaming: true });
+    const out = f.row({ user: 'root', record_type: 'command' }, place);
+    if (format === 'json') assert.equal(out, '{"user":"root"}\n');
+    else assert.ok(out.includes('└─ (exec) (ancestor) root'), `${format}: ${out}`);
+  }
 });

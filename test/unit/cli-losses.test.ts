@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HiddenLosses } from '../../src/cli/losses.js';
-import { NeedleSelector } from '../../src/cli/prefilter.js';
+import { NeedleSelector } from '../../src/log/needle-selector.js';
 import { compileQuery, parseQuery } from '../../src/query/index.js';
-import { necessaryNeedles } from '../../src/cli/prefilter.js';
+import { necessaryNeedles } from '../../src/query/needles.js';
 
 test('HiddenLosses counts only the loss rows the query rejects, with the sum of their lost_samples', () => {
   const h = new HiddenLosses(compileQuery(['auid=1000']).predicate);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompletionMerger, LastRows, OrderedMerger, scanLateEnds, type RowBag } from '../../src/cli/merge.js';
+import { CompletionMerger, LastRows, OrderedMerger, scanLateEnds, type RowBag } from '../../src/rows/index.js';
 import type { LogRecord } from '../../src/schema/index.js';
 
 let n = 0;

@@ -3,7 +3,8 @@
 // output: equivalence on whole logs is in test/e2e/prec-cli-prefilter.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { necessaryNeedles, necessaryTexts, NeedleSelector, eventIdAt } from '../../src/cli/prefilter.js';
+import { necessaryNeedles, necessaryTexts } from '../../src/query/needles.js';
+import { NeedleSelector, eventIdAt } from '../../src/log/needle-selector.js';
 import { parseQuery } from '../../src/query/index.js';
 
 const texts = (...queries: string[]): string[] | undefined => necessaryTexts(queries.map((q) => parseQuery(q)));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTree } from '../../src/cli/tree.js';
-import type { RowBag } from '../../src/cli/merge.js';
+import type { RowBag } from '../../src/rows/index.js';
 
 function ts(sec: number): string {
   const d = new Date(Date.UTC(2026, 10, 22, 0, 0, 0) + sec * 1000);
@@ -14,7 +14,7 @@ function cmd(name: string, pid: number, ppid: number, startSec: number, endSec?:
 }
 const all = (): boolean => true;
 function show(lines: ReturnType<typeof buildTree>): string[] {
-  return lines.map((l) => `${l.prefix}${l.ancestor ? '(a) ' : ''}${String(l.row.comm)}`);
+  return lines.map((l) => `${l.prefix}${l.exec ? '(x) ' : ''}${l.ancestor ? '(a) ' : ''}${String(l.row.comm)}`);
 }
 
 test('children are drawn under their parent in time order with box characters', () => {
@@ -85,4 +85,49 @@ test('a 1,000-level chain is printed without overflowing the stack', () => {
 test('with a limit only the last N selected rows (and their ancestors) are shown', () => {
   const rows = [cmd('a', 1, 0, 0), cmd('b', 2, 1, 1), cmd('c', 3, 1, 2), cmd('d', 4, 1, 3)];
   assert.deepEqual(show(buildTree(rows, (r) => r.comm !== 'a', 2)), ['(a) a', '├─ c', '└─ d']);
+});
+
+/** A command that ended by exec'ing another program (its end has exec_replaced). */
+function execd(name: string, pid: number, ppid: number, startSec: number, endSec: number): RowBag {
+  return { ...cmd(name, pid, ppid, startSec, endSec), exec_replaced: true };
+}
+
+test("an exec chain of 3 (sh -c 'exec sh -c \"exec id\"') is drawn as a chain under the replaced programs", () => {
+  const rows = [
+    cmd('nginx', 10, 1, 0),
+    execd('sh', 20, 10, 1, 2),
+    execd('sh2', 20, 10, 2, 3),
+    cmd('id', 20, 10, 3, 4),
+    cmd('worker', 11, 10, 5),
+  ];
+  const lines = buildTree(rows, all);
+  assert.deepEqual(show(lines), ['nginx', '├─ sh', '│  └─ (x) sh2', '│     └─ (x) id', '└─ worker']);
+  assert.deepEqual(lines.map((l) => l.depth), [0, 1, 2, 3, 1]);
+});
+
+test('children started after an exec hang under the new program, those before it under the old one', () => {
+  const rows = [
+    execd('sh', 20, 1, 0, 3), // sh -c 'uname; exec env sh -c "id"'
+    cmd('uname', 21, 20, 1, 2),
+    execd('env', 20, 1, 3, 4),
+    cmd('sh2', 20, 1, 4), // env exec'd sh, which forks id
+    cmd('id', 22, 20, 5, 6),
+  ];
+  assert.deepEqual(show(buildTree(rows, all)), ['sh', '├─ uname', '└─ (x) env', '   └─ (x) sh2', '      └─ id']);
+});
+
+test('a reused pid after a normal end is not an exec; a selected exec hit shows the replaced programs as ancestors', () => {
+  const rows = [cmd('old', 30, 1, 0, 1), cmd('new', 30, 1, 2), execd('a', 40, 1, 3, 4), cmd('b', 40, 1, 4)];
+  assert.deepEqual(show(buildTree(rows, all)), ['old', 'new', 'a', '└─ (x) b']);
+  assert.deepEqual(show(buildTree(rows, (r) => r.comm === 'b')), ['(a) a', '└─ (x) b']);
+});
+
+test('roots (and children) are printed in time order, whatever order the files were read in', () => {
+  // The newer file was read first: its rows come before the older file's in log order.
+  const newer = [cmd('cron', 50, 1, 100), cmd('job', 51, 50, 101, 102), cmd('late', 52, 1, 103)];
+  const older = [cmd('sshd', 60, 1, 10), cmd('bash', 61, 60, 11), cmd('early', 62, 1, 12)];
+  assert.deepEqual(show(buildTree([...newer, ...older], all)), ['sshd', '└─ bash', 'early', 'cron', '└─ job', 'late']);
+  // Rows without a timestamp keep their place after the row before them.
+  const loss: RowBag = { record_type: 'loss', comm: 'loss', lost_samples: 1 };
+  assert.deepEqual(show(buildTree([...newer, loss, ...older], all)), ['sshd', '└─ bash', 'early', 'cron', '└─ job', 'late', 'loss']);
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AutoDecoder } from '../../src/log/decode.js';
-import { ZSTD_MAGIC } from '../../src/log/format.js';
+import { ZSTD_MAGIC } from '../../src/codec/format.js';
 import { LineSplitter } from '../../src/log/lines.js';
 import { gzipMember, gzipUnfinished, recordLines, text, zstdFrame, zstdRaw, zstdUnfinished } from './log-fixtures.js';
 

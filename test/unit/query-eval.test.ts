@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { compileQuery, isFinalized, parseQuery } from '../../src/query/index.js';
-import { compileNode } from '../../src/query/compile.js';
+import { compileNode } from '../../src/query/predicate.js';
 import { formatDuration, type FieldBag } from '../../src/schema/index.js';
 
 const NS = 1_000_000_000;
@@ -309,25 +309,6 @@ describe('combinations', () => {
     // Not one query glued together: the second query's || does not escape into the first.
     assert.equal(matches(['user=bob', 'user=bob || pid=100'], row), false);
     assert.equal(compileQuery([]).predicate(row), true);
-  });
-});
-
-describe('decide (rows whose end may still come)', () => {
-  it('is true when the row matches whatever its end brings, false when it cannot, undefined when it depends on the end', () => {
-    const running = commandRow(); // user=alice, no end yet
-    const cases: Array<[string, boolean | undefined]> = [
-      ['user=alice', true], ['user=bob', false],
-      ['exit_status!=0', undefined], ['user=alice && exit_status!=0', undefined], ['user=bob && exit_status!=0', false],
-      ['user=alice || exit_status!=0', true], ['user=bob || exit_status!=0', undefined], ['!exit_status=0', undefined],
-      ['!(user=bob && duration>0000-00-00 00:00:01)', true],
-    ];
-    for (const [q, expected] of cases) assert.equal(compileQuery(q).decide(running), expected, q);
-  });
-  it('gives the predicate verdict for rows that will not change', () => {
-    for (const q of ['exit_status!=0', 'user=alice && exit_status=0', '!exit_status=0', 'user=bob || duration<0000-00-00 00:00:04']) {
-      const c = compileQuery(q);
-      for (const row of [finalized(), finalized({ exit_status: 2 }), failRow]) assert.equal(c.decide(row), c.predicate(row), q);
-    }
   });
 });
 

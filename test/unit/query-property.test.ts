@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileQuery, parseQuery, printQuery, QueryError, type QueryNode } from '../../src/query/index.js';
-import { compileNode, parseInstant, timestampComparator } from '../../src/query/compile.js';
+import { compileNode, timestampComparator } from '../../src/query/predicate.js';
+import { parseInstant } from '../../src/schema/index.js';
 import { FIELDS, formatTimestamp, formatDuration, parseTimestampNs, type FieldBag } from '../../src/schema/index.js';
 
 const RUNS = 2000;
@@ -13,7 +14,7 @@ const RUNS = 2000;
 /** Pieces of the language, so random strings look like queries often enough to get deep. */
 const PIECES = [
   'user', 'pid', 'uid', 'command', 'argv', 'timestamp', 'duration', 'exit_status', 'source', 'record_type', 'usr', 'argv_truncated',
-  '=', '!=', '>', '>=', '<', '<=', '~=', '!~=', '&&', '||', '&', '|', '(', ')', '!', '"', '\\', '\\"', ' ', '\t', '\n', '~',
+  '=', '!=', '>', '>=', '<', '<=', '~=', '!~=', '^=', '!^=', '$=', '!$=', '/=', '!/=', '"i', '&&', '||', '&', '|', '(', ')', '!', '"', '\\', '\\"', ' ', '\t', '\n', '~',
   'root', '0', '-1', '42', 'true', 'user', 'system', '2026-11-22T15:04:05Z', '0000-00-00 00:10:00', 'é', '😀', '\u0000', '\u001b',
 ];
 
@@ -82,16 +83,27 @@ function valueFor(name: string): fc.Arbitrary<string> {
 function opsFor(name: string): readonly string[] {
   const type = FIELDS.find((f) => f.name === name)!.type;
   if (type === 'boolean') return ['=', '!='];
-  if (type === 'string' || type === 'string[]') return ['=', '!=', '~=', '!~='];
+  if (type === 'string' || type === 'string[]') return TEXT_OPS;
   return ['=', '!=', '>', '>=', '<', '<='];
 }
 
 const QUERY_FIELDS = ['user', 'uid', 'pid', 'command', 'argv', 'cwd', 'tty', 'timestamp', 'end_timestamp', 'duration', 'duration_ns',
   'exit_status', 'signal', 'source', 'record_type', 'argv_truncated', 'exec_replaced', 'auid'];
 
-const clauseArb: fc.Arbitrary<QueryNode> = fc.constantFrom(...QUERY_FIELDS).chain((key) =>
-  fc.tuple(fc.constantFrom(...opsFor(key)), valueFor(key)).map(([op, value]) => ({ kind: 'clause', key, op, value }) as QueryNode),
-);
+const TEXT_OPS = ['=', '!=', '~=', '!~=', '^=', '!^=', '$=', '!$=', '/=', '!/='];
+const isText = (key: string): boolean => ['string', 'string[]'].includes(FIELDS.find((f) => f.name === key)!.type);
+
+/** A random text as an RE2 pattern matching exactly that text (metacharacters escaped). */
+const literalPattern = (t: string): string => t.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+
+function clauseOn(key: string, ops: readonly string[]): fc.Arbitrary<QueryNode> {
+  return fc.tuple(fc.constantFrom(...ops), valueFor(key), fc.boolean()).map(([op, value, caseless]) => {
+    const v = op.endsWith('/=') ? literalPattern(value) : value;
+    return (isText(key) && caseless ? { kind: 'clause', key, op, value: v, caseless: true } : { kind: 'clause', key, op, value: v }) as QueryNode;
+  });
+}
+
+const clauseArb: fc.Arbitrary<QueryNode> = fc.constantFrom(...QUERY_FIELDS).chain((key) => clauseOn(key, opsFor(key)));
 
 const { node: astArb } = fc.letrec<{ node: QueryNode }>((tie) => ({
   node: fc.oneof(
@@ -159,23 +171,32 @@ describe('generated predicate', () => {
   });
 });
 
-describe('decide', () => {
-  it('a definite verdict on a running command holds once its end is known, whatever the end', () => {
-    const ends = fc.record({
-      end_timestamp: timestampText,
-      duration_ns: fc.oneof(seconds.map((x) => x * 1e9), fc.integer({ min: 0, max: 2e9 })),
-      exit_status: small,
-      signal: fc.constantFrom('SIGKILL', 'SIGTERM'),
-      exec_replaced: fc.constant(true),
-    }, { requiredKeys: ['end_timestamp'] });
-    fc.assert(fc.property(astArb, rowArb, fc.array(ends, { minLength: 1, maxLength: 4 }), (ast, row, endings) => {
-      const q = compileQuery(printQuery(ast));
-      const running: Record<string, unknown> = { ...row, record_type: 'command' };
-      for (const k of ['end_timestamp', 'duration_ns', 'duration', 'exit_status', 'signal', 'exec_replaced']) delete running[k];
-      const verdict = q.decide(running);
-      assert.ok(verdict === undefined || verdict === q.predicate(running));
-      if (verdict === undefined) return;
-      for (const end of endings) assert.equal(q.predicate({ ...running, ...end }), verdict, `${printQuery(ast)} ended with ${JSON.stringify(end)}`);
+// ---- text operators vs a plain reference ---------------------------------------------------------
+
+/** SPEC 7 written out plainly: the text a clause sees, folded if caseless, tested, negated for ! forms. */
+function reference(clause: { key: string; op: string; value: string; caseless?: true }, row: FieldBag): boolean {
+  const negated = clause.op.startsWith('!');
+  const argv = row['argv'];
+  const own = row[clause.key];
+  const argvBased = clause.key === 'argv' || clause.key === 'command';
+  const text = argvBased && Array.isArray(argv) ? argv.join(' ') : clause.key !== 'argv' && typeof own === 'string' ? own : undefined;
+  if (text === undefined) return negated;
+  const fold = (t: string): string => (clause.caseless ? t.toLowerCase() : t);
+  const [x, v] = [fold(text), fold(clause.value)];
+  const base: Record<string, () => boolean> = {
+    '=': () => x === v, '~=': () => x.includes(v), '^=': () => x.startsWith(v), '$=': () => x.endsWith(v),
+    '/=': () => new RegExp(clause.value, clause.caseless ? 'iu' : 'u').test(text),
+  };
+  return base[negated ? clause.op.slice(1) : clause.op]!() !== negated;
+}
+
+describe('text operators', () => {
+  it('agree with a plain reference on random clauses and rows', () => {
+    const textClause = fc.constantFrom('user', 'cwd', 'tty', 'command', 'argv').chain((key) =>
+      clauseOn(key, TEXT_OPS).map((c) => c as unknown as { key: string; op: string; value: string; caseless?: true }));
+    fc.assert(fc.property(textClause, fc.array(rowArb, { minLength: 1, maxLength: 8 }), (clause, rows) => {
+      const predicate = compileQuery(printQuery({ kind: 'clause', ...clause } as QueryNode)).predicate;
+      for (const row of rows) assert.equal(predicate(row), reference(clause, row), `${printQuery({ kind: 'clause', ...clause } as QueryNode)} on ${JSON.stringify(row)}`);
     }), { numRuns: RUNS });
   });
 });

@@ -16,9 +16,9 @@
 // decodes from it, or it is copied verbatim from a stored block: a gzip inside a gzip), or the
 // member was cut there and the new member is read from its start.
 import zlib from 'node:zlib';
-import { GZIP_MAGIC, startsLogData, ZSTD_MAGIC } from './format.js';
-import { PlainProbe } from './resync.js';
-import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
+import { findGzipHeader, GZIP_MAGIC, startsLogData, ZSTD_MAGIC } from './format.js';
+import { ResyncingDecoder, type DecoderOptions } from './resume.js';
+import { OutputBuffer, type ByteSink, type InputWindow, type Warn } from './sink.js';
 
 /**
  * Compressed bytes per inflate call. An error drops what the failing call decoded, and a deflate
@@ -59,23 +59,23 @@ function openHandle(): Inflater {
   return inflater;
 }
 
-export class GzipDecoder implements ByteSink {
-  private readonly win = new InputWindow();
+type State = 'inflate' | 'search' | 'failed' | 'detached';
+
+/**
+ * A small state machine, one method per state: 'inflate' (a member's deflate data, up to the
+ * next magic or plain line where it must stop and judge), 'failed' (inflating failed: damage or
+ * the end of the member before another format), 'search' (the next member or other format after
+ * damage). Each state method returns true to go on, false to wait for input.
+ */
+export class GzipDecoder extends ResyncingDecoder {
   private readonly out: OutputBuffer;
   private inflater: Inflater | undefined = openHandle();
+  private state: State = 'inflate';
   /** Absolute offset of the next input byte to inflate. */
   private cursor = 0;
-  /** Looking for the next member start after damage. */
-  private searching = false;
-  /** Where the damage being skipped was noticed; -1 when not skipping. */
-  private damagedAt = -1;
-  /** Skipping after a gap upstream, which was reported there already. */
-  private quiet = false;
   /** Where inflating last (re)started: a member found there that fails at once is skipped. */
   private resumedAt = 0;
-  /** Handed over to another format: this decoder is done. */
-  private detached = false;
-  /** Where inflating failed, while waiting for the bytes that say why; -1 otherwise. */
+  /** Where inflating failed, while waiting for the bytes that say why ('failed'). */
   private failedAt = -1;
   /** Where the member being inflated starts, and the bytes it decoded so far (for ISIZE). */
   private memberStart = 0;
@@ -85,39 +85,32 @@ export class GzipDecoder implements ByteSink {
   /** Bytes before these were searched for a gzip / zstd magic candidate already. */
   private scannedTo = 1;
   private scannedZstd = 1;
-  /** Plain record lines after damage (only when another format may follow: onOtherFormat). */
-  private readonly plain = new PlainProbe();
 
-  /**
-   * @param onOtherFormat receives the rest of the input when plain records or a zstd frame
-   *   follow a member (the log's compress setting changed): this decoder is then done. After
-   *   damage, plain record lines are looked for as well as the next member (see resync.ts).
-   * @param base offset of this decoder's first input byte in the stream being read: warnings
-   *   give offsets in that stream.
-   */
-  constructor(
-    private readonly next: ByteSink,
-    private readonly label: string,
-    private readonly warn: Warn,
-    private readonly onOtherFormat?: (rest: Buffer) => void,
-    private readonly base = 0,
-  ) {
+  /** See DecoderOptions: another format after a member is a zstd frame or plain records. */
+  constructor(next: ByteSink, label: string, warn: Warn, options: DecoderOptions) {
+    super(next, label, warn, 'gzip', options);
     this.out = new OutputBuffer(next);
   }
 
-  write(data: Buffer): void {
-    if (this.detached) return;
-    this.win.push(data);
-    this.run();
-    this.out.flush();
+  protected get output(): OutputBuffer {
+    return this.out;
+  }
+
+  protected get detached(): boolean {
+    return this.state === 'detached';
+  }
+
+  protected detach(): void {
+    this.close();
+    this.state = 'detached';
   }
 
   gap(): void {
-    if (this.detached) return;
+    if (this.state === 'detached') return;
     this.out.flush();
     this.next.gap();
     this.close();
-    this.searching = true;
+    this.state = 'search';
     this.failedAt = -1;
     this.cursor = this.win.end;
     this.quiet = true;
@@ -125,13 +118,11 @@ export class GzipDecoder implements ByteSink {
   }
 
   finish(): void {
-    if (this.detached) return;
+    if (this.state === 'detached') return;
     this.run(true);
-    if (this.detached) return;
+    if ((this.state as State) === 'detached') return; // handed over while finishing
     this.out.flush();
-    if (this.searching && this.damagedAt >= 0 && !this.quiet) {
-      this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, no member after it`);
-    }
+    if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) this.warnDamaged(this.damagedAt, -1);
     this.close();
     this.next.finish();
   }
@@ -141,146 +132,157 @@ export class GzipDecoder implements ByteSink {
     this.inflater = undefined;
   }
 
-  private run(finishing = false): void {
-    const win = this.win;
-    while (this.cursor < win.end) {
-      if (this.searching) {
-        let at = this.findMember(this.cursor);
-        if (at === undefined) {
-          if (!finishing) return; // a candidate whose flag byte has not arrived yet
-          at = -1; // and never will
-        }
-        let other = -1;
-        if (this.onOtherFormat) {
-          // A zstd frame or plain records may come first (or no member at all): whichever
-          // starts first wins.
-          const frame = win.indexOf(ZSTD_MAGIC, this.cursor);
-          if (frame >= 0 && (at < 0 || frame < at)) other = frame;
-          const found = this.plain.find(win, this.cursor, other >= 0 ? other : at < 0 ? win.end : at, finishing);
-          if (found === undefined) {
-            // Nothing before the candidate, which waits for the end of its line.
-            this.cursor = this.plain.pending;
-            return;
-          }
-          if (found >= 0) other = found;
-        }
-        if (other >= 0) {
-          if (this.damagedAt >= 0 && !this.quiet) {
-            this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + other}`);
-          }
-          this.close();
-          this.detached = true;
-          this.onOtherFormat!(win.peek(other, win.end - other) ?? Buffer.alloc(0));
-          return;
-        }
-        if (at < 0) {
-          this.cursor = Math.max(this.cursor, win.end - (GZIP_MAGIC.length - 1));
-          win.trim(this.cursor - LOOKBACK);
-          return;
-        }
-        if (this.damagedAt >= 0 && !this.quiet) {
-          this.warn(`${this.label}: damaged gzip data at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + at}`);
-        }
-        this.damagedAt = -1;
-        this.quiet = false;
-        this.searching = false;
-        this.cursor = at;
-        this.resumedAt = at;
-        this.startMember(at);
-      }
-      if (this.failedAt < 0) {
-        const candidate = this.nextCandidate();
-        let limit = candidate ?? this.holdBack(finishing);
-        if (this.onOtherFormat) {
-          // Nor past a plain record line: a member cut in the middle of a deflate block, then
-          // plain records from a restart with compress = "no", would have them decoded as more
-          // deflate data, into garbage and copies of earlier lines, without an error.
-          const line = this.plain.find(win, this.cursor, limit, finishing);
-          if (line === undefined) limit = this.plain.pending; // its line is still to come
-          else if (line >= 0) limit = line;
-          if (line !== undefined && line >= 0 && this.cursor === line) {
-            const verdict = this.judgeLine(line);
-            if (verdict === 'data') continue;
-            this.out.flush();
-            // A line the member's content left unfinished ends here.
-            this.next.gap();
-            if (verdict === 'cut') {
-              this.warn(`${this.label}: damaged gzip data at byte ${this.base + line}, resumed at byte ${this.base + line}`);
-            }
-            this.close();
-            this.detached = true;
-            this.onOtherFormat(win.peek(line, win.end - line) ?? Buffer.alloc(0));
-            return;
-          }
-        }
-        if (this.cursor === candidate) {
-          const verdict = this.judge(candidate, finishing);
-          if (verdict === 'wait') return;
-          if (verdict === 'data') {
-            this.candidate = -1;
-            this.scannedTo = candidate + 1;
-            this.scannedZstd = candidate + 1;
-            continue;
-          }
-          this.out.flush();
-          if (this.zstdAt(candidate)) {
-            // precd's compress setting changed to zstd, after this member ended or was cut.
-            this.next.gap();
-            if (verdict === 'cut') {
-              this.warn(`${this.label}: damaged gzip data at byte ${this.base + candidate}, resumed at byte ${this.base + candidate}`);
-            }
-            this.close();
-            this.detached = true;
-            this.onOtherFormat!(win.peek(candidate, win.end - candidate) ?? Buffer.alloc(0));
-            return;
-          }
-          if (verdict === 'cut') {
-            // The cut line goes with the damage; what the cut member's tail would decode to is
-            // never decoded at all.
-            this.next.gap();
-            this.warn(`${this.label}: damaged gzip data at byte ${this.base + candidate}, resumed at byte ${this.base + candidate}`);
-          }
-          this.close();
-          this.resumedAt = candidate;
-          this.startMember(candidate);
-          continue;
-        }
-        if (this.cursor >= limit) return; // bytes that may begin a magic: wait for the rest
-        const piece = win.slice(this.cursor, Math.min(PIECE, limit - this.cursor));
-        if (this.inflate(piece)) {
-          win.trim(this.cursor - LOOKBACK);
-          continue;
-        }
-        this.failedAt = this.cursor;
-      }
-      // What follows the failure tells a change of format from damage; wait to see enough of it.
-      if (win.end - this.failedAt < DECIDE_BYTES && !finishing) return;
-      this.failedAt = -1;
-      const other = this.otherFormatNear(this.cursor);
-      if (other >= 0) {
-        this.out.flush();
-        // A line the member's content left unfinished (a member cut by a crash) ends here.
-        this.next.gap();
-        this.close();
-        this.detached = true;
-        this.onOtherFormat!(win.peek(other, win.end - other) ?? Buffer.alloc(0));
-        return;
-      }
-      this.out.flush();
-      this.next.gap();
-      this.close();
-      if (this.damagedAt < 0) this.damagedAt = this.cursor;
-      this.searching = true;
-      // The damaged block starts at the cursor, and a member appended after a cut-short one
-      // starts there too in the usual case. When nothing was read since resuming, the member
-      // found there is itself unreadable: look past it.
-      this.cursor = Math.max(this.cursor + (this.cursor === this.resumedAt ? 1 : 0), win.start);
-      win.trim(this.cursor - LOOKBACK);
+  protected run(finishing = false): void {
+    while (this.cursor < this.win.end && this.step(finishing));
+  }
+
+  private step(finishing: boolean): boolean {
+    switch (this.state) {
+      case 'search':
+        return this.onSearch(finishing);
+      case 'inflate':
+        return this.onInflate(finishing);
+      case 'failed':
+        return this.onFailed(finishing);
+      case 'detached':
+        return false;
     }
+  }
+
+  private onSearch(finishing: boolean): boolean {
+    let at = this.findMember(this.cursor);
+    if (at === undefined) {
+      if (!finishing) return false; // a candidate whose flag byte has not arrived yet
+      at = -1; // and never will
+    }
+    if (this.onOtherFormat) {
+      const other = this.otherFormatBefore(at, finishing);
+      if (other === undefined) return false;
+      if (other >= 0) {
+        this.resumeAt(other);
+        this.handOver(other, false);
+        return false;
+      }
+    }
+    if (at < 0) {
+      this.cursor = Math.max(this.cursor, this.win.end - (GZIP_MAGIC.length - 1));
+      this.win.trim(this.cursor - LOOKBACK);
+      return false;
+    }
+    this.resumeAt(at);
+    this.cursor = at;
+    this.resumedAt = at;
+    this.startMember(at);
+    return this.onInflate(finishing);
+  }
+
+  /**
+   * Where a zstd frame or plain records start after the cursor and before `member` (-1: the
+   * input's end), whichever comes first; -1 none. undefined when a candidate line with nothing
+   * before it waits for its end: the cursor then waits there.
+   */
+  private otherFormatBefore(member: number, finishing: boolean): number | undefined {
+    const win = this.win;
+    let other = -1;
+    const frame = win.indexOf(ZSTD_MAGIC, this.cursor);
+    if (frame >= 0 && (member < 0 || frame < member)) other = frame;
+    const found = this.plain.find(win, this.cursor, other >= 0 ? other : member < 0 ? win.end : member, finishing);
+    if (found === undefined) {
+      this.cursor = this.plain.pending;
+      return undefined;
+    }
+    return found >= 0 ? found : other;
+  }
+
+  private onInflate(finishing: boolean): boolean {
+    const win = this.win;
+    const candidate = this.nextCandidate();
+    let limit = candidate ?? this.holdBack(finishing);
+    if (this.onOtherFormat) {
+      // Nor past a plain record line: a member cut in the middle of a deflate block, then
+      // plain records from a restart with compress = "no", would have them decoded as more
+      // deflate data, into garbage and copies of earlier lines, without an error.
+      const line = this.plain.find(win, this.cursor, limit, finishing);
+      if (line === undefined) limit = this.plain.pending; // its line is still to come
+      else if (line >= 0) limit = line;
+      if (line !== undefined && line >= 0 && this.cursor === line) return this.atLine(line);
+    }
+    if (this.cursor === candidate) return this.atCandidate(candidate, finishing);
+    if (this.cursor >= limit) return false; // bytes that may begin a magic: wait for the rest
+    const piece = win.slice(this.cursor, Math.min(PIECE, limit - this.cursor));
+    if (this.inflate(piece)) {
+      win.trim(this.cursor - LOOKBACK);
+      return true;
+    }
+    this.failedAt = this.cursor;
+    this.state = 'failed';
+    return this.onFailed(finishing);
+  }
+
+  /** A plain record line at the cursor, inside the member being inflated. */
+  private atLine(line: number): boolean {
+    const verdict = this.judgeLine(line);
+    if (verdict === 'data') return true;
+    this.handOver(line, true, verdict === 'cut' ? line : -1);
+    return false;
+  }
+
+  /** A gzip (or zstd) magic at the cursor, inside the member being inflated. */
+  private atCandidate(candidate: number, finishing: boolean): boolean {
+    const verdict = this.judge(candidate, finishing);
+    if (verdict === 'wait') return false;
+    if (verdict === 'data') {
+      this.candidate = -1;
+      this.scannedTo = candidate + 1;
+      this.scannedZstd = candidate + 1;
+      return true;
+    }
+    if (this.zstdAt(candidate)) {
+      // precd's compress setting changed to zstd, after this member ended or was cut.
+      this.handOver(candidate, true, verdict === 'cut' ? candidate : -1);
+      return false;
+    }
+    this.out.flush();
+    if (verdict === 'cut') {
+      // The cut line goes with the damage; what the cut member's tail would decode to is
+      // never decoded at all.
+      this.next.gap();
+      this.warnDamaged(candidate, candidate);
+    }
+    this.close();
+    this.resumedAt = candidate;
+    this.startMember(candidate);
+    return true;
+  }
+
+  /** Inflating failed at `failedAt`: what follows tells a change of format from damage. */
+  private onFailed(finishing: boolean): boolean {
+    const win = this.win;
+    // Wait to see enough of what follows.
+    if (win.end - this.failedAt < DECIDE_BYTES && !finishing) return false;
+    this.failedAt = -1;
+    const other = this.otherFormatNear(this.cursor);
+    if (other >= 0) {
+      // A line the member's content left unfinished (a member cut by a crash) ends here.
+      this.handOver(other, true);
+      return false;
+    }
+    this.out.flush();
+    this.next.gap();
+    this.close();
+    if (this.damagedAt < 0) this.damagedAt = this.cursor;
+    this.state = 'search';
+    // The damaged block starts at the cursor, and a member appended after a cut-short one
+    // starts there too in the usual case. When nothing was read since resuming, the member
+    // found there is itself unreadable: look past it.
+    this.cursor = Math.max(this.cursor + (this.cursor === this.resumedAt ? 1 : 0), win.start);
+    win.trim(this.cursor - LOOKBACK);
+    return true;
   }
 
   private startMember(at: number): void {
     this.inflater = openHandle();
+    this.state = 'inflate';
     this.memberStart = at;
     this.memberOut = 0;
     this.candidate = -1;
@@ -312,22 +314,18 @@ export class GzipDecoder implements ByteSink {
 
   private nextGzipMagic(): number | undefined {
     const win = this.win;
-    let from = Math.max(this.cursor, this.scannedTo);
-    for (;;) {
-      const at = win.indexOf(GZIP_MAGIC, from);
-      if (at < 0) {
-        this.scannedTo = Math.max(from, win.end - (GZIP_MAGIC.length - 1));
-        return undefined;
-      }
-      const flg = win.peek(at + 3, 1);
-      if (!flg) {
-        // Its flag byte is still to come (held back, see holdBack).
-        this.scannedTo = at;
-        return undefined;
-      }
-      if ((flg[0]! & 0xe0) === 0) return at;
-      from = at + 1;
+    const from = Math.max(this.cursor, this.scannedTo);
+    const at = findGzipHeader(win, from);
+    if (at < 0) {
+      this.scannedTo = Math.max(from, win.end - (GZIP_MAGIC.length - 1));
+      return undefined;
     }
+    if (at + 4 > win.end) {
+      // Its flag byte is still to come (held back, see holdBack).
+      this.scannedTo = at;
+      return undefined;
+    }
+    return at;
   }
 
   /**
@@ -467,14 +465,8 @@ export class GzipDecoder implements ByteSink {
 
   /** Next plausible member start at or after `from`: -1 none, undefined not decidable yet. */
   private findMember(from: number): number | undefined {
-    for (;;) {
-      const at = this.win.indexOf(GZIP_MAGIC, from);
-      if (at < 0) return -1;
-      const flg = this.win.peek(at + 3, 1);
-      if (!flg) return undefined;
-      if ((flg[0]! & 0xe0) === 0) return at; // reserved flag bits must be zero
-      from = at + 1;
-    }
+    const at = findGzipHeader(this.win, from);
+    return at >= 0 && at + 4 > this.win.end ? undefined : at;
   }
 }
 

@@ -9,10 +9,10 @@
 // caught before the decoder sees it, and nothing flushed is lost.
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
-import { GZIP_MAGIC, isZstdSkippableMagic, startsLogData, ZSTD_MAGIC } from './format.js';
-import { memberStartsLog } from './gzip.js';
-import { PlainProbe } from './resync.js';
-import { InputWindow, OutputBuffer, type ByteSink, type Warn } from './sink.js';
+import { findGzipHeader, GZIP_MAGIC, isZstdSkippableMagic, startsLogData, ZSTD_MAGIC } from './format.js';
+import { memberStartsLog } from './gzip-decode.js';
+import { ResyncingDecoder, type DecoderOptions } from './resume.js';
+import { OutputBuffer, type ByteSink, type InputWindow, type Warn } from './sink.js';
 
 const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
 
@@ -22,8 +22,13 @@ const LOOKBACK = 2 * BLOCK_MAX + 64 * 1024;
 
 type State = 'frame' | 'block' | 'feed' | 'skip' | 'search' | 'detached';
 
-export class ZstdDecoder implements ByteSink {
-  private readonly win = new InputWindow();
+/**
+ * A small state machine over the frame structure, one method per state: 'frame' (a frame or
+ * skippable frame header), 'block' (a block header), 'feed' (a block's bytes, checksum included),
+ * 'skip' (a skippable frame's content), 'search' (the next frame or other format after damage).
+ * Each state method returns true to go on (the state may have changed), false to wait for input.
+ */
+export class ZstdDecoder extends ResyncingDecoder {
   private readonly out: BlockOutput;
   private dctx = new binding.DCtx();
   private state: State = 'frame';
@@ -33,10 +38,6 @@ export class ZstdDecoder implements ByteSink {
   private checksum = false;
   private frameStart = 0;
   private unitStart = 0;
-  /** Where the damage being skipped began; -1 when not skipping. */
-  private damagedAt = -1;
-  /** Skipping after a gap upstream, which was reported there already. */
-  private quiet = false;
   /** Whether a block of the current frame was decoded (its lines given). */
   private frameGave = false;
   /**
@@ -51,33 +52,25 @@ export class ZstdDecoder implements ByteSink {
   private blockChecked = true;
   /** In idle(): nothing more is coming for now. */
   private idling = false;
-  /** Plain record lines after damage (only when another format may follow: onOtherFormat). */
-  private readonly plain = new PlainProbe();
   /** The input has ended: a candidate plain line is judged on the bytes there are. */
   private ending = false;
 
-  /**
-   * @param onOtherFormat receives the rest of the input when plain records or a gzip member
-   *   follow a frame (the log's compress setting changed): this decoder is then done. After
-   *   damage, plain record lines are looked for as well as the next frame (see resync.ts).
-   * @param base offset of this decoder's first input byte in the stream being read (a file
-   *   whose format changed is decoded in parts): warnings give offsets in that stream.
-   */
-  constructor(
-    private readonly next: ByteSink,
-    private readonly label: string,
-    private readonly warn: Warn,
-    private readonly onOtherFormat?: (rest: Buffer) => void,
-    private readonly base = 0,
-  ) {
+  /** See DecoderOptions: another format after a frame is a gzip member or plain records. */
+  constructor(next: ByteSink, label: string, warn: Warn, options: DecoderOptions) {
+    super(next, label, warn, 'zstd', options);
     this.out = new BlockOutput(next);
   }
 
-  write(data: Buffer): void {
-    if (this.state === 'detached') return;
-    this.win.push(data);
-    this.run();
-    this.out.flush();
+  protected get output(): OutputBuffer {
+    return this.out;
+  }
+
+  protected get detached(): boolean {
+    return this.state === 'detached';
+  }
+
+  protected detach(): void {
+    this.state = 'detached';
   }
 
   gap(): void {
@@ -103,9 +96,7 @@ export class ZstdDecoder implements ByteSink {
     // A block cut short at the end gives what zstd could decode of it (a raw block's bytes).
     this.out.release();
     this.out.flush();
-    if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) {
-      this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.damagedAt}, no frame after it`);
-    }
+    if (this.state === 'search' && this.damagedAt >= 0 && !this.quiet) this.warnDamaged(this.damagedAt, -1);
     // A frame cut short at the end (precd still writing, or killed) has given every complete
     // block already: nothing to report.
     this.next.finish();
@@ -150,220 +141,269 @@ export class ZstdDecoder implements ByteSink {
     }
   }
 
-  private run(): void {
-    const win = this.win;
-    for (;;) {
-      switch (this.state) {
-        case 'frame': {
-          if (this.otherFormatAt(this.cursor)) {
-            this.handOver();
-            return;
-          }
-          const head = win.peek(this.cursor, 5);
-          if (!head) {
-            // Fewer than 5 bytes: enough to tell a skippable frame or garbage only with 4.
-            const four = win.peek(this.cursor, 4);
-            if (four && !four.equals(ZSTD_MAGIC) && !isZstdSkippableMagic(four)) this.damage(this.cursor, this.cursor + 1);
-            else return;
-            break;
-          }
-          if (head.subarray(0, 4).equals(ZSTD_MAGIC)) {
-            const fhd = head[4]!;
-            if (fhd & 0x08) {
-              this.damage(this.cursor, this.cursor + 1);
-              break;
-            }
-            const size = frameHeaderSize(fhd);
-            const hdr = win.peek(this.cursor, size);
-            if (!hdr) return;
-            this.frameStart = this.cursor;
-            this.checksum = (fhd & 0x04) !== 0;
-            if (!this.decode(hdr)) {
-              this.damage(this.cursor, this.cursor + 1);
-              break;
-            }
-            this.cursor += size;
-            this.frameGave = false;
-            this.rawTail = -1;
-            this.state = 'block';
-          } else if (isZstdSkippableMagic(head)) {
-            const h = win.peek(this.cursor, 8);
-            if (!h) return;
-            this.remaining = h.readUInt32LE(4);
-            this.cursor += 8;
-            this.state = 'skip';
-          } else {
-            this.damage(this.cursor, this.cursor + 1);
-          }
-          break;
-        }
-        case 'block': {
-          const h = win.peek(this.cursor, 3);
-          if (!h) return;
-          const v = h[0]! | (h[1]! << 8) | (h[2]! << 16);
-          const type = (v >> 1) & 3;
-          const size = v >>> 3;
-          if (type === 3 || size > BLOCK_MAX) {
-            // Typically the magic of a frame appended after this one was cut short: search here.
-            if (this.otherFormatAt(this.cursor)) {
-              this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.frameStart}, resumed at byte ${this.base + this.cursor}`);
-              this.handOver();
-              return;
-            }
-            this.damage(this.frameStart, this.unsure(this.cursor));
-            break;
-          }
-          this.unitStart = this.cursor;
-          this.blockType = type;
-          this.out.hold();
-          this.remaining = 3 + (type === 1 ? 1 : size);
-          this.unitEnd = this.cursor + this.remaining;
-          this.blockChecked = type !== 2 || !this.onOtherFormat;
-          this.afterFeed = v & 1 ? (this.checksum ? 'checksum' : 'frame') : 'block';
-          this.state = 'feed';
-          break;
-        }
-        case 'feed': {
-          if (!this.blockChecked) {
-            // A compressed block cut short by a crash takes the plain records a restart with
-            // compress = "no" appended for the rest of its bytes, and zstd may well decode them
-            // without an error: as copies of earlier lines. So a compressed block is decoded only
-            // once it is whole and none of its bytes starts a plain record line (see resync.ts;
-            // zstd's literals never hold a whole record line). Its output would come only then
-            // anyway.
-            // Candidates are the `{"` wholly inside the block, so that the bytes after it (the
-            // next block, as a rule) are not waited for. So a block exactly one byte short,
-            // which takes the `{` of the first plain record for its last byte, is not caught
-            // here: zstd may decode it into garbage without an error.
-            if (win.end < this.unitEnd) return;
-            let line = this.plain.find(win, this.unitStart + 3, this.unitEnd - 1, this.ending);
-            // A record line the block holds verbatim (raw literals) is not one appended after it.
-            while (line !== undefined && line >= 0) {
-              const past = this.plain.runsPast(win, line, this.unitEnd, this.ending);
-              if (past === true) break;
-              line = past === undefined ? undefined : this.plain.find(win, line + 1, this.unitEnd - 1, this.ending);
-            }
-            // A candidate line still without its end waits for it, unless nothing more is coming.
-            if (line === undefined && !this.idling) return;
-            if (line !== undefined && line >= 0) {
-              this.out.drop();
-              this.damage(this.frameStart, this.unsure(this.unitStart));
-              break;
-            }
-            // Likewise the first bytes of a zstd frame a restart appended (compress unchanged):
-            // zstd decodes them into copies of earlier lines, and the frame is lost.
-            const frame = this.appendedFrame();
-            if (frame === undefined && !this.idling) return;
-            if (frame === true) {
-              this.out.drop();
-              this.damage(this.frameStart, this.unsure(this.unitStart));
-              break;
-            }
-            this.blockChecked = true;
-          }
-          while (this.remaining > 0 && this.cursor < win.end) {
-            const piece = win.slice(this.cursor, this.remaining);
-            if (!this.decode(piece)) {
-              this.out.drop();
-              this.damage(this.frameStart, this.unsure(this.unitStart));
-              break;
-            }
-            this.cursor += piece.length;
-            this.remaining -= piece.length;
-            // A raw block's bytes are text, which never holds a frame or member magic: one there
-            // starts a frame (or gzip member) appended after this block was cut short (precd
-            // killed, then restarted), which its declared size took. Only the text before it is
-            // the block's.
-            if (this.blockType === 0) {
-              const from = Math.max(this.unitStart + 3, this.cursor - piece.length - 3);
-              const bytes = win.peek(from, Math.min(win.end, this.cursor + 3) - from);
-              const z = bytes?.indexOf(ZSTD_MAGIC) ?? -1;
-              const g = this.onOtherFormat ? (bytes?.indexOf(GZIP_MAGIC) ?? -1) : -1;
-              const i = z < 0 ? g : g < 0 ? z : Math.min(z, g);
-              if (i >= 0 && from + i < this.cursor) {
-                this.out.keep(from + i - (this.unitStart + 3));
-                this.damage(this.frameStart, from + i);
-                break;
-              }
-            }
-          }
-          if (this.state !== 'feed') break; // damaged
-          if (this.remaining > 0) return;
-          if (this.blockType === 0 && this.onOtherFormat) {
-            const junction = this.plain.findJunction(win, this.unitStart + 4, this.cursor, this.ending);
-            if (junction === undefined && !this.idling) return; // its line is still to come
-            if (junction !== undefined && junction >= 0) {
-              this.cutRawAt(junction);
-              return;
-            }
-          }
-          this.out.release();
-          this.frameGave = true;
-          this.rawTail = -1;
-          if (this.blockType === 0) {
-            const nl = this.win.peek(this.unitStart + 3, this.cursor - this.unitStart - 3)?.lastIndexOf(0x0a) ?? -1;
-            if (nl >= 0) this.rawTail = this.unitStart + 3 + nl + 1;
-          }
-          if (this.afterFeed === 'checksum') {
-            this.unitStart = this.cursor;
-            this.blockType = -1;
-            this.blockChecked = true;
-            this.remaining = 4;
-            this.afterFeed = 'frame';
-          } else {
-            this.state = this.afterFeed;
-          }
-          break;
-        }
-        case 'skip': {
-          const n = Math.min(this.remaining, win.end - this.cursor);
-          this.cursor += n;
-          this.remaining -= n;
-          if (this.remaining > 0) return;
-          this.state = 'frame';
-          break;
-        }
-        case 'detached':
-          return;
-        case 'search': {
-          const frame = win.indexOf(ZSTD_MAGIC, this.cursor);
-          let at = frame;
-          if (this.onOtherFormat) {
-            // A gzip member or plain records may come first (or no frame at all): whichever
-            // starts first wins.
-            const line = this.plain.find(win, this.cursor, frame < 0 ? win.end : frame, this.ending);
-            const linePos = line === undefined ? this.plain.pending : line;
-            const member = this.gzipMember(this.cursor, linePos >= 0 ? linePos : frame >= 0 ? frame : win.end);
-            // A candidate that needs more bytes to tell, with nothing before it: wait there.
-            const waitAt = member?.wait ? member.at : line === undefined ? linePos : -1;
-            if (waitAt >= 0) {
-              this.cursor = waitAt;
-              return;
-            }
-            if (member) at = member.at;
-            else if (line !== undefined && line >= 0) at = line;
-          }
-          if (at < 0) {
-            this.cursor = Math.max(this.cursor, win.end - (ZSTD_MAGIC.length - 1));
-            win.trim(this.cursor - LOOKBACK);
-            return;
-          }
-          if (this.damagedAt >= 0 && !this.quiet) {
-            this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.damagedAt}, resumed at byte ${this.base + at}`);
-          }
-          this.damagedAt = -1;
-          this.quiet = false;
-          this.cursor = at;
-          if (at !== frame) {
-            this.handOver();
-            return;
-          }
-          this.state = 'frame';
-          break;
-        }
-      }
-      win.trim(this.cursor - LOOKBACK);
+  protected run(): void {
+    while (this.step()) this.win.trim(this.cursor - LOOKBACK);
+  }
+
+  private step(): boolean {
+    switch (this.state) {
+      case 'frame':
+        return this.onFrame();
+      case 'block':
+        return this.onBlock();
+      case 'feed':
+        return this.onFeed();
+      case 'skip':
+        return this.onSkip();
+      case 'search':
+        return this.onSearch();
+      case 'detached':
+        return false;
     }
+  }
+
+  /** A frame header, a skippable frame's, or the start of another format. */
+  private onFrame(): boolean {
+    if (this.otherFormatAt(this.cursor)) {
+      this.handOver(this.cursor, true);
+      return false;
+    }
+    const head = this.win.peek(this.cursor, 5);
+    if (!head) {
+      // Fewer than 5 bytes: enough to tell a skippable frame or garbage only with 4.
+      const four = this.win.peek(this.cursor, 4);
+      if (!four || four.equals(ZSTD_MAGIC) || isZstdSkippableMagic(four)) return false;
+      this.damage(this.cursor, this.cursor + 1);
+      return true;
+    }
+    if (head.subarray(0, 4).equals(ZSTD_MAGIC)) return this.frameHeader(head[4]!);
+    if (!isZstdSkippableMagic(head)) {
+      this.damage(this.cursor, this.cursor + 1);
+      return true;
+    }
+    const h = this.win.peek(this.cursor, 8);
+    if (!h) return false;
+    this.remaining = h.readUInt32LE(4);
+    this.cursor += 8;
+    this.state = 'skip';
+    return true;
+  }
+
+  /** The header of a zstd frame whose descriptor byte is `fhd`. */
+  private frameHeader(fhd: number): boolean {
+    if (fhd & 0x08) {
+      this.damage(this.cursor, this.cursor + 1);
+      return true;
+    }
+    const size = frameHeaderSize(fhd);
+    const hdr = this.win.peek(this.cursor, size);
+    if (!hdr) return false;
+    this.frameStart = this.cursor;
+    this.checksum = (fhd & 0x04) !== 0;
+    if (!this.decode(hdr)) {
+      this.damage(this.cursor, this.cursor + 1);
+      return true;
+    }
+    this.cursor += size;
+    this.frameGave = false;
+    this.rawTail = -1;
+    this.state = 'block';
+    return true;
+  }
+
+  private onBlock(): boolean {
+    const h = this.win.peek(this.cursor, 3);
+    if (!h) return false;
+    const v = h[0]! | (h[1]! << 8) | (h[2]! << 16);
+    const type = (v >> 1) & 3;
+    const size = v >>> 3;
+    if (type === 3 || size > BLOCK_MAX) {
+      // Typically the magic of a frame appended after this one was cut short: search here.
+      if (this.otherFormatAt(this.cursor)) {
+        this.warnDamaged(this.frameStart, this.cursor);
+        this.handOver(this.cursor, true);
+        return false;
+      }
+      this.damage(this.frameStart, this.unsure(this.cursor));
+      return true;
+    }
+    this.unitStart = this.cursor;
+    this.blockType = type;
+    this.out.hold();
+    this.remaining = 3 + (type === 1 ? 1 : size);
+    this.unitEnd = this.cursor + this.remaining;
+    this.blockChecked = type !== 2 || !this.onOtherFormat;
+    this.afterFeed = v & 1 ? (this.checksum ? 'checksum' : 'frame') : 'block';
+    this.state = 'feed';
+    return true;
+  }
+
+  /** A block's bytes (header included), or the frame's checksum. */
+  private onFeed(): boolean {
+    if (!this.blockChecked) {
+      const verdict = this.checkBlock();
+      if (verdict === 'wait') return false;
+      if (verdict === 'appended') {
+        this.out.drop();
+        this.damage(this.frameStart, this.unsure(this.unitStart));
+        return true;
+      }
+      this.blockChecked = true;
+    }
+    if (!this.feedBytes()) return true; // damaged
+    if (this.remaining > 0) return false;
+    return this.endBlock();
+  }
+
+  /**
+   * A compressed block cut short by a crash takes the plain records a restart with
+   * compress = "no" appended for the rest of its bytes, and zstd may well decode them without an
+   * error: as copies of earlier lines. So a compressed block is decoded only once it is whole and
+   * none of its bytes starts a plain record line (see resync.ts; zstd's literals never hold a
+   * whole record line), nor a frame or member a restart appended. Its output would come only
+   * then anyway. 'wait': that needs bytes still to come.
+   *
+   * Candidates are the `{"` wholly inside the block, so that the bytes after it (the next block,
+   * as a rule) are not waited for. So a block exactly one byte short, which takes the `{` of the
+   * first plain record for its last byte, is not caught here: zstd may decode it into garbage
+   * without an error.
+   */
+  private checkBlock(): 'wait' | 'appended' | 'clean' {
+    const win = this.win;
+    if (win.end < this.unitEnd) return 'wait';
+    let line = this.plain.find(win, this.unitStart + 3, this.unitEnd - 1, this.ending);
+    // A record line the block holds verbatim (raw literals) is not one appended after it.
+    while (line !== undefined && line >= 0) {
+      const past = this.plain.runsPast(win, line, this.unitEnd, this.ending);
+      if (past === true) break;
+      line = past === undefined ? undefined : this.plain.find(win, line + 1, this.unitEnd - 1, this.ending);
+    }
+    // A candidate line still without its end waits for it, unless nothing more is coming.
+    if (line === undefined && !this.idling) return 'wait';
+    if (line !== undefined && line >= 0) return 'appended';
+    // Likewise the first bytes of a zstd frame a restart appended (compress unchanged): zstd
+    // decodes them into copies of earlier lines, and the frame is lost.
+    const frame = this.appendedFrame();
+    if (frame === undefined && !this.idling) return 'wait';
+    return frame === true ? 'appended' : 'clean';
+  }
+
+  /** Decodes the block's bytes that have arrived; false when it turned out damaged. */
+  private feedBytes(): boolean {
+    const win = this.win;
+    while (this.remaining > 0 && this.cursor < win.end) {
+      const piece = win.slice(this.cursor, this.remaining);
+      if (!this.decode(piece)) {
+        this.out.drop();
+        this.damage(this.frameStart, this.unsure(this.unitStart));
+        return false;
+      }
+      this.cursor += piece.length;
+      this.remaining -= piece.length;
+      if (this.blockType === 0 && this.magicInRawBlock(piece.length)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A raw block's bytes are text, which never holds a frame or member magic: one among the
+   * `fed` bytes just decoded starts a frame (or gzip member) appended after this block was cut
+   * short (precd killed, then restarted), which its declared size took. Only the text before it
+   * is the block's: true when so (the rest is damage).
+   */
+  private magicInRawBlock(fed: number): boolean {
+    const win = this.win;
+    const from = Math.max(this.unitStart + 3, this.cursor - fed - 3);
+    const bytes = win.peek(from, Math.min(win.end, this.cursor + 3) - from);
+    const z = bytes?.indexOf(ZSTD_MAGIC) ?? -1;
+    const g = this.onOtherFormat ? (bytes?.indexOf(GZIP_MAGIC) ?? -1) : -1;
+    const i = z < 0 ? g : g < 0 ? z : Math.min(z, g);
+    if (i < 0 || from + i >= this.cursor) return false;
+    this.out.keep(from + i - (this.unitStart + 3));
+    this.damage(this.frameStart, from + i);
+    return true;
+  }
+
+  /** The block (or checksum) was decoded whole: its output goes, and the frame goes on. */
+  private endBlock(): boolean {
+    if (this.blockType === 0 && this.onOtherFormat) {
+      const junction = this.plain.findJunction(this.win, this.unitStart + 4, this.cursor, this.ending);
+      if (junction === undefined && !this.idling) return false; // its line is still to come
+      if (junction !== undefined && junction >= 0) {
+        this.cutRawAt(junction);
+        return false;
+      }
+    }
+    this.out.release();
+    this.frameGave = true;
+    this.rawTail = -1;
+    if (this.blockType === 0) {
+      const nl = this.win.peek(this.unitStart + 3, this.cursor - this.unitStart - 3)?.lastIndexOf(0x0a) ?? -1;
+      if (nl >= 0) this.rawTail = this.unitStart + 3 + nl + 1;
+    }
+    if (this.afterFeed === 'checksum') {
+      this.unitStart = this.cursor;
+      this.blockType = -1;
+      this.blockChecked = true;
+      this.remaining = 4;
+      this.afterFeed = 'frame';
+    } else {
+      this.state = this.afterFeed;
+    }
+    return true;
+  }
+
+  private onSkip(): boolean {
+    const n = Math.min(this.remaining, this.win.end - this.cursor);
+    this.cursor += n;
+    this.remaining -= n;
+    if (this.remaining > 0) return false;
+    this.state = 'frame';
+    return true;
+  }
+
+  /** After damage: the next frame, or (another format may follow) a gzip member or plain records. */
+  private onSearch(): boolean {
+    const win = this.win;
+    const frame = win.indexOf(ZSTD_MAGIC, this.cursor);
+    let at = frame;
+    if (this.onOtherFormat) {
+      const other = this.otherFormatBefore(frame);
+      if (other === undefined) return false;
+      if (other >= 0) at = other;
+    }
+    if (at < 0) {
+      this.cursor = Math.max(this.cursor, win.end - (ZSTD_MAGIC.length - 1));
+      win.trim(this.cursor - LOOKBACK);
+      return false;
+    }
+    this.resumeAt(at);
+    this.cursor = at;
+    if (at !== frame) {
+      this.handOver(at, true);
+      return false;
+    }
+    this.state = 'frame';
+    return true;
+  }
+
+  /**
+   * Where a gzip member or plain records start after the cursor and before `frame` (-1: the
+   * input's end), whichever comes first; -1 none. undefined when a candidate with nothing
+   * before it needs more bytes to tell: the cursor then waits there.
+   */
+  private otherFormatBefore(frame: number): number | undefined {
+    const win = this.win;
+    const line = this.plain.find(win, this.cursor, frame < 0 ? win.end : frame, this.ending);
+    const linePos = line === undefined ? this.plain.pending : line;
+    const member = this.gzipMember(this.cursor, linePos >= 0 ? linePos : frame >= 0 ? frame : win.end);
+    const waitAt = member?.wait ? member.at : line === undefined ? linePos : -1;
+    if (waitAt >= 0) {
+      this.cursor = waitAt;
+      return undefined;
+    }
+    if (member) return member.at;
+    return line !== undefined && line >= 0 ? line : -1;
   }
 
   /**
@@ -372,10 +412,9 @@ export class ZstdDecoder implements ByteSink {
    * undefined when none.
    */
   private gzipMember(from: number, limit: number): { at: number; wait: boolean } | undefined {
-    for (let at = this.win.indexOf(GZIP_MAGIC, from); at >= 0 && at < limit; at = this.win.indexOf(GZIP_MAGIC, at + 1)) {
-      const flg = this.win.peek(at + 3, 1);
-      if (flg && (flg[0]! & 0xe0) !== 0) continue;
-      const starts = flg ? memberStartsLog(this.win, at, this.ending) : this.ending ? false : 'wait';
+    for (let at = findGzipHeader(this.win, from); at >= 0 && at < limit; at = findGzipHeader(this.win, at + 1)) {
+      const flagHeld = at + 4 <= this.win.end;
+      const starts = flagHeld ? memberStartsLog(this.win, at, this.ending) : this.ending ? false : 'wait';
       if (starts === 'wait') return { at, wait: true };
       if (starts) return { at, wait: false };
     }
@@ -390,9 +429,9 @@ export class ZstdDecoder implements ByteSink {
   private cutRawAt(junction: number): void {
     this.out.keep(junction - (this.unitStart + 3));
     this.out.release();
-    this.warn(`${this.label}: damaged zstd frame at byte ${this.base + this.frameStart}, resumed at byte ${this.base + junction}`);
+    this.warnDamaged(this.frameStart, junction);
     this.cursor = junction;
-    this.handOver();
+    this.handOver(junction, true);
   }
 
   /**
@@ -444,15 +483,6 @@ export class ZstdDecoder implements ByteSink {
     if (!this.onOtherFormat) return false;
     const bytes = this.win.peek(pos, Math.min(4, this.win.end - pos));
     return bytes !== undefined && bytes.length >= 2 && !bytes.equals(ZSTD_MAGIC.subarray(0, bytes.length)) && startsLogData(bytes);
-  }
-
-  private handOver(): void {
-    this.out.flush();
-    // A line the frame's content left unfinished (a frame cut by a crash) ends here.
-    this.next.gap();
-    const rest = this.win.peek(this.cursor, this.win.end - this.cursor) ?? Buffer.alloc(0);
-    this.state = 'detached';
-    this.onOtherFormat!(rest);
   }
 
   /** Decodes `src` completely; false (output of this call dropped) when zstd reports an error. */

@@ -1,5 +1,5 @@
-// The CLI's door to src/log: which files to read, and their records in batches with progress,
-// warnings and the count of skipped lines.
+// The door to src/log for every reader of rows: which files to read, and their records in batches
+// with progress, warnings and the count of skipped lines, keeping the heap small between batches.
 import { statSync } from 'node:fs';
 import type { LogRecord } from '../schema/index.js';
 import { keepHeapSmall } from './memory.js';

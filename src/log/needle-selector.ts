@@ -1,18 +1,8 @@
-// The fast path of `prec -q` in list mode: texts a matching line must contain, derived from the
-// query, tested on the raw bytes of each line before anything is decoded or parsed. Most lines of a
-// large log lack them and cost one memchr-speed search instead of a string and a JSON.parse.
+// The byte scanner of `prec -q` in list mode: keeps the lines of a block that contain every
+// needle of the query (query/needles.ts), tested on the raw bytes before anything is decoded or
+// parsed. Most lines of a large log lack them and cost one memchr-speed search instead of a string
+// and a JSON.parse.
 //
-// Soundness (the output must be the same with and without it, PREC_NO_PREFILTER=1):
-// - A needle comes from a clause every matching row satisfies (an AND chain; repeated -q are ANDed;
-//   an OR gives only the needles common to all its branches; NOT, !=, !~=, numbers, timestamps
-//   and end-only keys give none).
-// - `K=V` on a string field of start/fail records gives `"V"`, `K~=V` gives V, and for argv or
-//   command (argv joined by spaces) every space-free piece of V, since such a piece lies within
-//   one argument. Only when V is made of characters every JSON encoder writes as themselves
-//   (SAFE_VALUE: no '/', which some write as '\/'; no '<>&=\'', which Go and Gson escape; nothing
-//   non-ASCII, which Python's ensure_ascii escapes; no quotes, backslashes or control characters),
-//   so logs written by other programs, with `": "` spacing or keys in another order, still match.
-//   record_type is excluded: rows say `command` where the record says `start`.
 // - End records lack the needle but complete the rows of starts that had it: with `trackEnds`
 //   (the output or the query needs end values) the event_id of every kept line is remembered
 //   until its end goes by, and a line carrying a remembered event_id is kept.
@@ -22,84 +12,21 @@
 //   (`{ ... }`) but is broken JSON (or not a record, or not UTF-8 where the reader passes such
 //   lines on), and lacks the needle, is dropped uncounted: `skipped N lines` may be lower under a
 //   prefiltered query than without one. Rows are never affected: such a line cannot match.
-import { FIELD_NAMES, fieldByName } from '../schema/index.js';
-import type { LineSelector } from '../log/index.js';
-import type { QueryNode } from '../query/index.js';
+import { keysOnlyIn } from '../schema/index.js';
+import type { LineSelector } from './lines.js';
 
-/** Characters that every JSON encoder we know of writes literally inside a string. */
-const SAFE_VALUE = /^[A-Za-z0-9 _.:@%+,-]*$/;
-
-/** `"user"` and the like are key names, present in every record: useless as needles. */
-const KEY_NEEDLES: ReadonlySet<string> = new Set(FIELD_NAMES.map((n) => `"${n}"`));
-
-/** A text every matching line contains; with `key`, as the value of that key (`"key" : "V"`). */
-export interface Needle {
+/** A text every kept line contains; with `key`, as the value of that key (`"key" : "V"`). */
+export interface LineNeedle {
   readonly text: string;
   readonly key?: string;
-}
-
-/**
- * Literal substrings that every line of a start or fail record matching `ast` (several: ANDed)
- * contains, or undefined when the query gives none.
- */
-export function necessaryTexts(ast: QueryNode | readonly QueryNode[]): string[] | undefined {
-  return necessaryNeedles(ast)?.map((n) => n.text);
-}
-
-/** necessaryTexts, with the key each value must belong to where the query says (`K=V`). */
-export function necessaryNeedles(ast: QueryNode | readonly QueryNode[]): Needle[] | undefined {
-  const all = 'kind' in ast ? needles(ast) : needles({ kind: 'and', operands: ast as readonly QueryNode[] });
-  const seen = new Set<string>();
-  const useful = all.filter((n) => {
-    const id = `${n.key ?? ''}\0${n.text}`;
-    if (n.text === '' || KEY_NEEDLES.has(n.text) || seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-  return useful.length > 0 ? useful : undefined;
-}
-
-function needles(node: QueryNode): Needle[] {
-  switch (node.kind) {
-    case 'clause':
-      return clauseNeedles(node.key, node.op, node.value);
-    case 'not':
-      return [];
-    case 'and':
-      return node.operands.flatMap(needles);
-    case 'or': {
-      // Only what every branch requires.
-      const id = (n: Needle): string => `${n.key ?? ''}\0${n.text}`;
-      const [first, ...rest] = node.operands.map((o) => needles(o));
-      const others = rest.map((r) => new Set(r.map(id)));
-      return (first ?? []).filter((n) => others.every((s) => s.has(id(n))));
-    }
-  }
-}
-
-function clauseNeedles(key: string, op: string, value: string): Needle[] {
-  const field = fieldByName(key);
-  if (!field || field.endOnly) return [];
-  if (key === 'argv' || key === 'command') {
-    if (op !== '=' && op !== '~=') return [];
-    return value
-      .split(' ')
-      .filter((piece) => piece !== '' && SAFE_VALUE.test(piece))
-      .map((text) => ({ text }));
-  }
-  const raw = field.records.includes('start') || field.records.includes('fail');
-  if (field.type !== 'string' || !raw || key === 'record_type' || !SAFE_VALUE.test(value)) return [];
-  if (op === '=') return [{ text: `"${value}"`, key }];
-  if (op === '~=') return [{ text: value }];
-  return [];
 }
 
 const NL = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const EVENT_ID_KEY = Buffer.from('"event_id"');
-/** A key only loss records have. */
-const LOSS_KEY = '"lost_samples"';
+/** A key only loss records have (the catalogue's first). */
+const LOSS_KEY = `"${keysOnlyIn('loss')[0]!}"`;
 
 /** A needle as bytes, found by memchr on its rarest byte then compared. */
 class Pattern {
@@ -109,7 +36,7 @@ class Pattern {
   /** Index in `bytes` of the byte searched for. */
   private rare = 0;
 
-  constructor(needle: Needle) {
+  constructor(needle: LineNeedle) {
     this.bytes = Buffer.from(needle.text);
     this.key = needle.key === undefined ? undefined : Buffer.from(`"${needle.key}"`);
   }
@@ -182,7 +109,7 @@ export class NeedleSelector implements LineSelector {
   private readonly pending = new Set<string>();
 
   constructor(
-    needles: readonly Needle[],
+    needles: readonly LineNeedle[],
     private readonly trackEnds: boolean,
   ) {
     // The longest needle is the rarest, most likely: it drives the scan.

@@ -6,16 +6,21 @@
 // A candidate is `{"` (every record is a JSON object whose first key is quoted) anywhere at or
 // after the damage: the first plain line starts right after the cut bytes, not after a newline.
 // It is taken only when the bytes from it to the next '\n' are a whole valid record (UTF-8, no
-// control bytes, parseRecord accepts it), so compressed bytes that happen to hold `{"` are not
+// control bytes, the reader's RecordRule accepts it), so compressed bytes that happen to hold `{"` are not
 // mistaken for text. Text a damaged frame stored verbatim (a zstd raw block) can pass this test:
 // those lines are that frame's own records, which were not given before the damage, so taking
 // them loses nothing and repeats nothing. The verdict depends on the bytes only, never on how
 // they arrived: a candidate whose line is not complete yet waits for more bytes.
-import { isUtf8 } from 'node:buffer';
 import { RECORD_START } from './format.js';
-import { MAX_LINE_BYTES } from './lines.js';
-import { parseRecord } from './record.js';
 import type { InputWindow } from './sink.js';
+
+/** What a plain record line is: the codec knows bytes, the log reader knows records. */
+export interface RecordRule {
+  /** Longest line the reader takes: a longer candidate is no record line. */
+  readonly maxLineBytes: number;
+  /** Whether `line` (without its newline) is a whole, valid record line. */
+  isRecord(line: Buffer): boolean;
+}
 
 const NL = 0x0a;
 
@@ -26,6 +31,8 @@ function neverText(b: number): boolean {
 
 /** Searches an InputWindow for plain record lines; keeps what it learnt between calls. */
 export class PlainProbe {
+  constructor(private readonly rule: RecordRule) {}
+
   /** Candidates before this were rejected (a scan from `scanFrom` or later). */
   private rejectedTo = 0;
   private scanFrom = 0;
@@ -106,11 +113,11 @@ export class PlainProbe {
         const nl = piece.indexOf(NL);
         if (nl >= 0) end = pos + nl;
         else pos += piece.length;
-        if ((end < 0 ? pos : end) - start > MAX_LINE_BYTES) return false;
+        if ((end < 0 ? pos : end) - start > this.rule.maxLineBytes) return false;
       }
       if (end < 0 && !ending) return undefined;
       const line = win.peek(start, (end < 0 ? win.end : end) - start);
-      if (!line || !isUtf8(line) || parseRecord(line.toString('utf8')) === undefined) return false;
+      if (!line || !this.rule.isRecord(line)) return false;
       if (end < 0 || end >= blockEnd - 1) return true;
       start = end + 1;
     }
@@ -139,12 +146,12 @@ export class PlainProbe {
       }
       if (end < 0) pos += piece.length;
       this.checkedTo = end < 0 ? pos : end;
-      if (this.checkedTo - at > MAX_LINE_BYTES) return this.done('no');
+      if (this.checkedTo - at > this.rule.maxLineBytes) return this.done('no');
     }
     if (end < 0 && !ending) return 'wait';
     const line = win.peek(at, (end < 0 ? win.end : end) - at);
     if (line === undefined) return this.done('no');
-    return this.done(isUtf8(line) && parseRecord(line.toString('utf8')) !== undefined ? 'line' : 'no');
+    return this.done(this.rule.isRecord(line) ? 'line' : 'no');
   }
 
   private done(verdict: 'line' | 'no'): 'line' | 'no' {

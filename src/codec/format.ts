@@ -1,5 +1,6 @@
 // What a log file holds is decided by its first bytes, never by its name: logrotate names a
 // gzipped zstd log `prec.log.2.gz`, and an admin may rename anything.
+import type { InputWindow } from './sink.js';
 
 export type LogFormat = 'zstd' | 'gzip' | 'plain';
 
@@ -35,4 +36,17 @@ export function startsLogData(bytes: Buffer): boolean {
   if (bytes.length >= 2 && bytes[0] === RECORD_START[0] && bytes[1] === RECORD_START[1]) return true;
   if (bytes.length >= 3 && bytes.subarray(0, 3).equals(GZIP_MAGIC)) return true;
   return bytes.length >= 4 && bytes.subarray(0, 4).equals(ZSTD_MAGIC);
+}
+
+/**
+ * The first gzip member header at or after `from` in `win`: a gzip magic whose flag byte has its
+ * reserved bits clear, or has not arrived yet (the caller tells those apart: `at + 4 > win.end`).
+ * -1 when there is none among the bytes held.
+ */
+export function findGzipHeader(win: InputWindow, from: number): number {
+  for (let at = win.indexOf(GZIP_MAGIC, from); at >= 0; at = win.indexOf(GZIP_MAGIC, at + 1)) {
+    const flg = win.peek(at + 3, 1);
+    if (!flg || (flg[0]! & 0xe0) === 0) return at; // reserved flag bits must be zero
+  }
+  return -1;
 }
