@@ -31,6 +31,12 @@ export interface FollowOptions extends ReadOptions {
   onCaughtUp?(): void;
   /** How often the file is checked when no change notification came (default 250 ms). */
   pollIntervalMs?: number;
+  /**
+   * Called when reading moves on to another file after a rotation (a rotated file missed between
+   * two looks, read whole, or the new current file), before any of its lines is yielded: every
+   * line yielded after the call is that file's, from its start (prec-ship counts records per file).
+   */
+  onFile?(path: string): void;
 }
 
 interface Followed {
@@ -139,149 +145,210 @@ async function lastLineStart(fh: FileHandle, size: number): Promise<number> {
  * end first and its unterminated last line is returned only if it is a complete record.
  */
 export async function* followLineBatches(path: string, opts: FollowOptions = {}): AsyncGenerator<string[]> {
-  const { signal } = opts;
-  if (signal?.aborted) return;
-  const warn = (m: string): void => opts.onWarning?.(m);
-  // The rotated files there before the followed file is opened are history: never read here.
-  const rotations = new RotationTracker(path, warn);
-  await rotations.snapshot();
-  // The file discoverLogs listed (and read the rotated files before, as history), when it did.
-  let file = await openFollowed(path, takePinned(path));
-  // Decoded lines, and the lines skipped among them, in file order.
-  const batches: Queued[] = [];
-  const handler: LineHandler = {
-    lines: (batch) => batches.push(batch),
-    invalidLine: (bytes, reason) => batches.push({ bytes, reason }),
+  if (opts.signal?.aborted) return;
+  yield* (await LineFollower.open(path, opts)).run();
+}
+
+/** The state of one followLineBatches: the followed file, how far it was read, and its decoder. */
+class LineFollower {
+  /** Decoded lines, and the lines skipped among them, in file order. */
+  private readonly batches: Queued[] = [];
+  private readonly handler: LineHandler = {
+    lines: (batch) => this.batches.push(batch),
+    invalidLine: (bytes, reason) => this.batches.push({ bytes, reason }),
     tail: (text) => {
-      if (parseRecord(text) !== undefined) batches.push([text]);
+      if (parseRecord(text) !== undefined) this.batches.push([text]);
     },
   };
-  const pipelineFor = (label: string): AutoDecoder => new AutoDecoder(new LineSplitter(handler), label, warn);
-  const pipeline = (): AutoDecoder => pipelineFor(path);
-  let decoder = pipeline();
-  let pos = 0;
-  // What was in the file when following started is history; the first byte after it is live.
-  const startSize = (await file.fh.stat()).size;
-  let caughtUp = false;
-  let skipHistory = !opts.fromStart;
-  if (skipHistory) {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await file.fh.read(head, 0, 4, 0);
-    // Plain text can be entered at a line start; a compressed stream must be decoded from its
-    // start, and what it held before following began is dropped below.
-    if (detectFormat(head.subarray(0, bytesRead)) === 'plain' && bytesRead === 4) {
-      const start = await lastLineStart(file.fh, startSize);
-      if (start >= 0) {
-        pos = start;
-        skipHistory = false;
+  private decoder: AutoDecoder;
+  private pos = 0;
+  private caughtUp = false;
+  /** What the file held before following began is decoded (a compressed stream must be) but not shown. */
+  private skipHistory: boolean;
+  private readonly waiter: ChangeWaiter;
+  /** The path moved on to a file with data: finish the old one, then switch. */
+  private switchPending = false;
+  /** The file found at the path when the rotation was seen. */
+  private rotatedTo = '';
+  /** A read buffer that got no data, for the next read (idle polling allocates nothing). */
+  private spare: Buffer | undefined;
+  /** Consecutive looks at the end of the file that found nothing new. */
+  private idleRounds = 0;
+
+  private constructor(
+    private readonly path: string,
+    private readonly opts: FollowOptions,
+    private readonly rotations: RotationTracker,
+    private file: Followed,
+    /** What was in the file when following started is history; the first byte after it is live. */
+    private readonly startSize: number,
+  ) {
+    this.decoder = this.pipeline();
+    this.skipHistory = !opts.fromStart;
+    this.waiter = new ChangeWaiter(path, opts.pollIntervalMs ?? 250, opts.signal);
+  }
+
+  static async open(path: string, opts: FollowOptions): Promise<LineFollower> {
+    // The rotated files there before the followed file is opened are history: never read here.
+    const rotations = new RotationTracker(path, (m) => opts.onWarning?.(m));
+    await rotations.snapshot();
+    // The file discoverLogs listed (and read the rotated files before, as history), when it did.
+    const file = await openFollowed(path, takePinned(path));
+    const follower = new LineFollower(path, opts, rotations, file, (await file.fh.stat()).size);
+    try {
+      await follower.enterAtLastLine();
+    } catch (err) {
+      follower.waiter.close();
+      await file.fh.close();
+      throw err;
+    }
+    return follower;
+  }
+
+  async *run(): AsyncGenerator<string[]> {
+    try {
+      while (!this.opts.signal?.aborted) {
+        if (await this.readMore()) {
+          if (!this.skipHistory) yield* drain(this.batches, this.opts);
+          this.batches.length = 0;
+          continue;
+        }
+        // Shrunk under us before the history was read: whatever comes now is live.
+        this.markCaughtUp();
+        if (this.switchPending) {
+          yield* this.switchFile();
+          continue;
+        }
+        if (await this.pathChanged()) continue;
+        if (++this.idleRounds === 2) {
+          // Nothing new since the last look: a write in progress would have completed by now.
+          this.decoder.idle();
+          yield* drain(this.batches, this.opts);
+        }
+        await this.waiter.wait();
       }
+    } finally {
+      this.waiter.close();
+      await this.file.fh.close();
     }
   }
-  const waiter = new ChangeWaiter(path, opts.pollIntervalMs ?? 250, signal);
-  let switchPending = false;
-  /** The file found at the path when the rotation was seen. */
-  let rotatedTo = '';
-  // A read buffer that got no data, for the next read (idle polling allocates nothing).
-  let spare: Buffer | undefined;
-  /** Consecutive looks at the end of the file that found nothing new. */
-  let idleRounds = 0;
-  try {
-    while (!signal?.aborted) {
-      if (!caughtUp && pos >= startSize) {
-        caughtUp = true;
-        skipHistory = false;
-        opts.onCaughtUp?.();
-      }
-      // History reads stop exactly at the size the file had when following started.
-      const want = caughtUp ? READ_CHUNK : Math.min(READ_CHUNK, startSize - pos);
-      const buf = spare && spare.length >= want ? spare : Buffer.allocUnsafe(want);
-      spare = undefined;
-      let n: number;
-      try {
-        n = (await file.fh.read(buf, 0, want, pos)).bytesRead;
-      } catch (err) {
-        throw toLogError(err, path);
-      }
-      if (n === 0) spare = buf;
-      if (n > 0) {
-        idleRounds = 0;
-        pos += n;
-        decoder.write(buf.subarray(0, n));
-        if (!caughtUp) opts.onProgress?.(pos, startSize);
-        if (!skipHistory) yield* drain(batches, opts);
-        batches.length = 0;
-        continue;
-      }
-      if (!caughtUp) {
-        // Shrunk under us before the history was read: whatever comes now is live.
-        caughtUp = true;
-        skipHistory = false;
-        opts.onCaughtUp?.();
-      }
-      if (switchPending) {
-        // The old file has been read to its end after the new one got data: nothing more can
-        // come to it, precd writes to the new file only once it has closed the old one.
-        switchPending = false;
-        let next: Followed;
-        try {
-          next = await openFollowed(path);
-        } catch {
-          await waiter.wait(); // gone again between stat and open, or unreadable: look again later
-          continue;
-        }
-        if (next.size === 0 && next.id !== rotatedTo) {
-          // Rotated once more since, and precd may not have reopened yet: the file seen with
-          // data may still be written to. Look again once the newest file has data.
-          await next.fh.close();
-          await waiter.wait();
-          continue;
-        }
-        decoder.finish();
-        yield* drain(batches, opts);
-        // Files current only between two looks at the path (two rotations in between): read
-        // whole, oldest first, before the new one.
-        const missed = await rotations.missed(file.fh, file.id, next.id);
-        try {
-          for (const m of missed) {
-            yield* readMissed(m, batches, pipelineFor(m.path), opts);
-            rotations.done(m.id, m.first);
-            if (signal?.aborted) break;
-          }
-        } finally {
-          for (const m of missed) await m.fh.close().catch(() => {});
-        }
-        await file.fh.close();
-        file = next;
-        pos = 0;
-        decoder = pipeline();
-        waiter.rewatch();
-        continue;
-      }
-      const st = await file.fh.stat();
-      if (st.size < pos) {
-        // Truncated in place (copytruncate): what it held was copied elsewhere; start again.
-        pos = 0;
-        decoder = pipeline();
-        continue;
-      }
-      const atPath = await stat(path, { bigint: true }).catch(() => undefined);
-      if (atPath && fileId(atPath) !== file.id && atPath.size > 0n) {
-        // Rotated: logrotate may create the new file before precd reopens, so the old one is
-        // finished only once the new one has data. Read the old one to its end once more.
-        switchPending = true;
-        rotatedTo = fileId(atPath);
-        continue;
-      }
-      if (++idleRounds === 2) {
-        // Nothing new since the last look: a write in progress would have completed by now.
-        decoder.idle();
-        yield* drain(batches, opts);
-      }
-      await waiter.wait();
+
+  private pipeline(label = this.path): AutoDecoder {
+    return new AutoDecoder(new LineSplitter(this.handler), label, (m) => this.opts.onWarning?.(m));
+  }
+
+  /**
+   * Plain text can be entered at a line start; a compressed stream must be decoded from its start,
+   * and what it held before following began is dropped (skipHistory).
+   */
+  private async enterAtLastLine(): Promise<void> {
+    if (!this.skipHistory) return;
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await this.file.fh.read(head, 0, 4, 0);
+    if (detectFormat(head.subarray(0, bytesRead)) !== 'plain' || bytesRead !== 4) return;
+    const start = await lastLineStart(this.file.fh, this.startSize);
+    if (start >= 0) {
+      this.pos = start;
+      this.skipHistory = false;
     }
-  } finally {
-    waiter.close();
-    await file.fh.close();
+  }
+
+  private markCaughtUp(): void {
+    if (this.caughtUp) return;
+    this.caughtUp = true;
+    this.skipHistory = false;
+    this.opts.onCaughtUp?.();
+  }
+
+  /** Reads what the file has past `pos` into the decoder; false when it had nothing new. */
+  private async readMore(): Promise<boolean> {
+    if (this.pos >= this.startSize) this.markCaughtUp();
+    // History reads stop exactly at the size the file had when following started.
+    const want = this.caughtUp ? READ_CHUNK : Math.min(READ_CHUNK, this.startSize - this.pos);
+    const buf = this.spare && this.spare.length >= want ? this.spare : Buffer.allocUnsafe(want);
+    this.spare = undefined;
+    let n: number;
+    try {
+      n = (await this.file.fh.read(buf, 0, want, this.pos)).bytesRead;
+    } catch (err) {
+      throw toLogError(err, this.path);
+    }
+    if (n === 0) {
+      this.spare = buf;
+      return false;
+    }
+    this.idleRounds = 0;
+    this.pos += n;
+    this.decoder.write(buf.subarray(0, n));
+    if (!this.caughtUp) this.opts.onProgress?.(this.pos, this.startSize);
+    return true;
+  }
+
+  /** True when the file shrank (read again from its start) or the path moved on (switchPending). */
+  private async pathChanged(): Promise<boolean> {
+    const st = await this.file.fh.stat();
+    if (st.size < this.pos) {
+      // Truncated in place (copytruncate): what it held was copied elsewhere; start again.
+      this.pos = 0;
+      this.decoder = this.pipeline();
+      this.opts.onFile?.(this.path);
+      return true;
+    }
+    const atPath = await stat(this.path, { bigint: true }).catch(() => undefined);
+    if (atPath && fileId(atPath) !== this.file.id && atPath.size > 0n) {
+      // Rotated: logrotate may create the new file before precd reopens, so the old one is
+      // finished only once the new one has data. Read the old one to its end once more.
+      this.switchPending = true;
+      this.rotatedTo = fileId(atPath);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The old file has been read to its end after the new one got data: nothing more can come to
+   * it, precd writes to the new file only once it has closed the old one.
+   */
+  private async *switchFile(): AsyncGenerator<string[]> {
+    this.switchPending = false;
+    let next: Followed;
+    try {
+      next = await openFollowed(this.path);
+    } catch {
+      await this.waiter.wait(); // gone again between stat and open, or unreadable: look again later
+      return;
+    }
+    if (next.size === 0 && next.id !== this.rotatedTo) {
+      // Rotated once more since, and precd may not have reopened yet: the file seen with data may
+      // still be written to. Look again once the newest file has data.
+      await next.fh.close();
+      await this.waiter.wait();
+      return;
+    }
+    this.decoder.finish();
+    yield* drain(this.batches, this.opts);
+    yield* this.readMissedFiles(next);
+    await this.file.fh.close();
+    this.file = next;
+    this.pos = 0;
+    this.opts.onFile?.(this.path);
+    this.decoder = this.pipeline();
+    this.waiter.rewatch();
+  }
+
+  /** Files current only between two looks at the path (two rotations in between): read whole, oldest first. */
+  private async *readMissedFiles(next: Followed): AsyncGenerator<string[]> {
+    const missed = await this.rotations.missed(this.file.fh, this.file.id, next.id);
+    try {
+      for (const m of missed) {
+        this.opts.onFile?.(m.path);
+        yield* readMissed(m, this.batches, this.pipeline(m.path), this.opts);
+        this.rotations.done(m.id, m.first);
+        if (this.opts.signal?.aborted) break;
+      }
+    } finally {
+      for (const m of missed) await m.fh.close().catch(() => {});
+    }
   }
 }
 

@@ -12,16 +12,6 @@ import ts from 'typescript';
 const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 const MAX_FUNCTION_LINES = 100;
 
-/**
- * Functions over MAX_FUNCTION_LINES on the day this test was written, each being split by work in
- * flight (issue 14 items 1 and 3). EMPTY THIS LIST as that work lands: the test fails when an entry
- * is gone or has shrunk to the limit, so it cannot go stale, and any other long function fails at once.
- */
-const LONG_FUNCTIONS_ALLOWED: readonly string[] = [
-  'log/zstd.ts:ZstdDecoder.run', // 215 lines: the codec work (issue 14 item 3), one method per state
-  'log/gzip.ts:GzipDecoder.run', // 137 lines: same
-  'log/follow.ts:followLineBatches', // 146 lines: not yet taken by anyone
-];
 
 /** Direct imports a part may make (others: none); a part not listed here is not restricted by it. */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
@@ -165,14 +155,9 @@ function functionLengths(sf: ts.SourceFile): Map<string, number> {
   return lengths;
 }
 
-test(`no function in src/ over ${MAX_FUNCTION_LINES} lines (but the allow-list, which must be exact)`, () => {
+test(`no function in src/ over ${MAX_FUNCTION_LINES} lines`, () => {
   const all = new Map<string, number>();
   for (const sf of parsed.values()) for (const [name, n] of functionLengths(sf)) all.set(name, n);
-  const tooLong = [...all].filter(([name, n]) => n > MAX_FUNCTION_LINES && !LONG_FUNCTIONS_ALLOWED.includes(name));
+  const tooLong = [...all].filter(([, n]) => n > MAX_FUNCTION_LINES);
   assert.deepEqual(tooLong.map(([name, n]) => `${name}: ${n} lines`), []);
-  for (const name of LONG_FUNCTIONS_ALLOWED) {
-    const n = all.get(name);
-    assert.ok(n !== undefined, `${name} is allow-listed but no longer exists: remove it from LONG_FUNCTIONS_ALLOWED`);
-    assert.ok(n > MAX_FUNCTION_LINES, `${name} is allow-listed but is ${n} lines now: remove it from LONG_FUNCTIONS_ALLOWED`);
-  }
 });
