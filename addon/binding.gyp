@@ -7,7 +7,10 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2", "<!@(pkg-config --cflags libbpf)"],
       "cflags_cc!": ["-fno-exceptions"],
-      "libraries": ["<!@(pkg-config --libs libbpf)"]
+      "libraries": ["<!@(pkg-config --libs libbpf)"],
+      # The .deb ships libbpf.so.1 in /usr/lib/prec/lib (Ubuntu 22.04 has no libbpf1, and Debian's
+      # libbpf.a is not PIC); in a source tree that directory does not exist and the system's is used.
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN/../../../lib'"]
     }
   ]
 }

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Builds the release artefacts from an already built tree (`just release` runs `just build` first):
 #   dist/prec_<version>_<arch>.deb      Debian package (dpkg-deb), installs:
-#       /usr/lib/prec/                  the app: compiled JS, bin/, BPF object, addon, production node_modules
-#       /usr/bin/prec, /usr/sbin/precd  small wrappers that run it with the system's node
+#       /usr/lib/prec/                  the app: compiled JS, bin/, BPF object, addon, production node_modules,
+#                                       and its runtime: bin/node (the node that built it), lib/libbpf.so.1
+#       /usr/bin/prec, /usr/sbin/precd  small wrappers that run it with that node
 #       /lib/systemd/system/precd.service, /etc/logrotate.d/prec
 #       /etc/prec/precd.conf            the example config (conffile), /var/log/prec (0750)
+#       /usr/share/doc/prec/            README, copyright, node.LICENSE; lintian overrides (with reasons)
 #   dist/prec_<version>_<arch>.tar.gz   the same file tree for hosts without dpkg (tar -C / -xzf)
 #   dist/prec-<version>.src.tar.gz      the sources of HEAD (git archive), when built from git
 # Usage: packaging/build-deb.sh [OUTDIR]   (default: dist)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-root=$PWD
 outdir=${1:-dist}
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
@@ -47,78 +48,133 @@ install -D -m 0644 "$bpf_obj" "$app/$bpf_obj"
 install -D -m 0755 "$addon" "$app/$addon"
 
 # Production dependencies, copied from the installed node_modules (their native bindings are already
-# built for this node; no registry needed). `npm ls` resolves the tree from the lock file.
-mapfile -t deps < <(npm ls --omit=dev --all --parseable --loglevel=error 2>/dev/null | tail -n +2 | sed "s|^$root/||" | sort -u)
-[ ${#deps[@]} -gt 0 ] || die "npm ls found no production dependencies: run 'npm ci' first"
-copied=()
+# built for this node; no registry needed). The tree is the lock file's packages not marked "dev":
+# `npm ls` cannot be trusted here (a worktree's node_modules may be a symlink to another tree's).
+mapfile -t deps < <(node -e '
+  const pkgs = require("./package-lock.json").packages;
+  for (const [path, p] of Object.entries(pkgs)) if (path.startsWith("node_modules/") && !p.dev) console.log(path);' | sort)
+[ ${#deps[@]} -gt 0 ] || die "package-lock.json lists no production dependencies"
 for d in "${deps[@]}"; do
-  skip=
-  for c in "${copied[@]}"; do case "$d" in "$c"/*) skip=1; break ;; esac; done
-  [ -n "$skip" ] && continue
+  [ -d "$app/$d" ] && continue  # a nested package, copied with its parent
+  [ -d "$d" ] || die "missing $d: run 'npm ci' first"
   mkdir -p "$app/$(dirname "$d")"
   cp -a "$d" "$app/$d"
-  copied+=("$d")
 done
-# zstd-napi keeps its zstd sources and intermediate objects next to the binding: not needed to run.
+# Lean: nothing that only a build, an editor or a test run reads.
+find "$app/node_modules" \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
+find "$app/node_modules" -depth -type d \( -name test -o -name tests -o -name __tests__ \) -exec rm -rf {} +
+find "$app/node_modules" -depth -name '.*' -exec rm -rf {} +  # .eslintrc, .github, .package-lock.json, ...
+# Native packages (zstd-napi, re2) keep their C/C++ sources and intermediate objects next to the
+# binding (re2: ~85 MB): only build/Release/*.node is loaded at run time.
+for nb in $(find "$app/node_modules" -path '*/build/Release/*.node' -type f); do
+  p=${nb%/build/Release/*}
+  keep=$(mktemp -d "$stage/keep.XXXXXX")
+  mv "$p/build/Release/"*.node "$keep/"
+  rm -rf "$p/build" "$p/deps" "$p/vendor"
+  mkdir -p "$p/build/Release"
+  mv "$keep/"*.node "$p/build/Release/"
+  rmdir "$keep"
+done
+rm -rf "$app/node_modules/zstd-napi/src"  # C++ sources (its JavaScript is in dist/)
+find "$app/node_modules" -depth -type d -empty -delete  # left by the type declarations
 z="$app/node_modules/zstd-napi"
-rm -rf "$z/deps" "$z/src" "$z/build/Release/obj.target" "$z/build/Release/.deps" "$z/build/Release/zstd.a" \
-  "$z/build/Makefile" "$z/build/"*.mk "$z/build/config.gypi"
 [ -f "$z/build/Release/binding.node" ] || die "zstd-napi has no built binding: run 'npm ci' first"
+# Library code is read by node, never executed: plain files 0644 (also the .node shared objects).
+find "$app/node_modules" -type f -exec chmod 0644 {} +
+chmod 0644 "$app/$addon"
+
+# --- the runtime: the node that built this tree, so that the package needs no nodejs package -------
+# (Debian 12 and Ubuntu 22.04/24.04 ship node 18 or older; package.json needs >= 20.)
+node_bin=$(readlink -f "$(command -v node)")
+node_lic=
+for f in "$(dirname "$node_bin")/../share/doc/node/LICENSE" /usr/share/doc/nodejs/LICENSE /usr/share/doc/node/LICENSE; do
+  [ -f "$f" ] && { node_lic=$f; break; }
+done
+if [ -z "$node_lic" ] && owner=$(dpkg -S "$node_bin" 2>/dev/null); then
+  node_lic=$(dpkg -L "${owner%%:*}" | grep -m1 -E '/(LICENSE|copyright)$' || true)
+fi
+[ -n "$node_lic" ] || die "cannot find the licence of $node_bin"
+install -m 0755 "$node_bin" "$app/bin/node"
+install -m 0644 "$node_lic" "$pkg/usr/share/doc/prec/node.LICENSE"
+# libbpf.so.1, which the addon finds through its RUNPATH ($ORIGIN/../../../lib): Ubuntu 22.04 has
+# no libbpf1 package. Its own needs (libelf, zlib) are in every target's base.
+libbpf=$(ldd "$addon" | awk '$1 == "libbpf.so.1" {print $3}')
+[ -n "$libbpf" ] || die "the addon does not link libbpf.so.1"
+install -D -m 0644 "$(readlink -f "$libbpf")" "$app/lib/libbpf.so.1"
+# Symbols are for debuggers (strip is what dh_strip does): node alone carries ~12 MB of them.
+strip --strip-unneeded "$app/bin/node" "$app/$addon" "$app/lib/libbpf.so.1"
+find "$app/node_modules" -name '*.node' -type f -exec strip --strip-unneeded {} +
+[ "$(readelf -d "$app/$addon" | grep -c 'RUNPATH.*\$ORIGIN/\.\./\.\./\.\./lib')" = 1 ] ||
+  die "the addon has no RUNPATH to /usr/lib/prec/lib: rebuild it (just build-addon)"
 
 # --- wrappers, system files -------------------------------------------------------------------------
 cat > "$pkg/usr/bin/prec" <<'EOF'
 #!/bin/sh
 # prec: reads the command log written by precd. See /usr/share/doc/prec/README.md.
-exec /usr/bin/node /usr/lib/prec/bin/prec.js "$@"
+exec /usr/lib/prec/bin/node /usr/lib/prec/bin/prec.js "$@"
 EOF
 # precd's node flags live in bin/precd.js's `#!/usr/bin/env -S node FLAGS` line; the wrapper runs the
-# system's node with the same ones.
+# bundled node with the same ones.
 precd_flags=$(sed -n '1s|^#!/usr/bin/env -S node||p' bin/precd.js)
 [ -n "$precd_flags" ] || { echo "build-deb: bin/precd.js does not start with #!/usr/bin/env -S node FLAGS" >&2; exit 1; }
 cat > "$pkg/usr/sbin/precd" <<EOF
 #!/bin/sh
 # precd: the prec daemon (eBPF). Normally run by systemd: systemctl enable --now precd
-exec /usr/bin/node$precd_flags /usr/lib/prec/bin/precd.js "\$@"
+exec /usr/lib/prec/bin/node$precd_flags /usr/lib/prec/bin/precd.js "\$@"
 EOF
 chmod 0755 "$pkg/usr/bin/prec" "$pkg/usr/sbin/precd"
 install -m 0644 systemd/precd.service "$pkg/lib/systemd/system/precd.service"
 install -m 0644 logrotate/prec "$pkg/etc/logrotate.d/prec"
 install -m 0644 packaging/precd.conf.example "$pkg/etc/prec/precd.conf"
 [ -f README.md ] && install -m 0644 README.md "$pkg/usr/share/doc/prec/README.md"
+license=$(node -p 'require("./package.json").license')
+libbpf_pkg=$(dpkg -S "$libbpf" 2>/dev/null | cut -d: -f1 | head -n 1 || true)
 cat > "$pkg/usr/share/doc/prec/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: prec
 
 Files: *
-License: $(node -p 'require("./package.json").license')
+Copyright: $(date -u +%Y) the prec authors
+License: $license
+
+Files: usr/lib/prec/bin/node
+Copyright: Node.js contributors and the authors of its bundled components (see the licence file)
+License: Node.js
+ The full text, with the licences of the components node bundles, is in
+ /usr/share/doc/prec/node.LICENSE (node $(node --version), from $node_lic).
+
+Files: usr/lib/prec/lib/libbpf.so.1
+Copyright: the libbpf authors
+License: LGPL-2.1 or BSD-2-clause
+ Copied from the build host's ${libbpf_pkg:-libbpf} package; the LGPL-2.1 text is in
+ /usr/share/common-licenses/LGPL-2.1.
+
+Files: usr/lib/prec/node_modules/*
+Copyright: the authors of each package
+License: various
+ Each package's licence is in its directory under /usr/lib/prec/node_modules.
 EOF
+# Debian wants a changelog in every package; the real history is git's.
+date=$(git log -1 --format=%aD 2>/dev/null || date -R)
+printf '%s\n' "prec ($version) unstable; urgency=medium" '' \
+  "  * Built by packaging/build-deb.sh; the project's history is its git log." '' \
+  " -- prec maintainers <prec@localhost>  $date" | gzip -9n > "$pkg/usr/share/doc/prec/changelog.gz"
+install -D -m 0644 packaging/deb/lintian-overrides "$pkg/usr/share/lintian/overrides/prec"
 
 # --- control files ----------------------------------------------------------------------------------
-# Depends: nodejs >= 20 (package.json engines; Debian 12's own nodejs is 18, so on Debian 12 this
-# is met by NodeSource's "nodejs" package, which is what build hosts use), and the shared libraries
-# the native addons link against (libbpf1, libelf1, zlib1g, libstdc++6, libc6, ...) from their
-# objdump NEEDED entries, each mapped to the package that owns it on this build host.
-node_min=$(node -p 'require("./package.json").engines.node.replace(/^>=\s*/, "")')
-libdeps=$(
-  find "$app" -name '*.node' -type f -print0 | xargs -0 objdump -p | awk '/NEEDED/ {print $2}' | sort -u |
-  while read -r lib; do
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|AArch64|aarch64|64bit/ {print $NF; exit}')
-    [ -n "$path" ] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
-    [ -n "$path" ] || die "cannot find $lib (needed by a native addon)"
-    # Merged /usr: dpkg may know the file under /lib or under /usr/lib.
-    owner=
-    for candidate in "$path" "/usr$path" "${path#/usr}" "$(readlink -f "$path")"; do
-      owner=$(dpkg -S "$candidate" 2>/dev/null | head -n 1) && [ -n "$owner" ] && break
-    done
-    [ -n "$owner" ] || die "no package owns $lib ($path)"
-    echo "${owner%%:*}"
-  done
-  # libbpf (whether the addon links it dynamically or not) needs libelf and zlib at run time.
-  printf '%s\n' libbpf1 libelf1 zlib1g
-)
-libdeps=$(printf '%s\n' $libdeps | sort -u)
-depends="nodejs (>= ${node_min})"
-for p in $libdeps; do depends="$depends, $p"; done
+# Depends: the C libraries the ELF files link (node, the addons, the bundled libbpf), with the minimum
+# versions the symbols they use need, as dpkg-shlibdeps (the tool Debian's own builds use) computes
+# them from the build host's shlibs/symbols files. libbpf1 is not one: it is bundled (see above).
+mkdir -p "$stage/debian"
+printf 'Source: prec\n\nPackage: prec\nArchitecture: any\n' > "$stage/debian/control"
+mapfile -t elves < <(find "$app" -type f \( -name '*.node' -o -name '*.so.*' -o -path "$app/bin/node" \) | sort)
+if ! (cd "$stage" && dpkg-shlibdeps -O -xlibbpf1 -l"$app/lib" "${elves[@]}") > "$stage/shlibdeps" 2> "$stage/shlibdeps.err"; then
+  cat "$stage/shlibdeps.err" >&2
+  die "dpkg-shlibdeps failed"
+fi
+depends=$(sed -n 's/^shlibs:Depends=//p' "$stage/shlibdeps")
+[ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"
+case "$depends" in *libbpf*|*nodejs*) die "Depends still names libbpf or nodejs: $depends" ;; esac
 
 installed_size=$(du -sk --exclude=DEBIAN "$pkg" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@INSTALLED_SIZE@/$installed_size/" \
@@ -127,14 +183,18 @@ install -m 0644 packaging/deb/conffiles "$pkg/DEBIAN/conffiles"
 for s in postinst prerm postrm; do install -m 0755 "packaging/deb/$s" "$pkg/DEBIAN/$s"; done
 
 # Smoke test of the staged tree before packing it: both programs start from their install layout.
-node "$app/bin/prec.js" --version >/dev/null || die "staged prec --version failed"
-node "$app/bin/precd.js" --version >/dev/null || die "staged precd --version failed"
+"$app/bin/node" "$app/bin/prec.js" --version >/dev/null || die "staged prec --version failed"
+"$app/bin/node" "$app/bin/precd.js" --version >/dev/null || die "staged precd --version failed"
+# Every native binding still loads after the pruning and stripping above.
+for nb in $(find "$app" -name '*.node' -type f); do
+  "$app/bin/node" -e 'require(process.argv[1])' "$nb" || die "staged $nb does not load"
+done
 
 dpkg-deb --root-owner-group -Zxz --build "$pkg" "$outdir/$name.deb" >/dev/null
 # Only prec's own paths: no entries for /, /etc, /usr..., whose modes tar would otherwise reset.
 tar -C "$pkg" --owner=0 --group=0 --numeric-owner -czf "$outdir/$name.tar.gz" \
   etc/prec etc/logrotate.d/prec lib/systemd/system/precd.service usr/bin/prec usr/sbin/precd \
-  usr/lib/prec usr/share/doc/prec var/log/prec
+  usr/lib/prec usr/share/doc/prec usr/share/lintian/overrides/prec var/log/prec
 if git rev-parse --git-dir >/dev/null 2>&1; then
   git archive --format=tar.gz --prefix="prec-$version/" -o "$outdir/prec-$version.src.tar.gz" HEAD
 fi

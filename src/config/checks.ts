@@ -74,10 +74,10 @@ export function oneOf(v: unknown, key: string, allowed: readonly string[]): stri
   return v;
 }
 
-export function absolutePath(v: unknown, key: string): string {
+export function absolutePath(v: unknown, key: string, hint = ''): string {
   if (typeof v !== 'string') wrongType(key, 'a path (string)', v);
   if (!v.startsWith('/') || v.endsWith('/') || v.includes('\0')) {
-    throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not an absolute file path`);
+    throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not an absolute file path${hint}`);
   }
   return v;
 }

@@ -21,6 +21,9 @@ export interface Config {
   readonly max_arg_length: number;
   readonly ring_buffer_mb: number;
   readonly lock_path: string;
+  /** Prometheus textfile (metrics.ts); "" writes none. */
+  readonly metrics_path: string;
+  readonly metrics_interval_s: number;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/prec/precd.conf';
@@ -45,4 +48,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   max_arg_length: 1024,
   ring_buffer_mb: 16,
   lock_path: '/run/precd.lock',
+  // Where Debian's prometheus-node-exporter reads textfiles from.
+  metrics_path: '/var/lib/prometheus/node-exporter/prec.prom',
+  metrics_interval_s: 15,
 });

@@ -15,6 +15,8 @@ export class LossMonitor {
   private kernelSeen = 0;
   private total = 0;
   private stopped = false;
+  /** Loss records made (kernel drops and unwritten records), for the metrics file. */
+  records = 0;
 
   constructor(
     private readonly readKernelDrops: () => number | bigint,
@@ -37,6 +39,7 @@ export class LossMonitor {
     this.kernelSeen = current;
     this.total += lost;
     if (this.action === 'ignore' || this.stopped) return;
+    this.records++;
     this.sink.write(serialize(lossBag(this.now(), lost, this.total)));
     if (this.action === 'stop') {
       this.stopped = true;
@@ -51,6 +54,7 @@ export class LossMonitor {
    */
   unwrittenLine(count: number): string {
     this.total += count;
+    this.records++;
     return serialize(lossBag(this.now(), count, this.total));
   }
 }

@@ -13,6 +13,7 @@ import { acquireLock, type InstanceLock } from './lock.js';
 import { LogWriter } from './writer.js';
 import { passThrough } from './seal.js';
 import { LossMonitor } from './loss.js';
+import { MetricsFile } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { MonoClock } from './clock.js';
 import { openCollector, type Collector } from './kernel/addon.js';
@@ -22,6 +23,7 @@ import type { KernelEvent } from './kernel/events.js';
 const LOSS_POLL_MS = 500; // SPEC: the drop counter is read at least once a second
 const CLOCK_REFRESH_MS = 10_000;
 const PID_SWEEP_MS = 30_000;
+const STARTED_MS = Date.now(); // prec_start_time_seconds
 
 const USAGE = 'usage: precd [-c|--config PATH] [--check-config] [--version]';
 
@@ -160,6 +162,7 @@ async function daemon(config: Config): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let metrics: MetricsFile | undefined;
     const timers: NodeJS.Timeout[] = [];
     const shutdown = async (status: number) => {
       if (stopping) return;
@@ -173,6 +176,7 @@ async function daemon(config: Config): Promise<number> {
         status = status || 1;
       }
       writer.close();
+      metrics?.stop(); // the final counts
       lock.release();
       const st = pipeline.stats;
       say(`stopped (kernel drops: ${Number(collector.dropCount())}; written: ${st.starts} starts, ${st.ends} ends, ${st.fails} fails)`);
@@ -197,8 +201,33 @@ async function daemon(config: Config): Promise<number> {
     });
     process.on('SIGTERM', () => void shutdown(0));
     process.on('SIGINT', () => void shutdown(0));
+    metrics = startMetrics(config, writer, pipeline, loss);
     say(`ready (pid ${process.pid}) logging to ${config.log_path}`);
   });
+}
+
+/** precd's metrics file (metrics_path; "" for none), fed by the counters of the writer, pipeline and loss monitor. */
+function startMetrics(config: Config, writer: LogWriter, pipeline: Pipeline, loss: LossMonitor): MetricsFile | undefined {
+  if (config.metrics_path === '') return undefined;
+  const v = version();
+  const metrics = new MetricsFile({
+    path: config.metrics_path,
+    intervalS: config.metrics_interval_s,
+    report: say,
+    snapshot: () => {
+      const st = pipeline.stats;
+      return {
+        recordsWritten: { start: st.starts, end: st.ends, fail: st.fails, loss: loss.records },
+        lostSamples: loss.lostTotal,
+        ringBufferBytes: config.ring_buffer_mb * 1024 * 1024,
+        ...writer.stats,
+        startMs: STARTED_MS,
+        version: v,
+      };
+    },
+  });
+  metrics.start();
+  return metrics;
 }
 
 function oneLine(e: unknown): string {

@@ -36,6 +36,19 @@ export class LogOpenError extends Error {
   override name = 'LogOpenError';
 }
 
+/** What precd's metrics file reports of the writer (metrics.ts). */
+export interface WriterStats {
+  /** Bytes of records (before compression) that reached a flush point. */
+  readonly bytesWritten: number;
+  /** Bytes appended to the file at flush points (after compression). */
+  readonly compressedBytes: number;
+  readonly flushes: number;
+  /** Failed writes, failed retries included. */
+  readonly writeErrors: number;
+  /** Unix ms of the last flush, or now when nothing is waiting and writing works. */
+  readonly lastFlushMs: number | undefined;
+}
+
 /**
  * The output end of precd's chain. write() is cheap (buffering); data reaches the file at the flush
  * interval, when a batch is large, on reopen() and on close(). Write errors never throw: they are
@@ -52,6 +65,7 @@ export class LogWriter {
   private readonly seal: SealStage;
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private writeErrors = 0;
 
   constructor(private readonly opts: LogWriterOptions) {
     this.file = new LogFile(opts.path, opts.compress);
@@ -128,6 +142,20 @@ export class LogWriter {
     return this.encoder.written;
   }
 
+  /** The writer's counters for the metrics file. */
+  get stats(): WriterStats {
+    // Nothing waiting and no error: the log is complete as of now, so an idle host does not look
+    // like a stalled precd to an alert on the last flush time.
+    const current = !this.encoder.dirty && !this.errors.failing && !this.closed;
+    return {
+      bytesWritten: this.encoder.bytesWritten,
+      compressedBytes: this.file.committedBytes,
+      flushes: this.encoder.flushes,
+      writeErrors: this.writeErrors,
+      lastFlushMs: current ? Date.now() : this.encoder.lastFlushMs,
+    };
+  }
+
   /** True while writing fails (between an error and the recovery). */
   get isFailing(): boolean {
     return this.errors.failing;
@@ -182,6 +210,7 @@ export class LogWriter {
 
   /** A write failed: what it took since the last flush point is cut from the file and counted. */
   private fail(e: unknown): void {
+    this.writeErrors++;
     const lost = this.encoder.discard();
     this.file.cutBack();
     this.file.close();
@@ -196,6 +225,7 @@ export class LogWriter {
       this.file.open();
       probeSpace(this.opts.path);
     } catch {
+      this.writeErrors++;
       this.file.close();
       return;
     }
@@ -207,6 +237,7 @@ export class LogWriter {
         this.seal.committed();
       }
     } catch {
+      this.writeErrors++;
       this.encoder.discard(); // the loss lines only: they are kept for the next retry
       this.file.cutBack();
       this.file.close();

@@ -138,6 +138,7 @@ test('the unit declares the hardening of the packaging contract and keeps precd 
   // precd's embedded defaults must be writable under ProtectSystem=strict.
   assert.ok(covered(dirname(DEFAULT_CONFIG.log_path)), `ReadWritePaths covers ${dirname(DEFAULT_CONFIG.log_path)}`);
   assert.ok(covered(dirname(DEFAULT_CONFIG.lock_path)), `ReadWritePaths covers ${dirname(DEFAULT_CONFIG.lock_path)}`);
+  assert.ok(covered(dirname(DEFAULT_CONFIG.metrics_path)), `ReadWritePaths covers ${dirname(DEFAULT_CONFIG.metrics_path)}`);
   assert.equal(`/var/log/${one('LogsDirectory')}`, dirname(DEFAULT_CONFIG.log_path), 'LogsDirectory is the log directory');
   assert.equal(one('LogsDirectoryMode'), '0750');
 });
@@ -248,7 +249,10 @@ const APP_IN_SANDBOX = '/run/prec-app';
 
 function sandboxScript(dir: string, configInSandbox: string, traceInSandbox: string): string {
   const s: string[] = ['set -eu'];
-  const rwPaths = list('ReadWritePaths').map((p) => p.replace(/^[-+]+/, ''));
+  // A "-" path that does not exist is skipped, as systemd does.
+  const rwPaths = list('ReadWritePaths')
+    .filter((p) => !p.startsWith('-') || existsSync(p.replace(/^[-+]+/, '')))
+    .map((p) => p.replace(/^[-+]+/, ''));
   const logsDir = one('LogsDirectory') ? `/var/log/${one('LogsDirectory')}` : undefined;
   if (logsDir && !rwPaths.includes(logsDir)) rwPaths.push(logsDir); // systemd makes it writable too
   const inaccessibleFile = join(dir, 'inaccessible-file');

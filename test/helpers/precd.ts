@@ -26,7 +26,7 @@ export const PRECD_NODE_FLAGS: readonly string[] = (() => {
 export type Rec = Record<string, unknown> & { record_type: string };
 
 export interface PrecdOptions {
-  /** Config keys besides log_path and lock_path (which always point into the temp dir). */
+  /** Config keys besides log_path, lock_path and metrics_path (which always point into the temp dir). */
   config?: Record<string, unknown>;
   /** How long to wait for the ready line. */
   readyTimeoutMs?: number;
@@ -90,7 +90,9 @@ export class Precd {
     const dir = mkdtempSync(join(tmpdir(), 'precd-test-'));
     const logPath = join(dir, 'log', 'prec.log');
     const lockPath = join(dir, 'precd.lock');
-    const configPath = writeConfig({ log_path: logPath, lock_path: lockPath, flush_interval_ms: 50, ...opts.config }, dir);
+    // metrics_path too: the default is the host's node_exporter directory, which tests never touch.
+    const metricsPath = join(dir, 'prec.prom');
+    const configPath = writeConfig({ log_path: logPath, lock_path: lockPath, metrics_path: metricsPath, flush_interval_ms: 50, ...opts.config }, dir);
     const child = spawn(process.execPath, [...PRECD_NODE_FLAGS, PRECD_BIN, '-c', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

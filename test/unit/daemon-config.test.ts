@@ -37,6 +37,8 @@ test('an empty file gives exactly the embedded defaults of SPEC section 6', () =
     max_arg_length: 1024,
     ring_buffer_mb: 16,
     lock_path: '/run/precd.lock',
+    metrics_path: '/var/lib/prometheus/node-exporter/prec.prom',
+    metrics_interval_s: 15,
   });
   assert.deepEqual({ ...c }, { ...DEFAULT_CONFIG });
   assert.deepEqual([...CONFIG_KEYS].sort(), Object.keys(DEFAULT_CONFIG).sort());
@@ -57,6 +59,8 @@ test('every key set to a valid non-default value is taken as given', () => {
       'max_arg_length = 99',
       'ring_buffer_mb = 1024',
       'lock_path = "/tmp/x/precd.lock"',
+      'metrics_path = "/srv/metrics/prec.prom"',
+      'metrics_interval_s = 3600',
     ].join('\n'),
     ORIGIN,
   );
@@ -73,6 +77,8 @@ test('every key set to a valid non-default value is taken as given', () => {
     max_arg_length: 99,
     ring_buffer_mb: 1024,
     lock_path: '/tmp/x/precd.lock',
+    metrics_path: '/srv/metrics/prec.prom',
+    metrics_interval_s: 3600,
   });
 });
 
@@ -91,6 +97,12 @@ test('range boundaries are inclusive', () => {
   assert.equal(parseConfig('flush_interval_ms = 5000', ORIGIN).flush_interval_ms, 5000);
   for (const mb of [1, 2, 64, 1024]) assert.equal(parseConfig(`ring_buffer_mb = ${mb}`, ORIGIN).ring_buffer_mb, mb);
   assert.equal(parseConfig('max_args = 1\nmax_arg_length = 1', ORIGIN).max_args, 1);
+  assert.equal(parseConfig('metrics_interval_s = 1', ORIGIN).metrics_interval_s, 1);
+  assert.equal(parseConfig('metrics_interval_s = 3600', ORIGIN).metrics_interval_s, 3600);
+});
+
+test('metrics_path = "" turns the metrics file off', () => {
+  assert.equal(parseConfig('metrics_path = ""', ORIGIN).metrics_path, '');
 });
 
 // Each invalid config and the exact message precd prints for it.
@@ -124,6 +136,13 @@ const INVALID: Array<[string, string, string]> = [
   ['ring buffer not a power of two', 'ring_buffer_mb = 24', 'ring_buffer_mb: 24 is not a power of two (1, 2, 4, ... 1024)'],
   ['ring buffer too large', 'ring_buffer_mb = 2048', 'ring_buffer_mb: 2048 is out of range (1..1024)'],
   ['ring buffer zero', 'ring_buffer_mb = 0', 'ring_buffer_mb: 0 is out of range (1..1024)'],
+  ['relative metrics_path', 'metrics_path = "prec.prom"', 'metrics_path: "prec.prom" is not an absolute file path (or "" for no metrics file)'],
+  ['metrics_path a directory name', 'metrics_path = "/var/lib/prometheus/node-exporter/"',
+    'metrics_path: "/var/lib/prometheus/node-exporter/" is not an absolute file path (or "" for no metrics file)'],
+  ['metrics_path false', 'metrics_path = false', 'metrics_path: expected a path (string), got a boolean (false)'],
+  ['metrics interval zero', 'metrics_interval_s = 0', 'metrics_interval_s: 0 is out of range (1..3600)'],
+  ['metrics interval too long', 'metrics_interval_s = 3601', 'metrics_interval_s: 3601 is out of range (1..3600)'],
+  ['metrics interval a float', 'metrics_interval_s = 1.5', 'metrics_interval_s: expected an integer, got a float'],
   ['filter not an array', 'filter = "+user=root"', 'filter: expected an array of rule strings, got a string ("+user=root")'],
   ['filter rule not a string', 'filter = ["+user=root", 3]', 'filter[1]: expected a rule string ("+QUERY" or "-QUERY"), got an integer'],
   ['rule without a sign', 'filter = ["+uid=0", "user=root"]', 'filter[1] ("user=root"): a rule must start with "+" (keep) or "-" (drop) at column 1\n  user=root\n  ^'],

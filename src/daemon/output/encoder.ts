@@ -13,6 +13,11 @@ export class LineEncoder {
   private unflushed = 0;
   /** Lines that reached a flush point. */
   written = 0;
+  /** For the metrics file: bytes of those lines (before compression), flush points, the last one's time (ms). */
+  bytesWritten = 0;
+  flushes = 0;
+  lastFlushMs: number | undefined;
+  private unflushedBytes = 0;
 
   constructor(
     private readonly file: LogFile,
@@ -55,6 +60,7 @@ export class LineEncoder {
   discard(): number {
     const lost = this.unflushed + this.pending.count;
     this.unflushed = 0;
+    this.unflushedBytes = 0;
     this.pending.clear();
     this.frame = null;
     return lost;
@@ -62,12 +68,18 @@ export class LineEncoder {
 
   private take(): Buffer {
     this.unflushed += this.pending.count;
-    return this.pending.take();
+    const data = this.pending.take();
+    this.unflushedBytes += data.length;
+    return data;
   }
 
   private committed(sync: boolean): void {
     this.file.commit(sync);
     this.written += this.unflushed;
     this.unflushed = 0;
+    this.bytesWritten += this.unflushedBytes;
+    this.unflushedBytes = 0;
+    this.flushes++;
+    this.lastFlushMs = Date.now();
   }
 }

@@ -10,6 +10,8 @@ export class LogFile {
   private fd: number | null = null;
   /** File size at the last flush point: a failed write is cut back to it (no partial garbage). */
   private flushedSize = 0;
+  /** Bytes that reached a flush point (compressed, as on disk), for the metrics file. */
+  committedBytes = 0;
 
   constructor(
     readonly path: string,
@@ -32,7 +34,9 @@ export class LogFile {
   commit(sync: boolean): void {
     if (this.fd === null) return;
     if (sync) fsyncSync(this.fd);
-    this.flushedSize = fstatSync(this.fd).size;
+    const size = fstatSync(this.fd).size;
+    if (size > this.flushedSize) this.committedBytes += size - this.flushedSize;
+    this.flushedSize = size;
   }
 
   /**
