@@ -114,6 +114,7 @@ export const FIELDS = [
   field('exe', 'string', START_FAIL, CMD_FAIL, 'absolute path of the executed (or attempted) file'),
   field('exe_memfd', 'boolean', START_FAIL, CMD_FAIL, 'present when the executed file is a memfd (fileless execution)', { optional: true }),
   field('exe_deleted', 'boolean', START_FAIL, CMD_FAIL, 'present when the executed file had no links left at exec (deleted; every memfd)', { optional: true }),
+  field('exec_tried', 'string[]', START_FAIL, CMD_FAIL, 'paths tried before, in order, in the same PATH search (failed with ENOENT, ENOTDIR or EACCES)', { optional: true }),
   field('cwd', 'string', START_FAIL, CMD_FAIL, 'working directory'),
   field('argv', 'string[]', START_FAIL, CMD_FAIL, 'arguments exactly as received'),
   field('argc', 'number', START_FAIL, CMD_FAIL, 'real argument count'),
