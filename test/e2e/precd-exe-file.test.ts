@@ -113,39 +113,39 @@ test('a failed memfd exec (not an executable: ENOEXEC) by execveat on the fd: a 
   assert.equal(f!.exec_errno, 8);
 });
 
-test('a binary deleted before its exec (run through its open fd): exe is its path with (deleted), exe_deleted', async () => {
+/**
+ * Copies /bin/sleep to DIR/sleepy (and a second link to it when `otherLink`), opens it, removes
+ * DIR/sleepy and execs the open file: returns the start record and /proc/PID/exe of the live program.
+ */
+async function runUnlinked(otherLink: boolean): Promise<{ start: Rec; procExe: string; bin: string }> {
   const m = marker();
   const dir = mkdtempSync(join(work, 'del-'));
   const bin = join(dir, 'sleepy');
   copyFileSync('/bin/sleep', bin);
+  if (otherLink) linkSync(bin, join(dir, 'other-name'));
   const child = spawn('bash', ['-c', `exec 3<${bin}; rm ${bin}; exec -a sleepy-${m} /proc/self/fd/3 30`], { stdio: 'ignore' });
   try {
-    const [s] = await startsOf([`sleepy-${m}`, '30']);
-    assert.equal(s!.exe, `${bin} (deleted)`);
-    assert.equal(s!.exe, readlinkSync(`/proc/${child.pid}/exe`));
-    assert.equal(s!.exe_deleted, true);
-    assert.equal('exe_memfd' in s!, false);
+    const [start] = await startsOf([`sleepy-${m}`, '30']);
+    return { start: start!, procExe: readlinkSync(`/proc/${child.pid}/exe`), bin };
   } finally {
     child.kill('SIGKILL');
   }
+}
+
+test('a binary deleted before its exec (run through its open fd): exe is its path with (deleted), exe_deleted', async () => {
+  const { start, procExe, bin } = await runUnlinked(false);
+  assert.equal(start.exe, `${bin} (deleted)`);
+  assert.equal(start.exe, procExe);
+  assert.equal(start.exe_deleted, true);
+  assert.equal('exe_memfd' in start, false);
 });
 
 test('a binary whose name was removed but that has another link: (deleted) as /proc shows, no exe_deleted', async () => {
-  const m = marker();
-  const dir = mkdtempSync(join(work, 'link-'));
-  const bin = join(dir, 'sleepy');
-  copyFileSync('/bin/sleep', bin);
-  linkSync(bin, join(dir, 'other-name'));
-  const child = spawn('bash', ['-c', `exec 3<${bin}; rm ${bin}; exec -a sleepy-${m} /proc/self/fd/3 30`], { stdio: 'ignore' });
-  try {
-    const [s] = await startsOf([`sleepy-${m}`, '30']);
-    assert.equal(s!.exe, `${bin} (deleted)`);
-    assert.equal(s!.exe, readlinkSync(`/proc/${child.pid}/exe`));
-    assert.equal('exe_deleted' in s!, false, 'a link is left');
-    assert.equal('exe_memfd' in s!, false);
-  } finally {
-    child.kill('SIGKILL');
-  }
+  const { start, procExe, bin } = await runUnlinked(true);
+  assert.equal(start.exe, `${bin} (deleted)`);
+  assert.equal(start.exe, procExe);
+  assert.equal('exe_deleted' in start, false, 'a link is left');
+  assert.equal('exe_memfd' in start, false);
 });
 
 test('a normal exec, and one of a file called memfd:x on disk, carry neither flag', async () => {
