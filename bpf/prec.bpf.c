@@ -126,16 +126,6 @@ __attribute__((noinline)) __u32 put_path(struct scratch *s, __u64 vmnt_addr, __u
 		return 0;
 	start = s->pos;
 	mnt_root = BPF_CORE_READ(vmnt, mnt_root);
-	if (dentry != mnt_root && BPF_CORE_READ(dentry, d_parent) == dentry) {
-		/* A pseudo file no path reaches (memfd_create's): d_path renders it by its d_dname,
-		 * which for the files one can exec (shmem, hugetlbfs) is simple_dname, "/NAME (deleted)". */
-		if (BPF_CORE_READ(dentry, d_op, d_dname) && put_kstr(s, BPF_CORE_READ(dentry, d_name.name), PREC_NAME_MAX)) {
-			s->pos--; /* the suffix goes before the NUL */
-			__builtin_memcpy(&s->data[s->pos & DATA_MASK], " (deleted)", 11);
-			s->pos += 11;
-		}
-		return s->pos - start;
-	}
 	for (int i = 0; i < PREC_PATH_DEPTH; i++) {
 		if (dentry == mnt_root) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
@@ -149,6 +139,17 @@ __attribute__((noinline)) __u32 put_path(struct scratch *s, __u64 vmnt_addr, __u
 		}
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 
+		if (parent == dentry && i == 0) {
+			/* The leaf itself is a root but not its mount's: a pseudo file no path reaches
+			 * (memfd_create's). d_path renders it by its d_dname, which for the files one can
+			 * exec (shmem, hugetlbfs) is simple_dname: "/NAME (deleted)". */
+			if (BPF_CORE_READ(dentry, d_op, d_dname) && put_kstr(s, BPF_CORE_READ(dentry, d_name.name), PREC_NAME_MAX)) {
+				s->pos--; /* the suffix goes before the NUL */
+				__builtin_memcpy(&s->data[s->pos & DATA_MASK], " (deleted)", 11);
+				s->pos += 11;
+			}
+			return s->pos - start;
+		}
 		if (parent == dentry || !parent)
 			return s->pos - start; /* root of a filesystem that is not mounted (detached) */
 		if (s->pos - start > PREC_PATH_MAX - PREC_NAME_MAX)

@@ -50,6 +50,8 @@ function timer(fn: () => void, ms: number): void {
 export class PathFold {
   /** By thread id; a Map keeps insertion order, which is the order the failures were held in. */
   private readonly held = new Map<number, Held>();
+  /** Thread ids held per process: exec and exit release a process's without scanning every one. */
+  private readonly tidsByPid = new Map<number, Set<number>>();
   private readonly now: () => bigint;
   private readonly schedule: (fn: () => void, ms: number) => void;
   private armed = false;
@@ -74,7 +76,7 @@ export class PathFold {
   exec(e: ExecEvent): string[] | undefined {
     const h = this.held.get(e.tid);
     const folds = h !== undefined && h.pid === e.pid && continues(h, e, true);
-    if (folds) this.held.delete(e.tid);
+    if (folds) this.forget(e.tid, h);
     this.releasePid(e.pid); // de_thread: no other thread of the process can try again
     return folds ? tried(h) : undefined;
   }
@@ -87,7 +89,7 @@ export class PathFold {
     let firstNs = e.monoNs; // this attempt starts a search, unless it continues a held one
     const h = this.held.get(e.tid);
     if (h !== undefined) {
-      this.held.delete(e.tid);
+      this.forget(e.tid, h);
       if (h.pid === e.pid && continues(h, e, false)) {
         bag.exec_tried = tried(h);
         firstNs = h.firstNs;
@@ -97,7 +99,7 @@ export class PathFold {
     }
     if (e.errno !== ENOENT && e.errno !== ENOTDIR && e.errno !== EACCES) return false;
     if (posix.basename(e.filename) === '') return false; // nothing to find elsewhere (execveat on an fd)
-    this.held.set(e.tid, { pid: e.pid, firstNs, heldAt: this.now(), filename: e.filename, args: e.args, argc: e.argc, bag });
+    this.hold(e.tid, { pid: e.pid, firstNs, heldAt: this.now(), filename: e.filename, args: e.args, argc: e.argc, bag });
     if (!this.armed) this.arm(Number(HOLD_NS / 1_000_000n));
     return true;
   }
@@ -113,7 +115,7 @@ export class PathFold {
     for (const [tid, h] of this.held) {
       const age = now - h.heldAt;
       if (age < HOLD_NS) return Number((HOLD_NS - age + 999_999n) / 1_000_000n);
-      this.held.delete(tid);
+      this.forget(tid, h);
       this.release(h.bag);
     }
     return undefined;
@@ -123,6 +125,7 @@ export class PathFold {
   flush(): void {
     for (const h of this.held.values()) this.release(h.bag);
     this.held.clear();
+    this.tidsByPid.clear();
   }
 
   /** One timer at a time, for the oldest held failure; re-armed for the next one when it fires. */
@@ -136,11 +139,27 @@ export class PathFold {
   }
 
   private releasePid(pid: number): void {
-    for (const [tid, h] of this.held) {
-      if (h.pid !== pid) continue;
-      this.held.delete(tid);
+    const tids = this.tidsByPid.get(pid);
+    if (tids === undefined) return;
+    for (const tid of tids) {
+      const h = this.held.get(tid)!;
+      this.forget(tid, h);
       this.release(h.bag);
     }
+  }
+
+  private hold(tid: number, h: Held): void {
+    this.held.set(tid, h);
+    const tids = this.tidsByPid.get(h.pid);
+    if (tids) tids.add(tid);
+    else this.tidsByPid.set(h.pid, new Set([tid]));
+  }
+
+  private forget(tid: number, h: Held): void {
+    this.held.delete(tid);
+    const tids = this.tidsByPid.get(h.pid)!;
+    tids.delete(tid);
+    if (tids.size === 0) this.tidsByPid.delete(h.pid);
   }
 }
 

@@ -203,6 +203,19 @@ test('the exit of the process releases its held failures before its end record',
   assert.deepEqual(r[1]!.exec_tried, ['/usr/bin/nosuch']);
 });
 
+test('an exit releases the failures of its own process only, in the order they were held', () => {
+  const { p, recs } = setup();
+  p.handle(fail('/a/x', ['x'], { pid: 1 }));
+  p.handle(fail('/a/y', ['y'], { pid: 2, tid: 21 }));
+  p.handle(fail('/a/z', ['z'], { pid: 2, tid: 22 }));
+  p.handle(fail('/a/w', ['w'], { pid: 3 }));
+  p.handle(exit(2, T0 + 1000n));
+  assert.deepEqual(recs().map((x) => x.exe), ['/a/y', '/a/z']);
+  assert.equal(p.fold.size, 2);
+  p.handle(exit(2, T0 + 2000n));
+  assert.equal(recs().length, 2);
+});
+
 test('an exec by one thread releases the failures another thread of the process held, first', () => {
   const { p, recs } = setup();
   p.handle(fail('/usr/local/bin/id', ID, { tid: 101 }));
