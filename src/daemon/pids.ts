@@ -14,6 +14,8 @@ const DEFAULT_CAPACITY = 262_144;
 
 export class RunningPids {
   private readonly open = new Map<number, OpenStart>();
+  /** Open starts whose pid was gone at the last sweep. */
+  private deadAtLastSweep = new Map<number, OpenStart>();
 
   constructor(
     private readonly capacity = DEFAULT_CAPACITY,
@@ -41,15 +43,24 @@ export class RunningPids {
     return this.open.size;
   }
 
-  /** Forgets pids that no longer exist; returns how many. */
+  /**
+   * Forgets pids that no longer existed at the previous sweep either; returns how many. A pid that
+   * just exited may still have its exit event queued (ring buffer, batch, a loaded host): it gets one
+   * more sweep interval to be ended properly, so a sweep never costs a command its end record.
+   */
   sweep(): number {
     let removed = 0;
-    for (const pid of this.open.keys()) {
-      if (!this.alive(pid)) {
+    const dead = new Map<number, OpenStart>();
+    for (const [pid, start] of this.open) {
+      if (this.alive(pid)) continue;
+      if (this.deadAtLastSweep.get(pid) === start) {
         this.open.delete(pid);
         removed++;
+      } else {
+        dead.set(pid, start);
       }
     }
+    this.deadAtLastSweep = dead;
     return removed;
   }
 }
