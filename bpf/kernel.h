@@ -19,9 +19,32 @@ struct qstr {
 	const unsigned char *name;
 };
 
+struct hlist_bl_node {
+	struct hlist_bl_node *next, **pprev;
+};
+
+struct dentry;
+
+/* Only whether d_dname is set matters: d_path renders such a dentry by it, not by its path. */
+struct dentry_operations {
+	char *(*d_dname)(struct dentry *, char *, int);
+};
+
+struct super_block {
+	unsigned long s_magic;
+};
+
+/* i_nlink sits in an anonymous union with __i_nlink in the real struct. */
+struct inode {
+	unsigned int i_nlink;
+	struct super_block *i_sb;
+};
+
 struct dentry {
+	struct hlist_bl_node d_hash; /* pprev NULL: unhashed (unlinked, or never in the tree) */
 	struct dentry *d_parent;
 	struct qstr d_name;
+	const struct dentry_operations *d_op;
 };
 
 struct vfsmount {
@@ -43,6 +66,7 @@ struct path {
 
 struct file {
 	struct path f_path;
+	struct inode *f_inode;
 };
 
 struct fdtable {
@@ -136,5 +160,9 @@ struct linux_binprm {
 
 /* include/linux/sched/signal.h: the whole thread group is exiting (exit_group, fatal signal). */
 #define SIGNAL_GROUP_EXIT 0x00000004
+
+/* include/uapi/linux/magic.h: the filesystems memfd_create puts its files on. */
+#define TMPFS_MAGIC 0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
 
 #endif

@@ -139,6 +139,17 @@ __attribute__((noinline)) __u32 put_path(struct scratch *s, __u64 vmnt_addr, __u
 		}
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 
+		if (parent == dentry && i == 0) {
+			/* The leaf itself is a root but not its mount's: a pseudo file no path reaches
+			 * (memfd_create's). d_path renders it by its d_dname, which for the files one can
+			 * exec (shmem, hugetlbfs) is simple_dname: "/NAME (deleted)". */
+			if (BPF_CORE_READ(dentry, d_op, d_dname) && put_kstr(s, BPF_CORE_READ(dentry, d_name.name), PREC_NAME_MAX)) {
+				s->pos--; /* the suffix goes before the NUL */
+				__builtin_memcpy(&s->data[s->pos & DATA_MASK], " (deleted)", 11);
+				s->pos += 11;
+			}
+			return s->pos - start;
+		}
 		if (parent == dentry || !parent)
 			return s->pos - start; /* root of a filesystem that is not mounted (detached) */
 		if (s->pos - start > PREC_PATH_MAX - PREC_NAME_MAX)
@@ -148,6 +159,34 @@ __attribute__((noinline)) __u32 put_path(struct scratch *s, __u64 vmnt_addr, __u
 	}
 	s->hdr.c.flags |= cut;
 	return s->pos - start;
+}
+
+/* enum prec_file_flags of an open file: memfd, no links left, unlinked from its directory. */
+static __always_inline __u32 file_flags(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	__u32 flags = 0;
+
+	if (!d || !inode)
+		return 0;
+	if (BPF_CORE_READ(inode, i_nlink) == 0)
+		flags |= PREC_FILE_NO_LINKS;
+	if (BPF_CORE_READ(d, d_parent) == d) {
+		/* Pseudo dentry: memfd_create names it "memfd:NAME" on the internal tmpfs or hugetlbfs
+		 * mount. Both the name and the filesystem are checked: a file on disk may be called
+		 * "memfd:x", but its dentry has a parent. */
+		unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+		char name[8] = {};
+
+		if ((magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC) &&
+		    bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name)) >= 7 &&
+		    name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':')
+			flags |= PREC_FILE_MEMFD;
+	} else if (!BPF_CORE_READ(d, d_hash.pprev)) {
+		flags |= PREC_FILE_UNLINKED; /* d_unlinked(): unhashed and not a root */
+	}
+	return flags;
 }
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
@@ -216,7 +255,6 @@ static __always_inline void fill_task(struct scratch *s, struct task_struct *tas
 	__u32 n = 0;
 
 	h->c.reserved = 0;
-	h->reserved = 0;
 	h->c.pid = BPF_CORE_READ(task, tgid);
 	h->c.mono_ns = bpf_ktime_get_ns();
 	h->tid = BPF_CORE_READ(task, pid);
@@ -303,10 +341,13 @@ int BPF_PROG(handle_exec, struct task_struct *task, int old_pid, struct linux_bi
 	s->hdr.len[PREC_S_FILENAME] = n;
 
 	n = 0;
+	s->hdr.exe_file = 0;
 	exe = BPF_CORE_READ(mm, exe_file);
-	if (exe)
+	if (exe) {
 		n = put_path(s, (__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry),
 			     PREC_F_EXE_CUT);
+		s->hdr.exe_file = file_flags(exe);
+	}
 	s->hdr.len[PREC_S_EXE] = n;
 
 	fill_task(s, task);
@@ -397,6 +438,7 @@ static __always_inline int exec_returned(struct syscall_exit_ctx *ctx)
 	s->hdr.c.flags = 0;
 	s->hdr.err = -ret;
 	s->hdr.dirfd = dirfd;
+	s->hdr.exe_file = 0;
 	s->pos = 0;
 
 	for (int i = 0; i < PREC_FAIL_ARGS; i++) {
@@ -452,6 +494,8 @@ static __always_inline int exec_returned(struct syscall_exit_ctx *ctx)
 			used = put_path(s, (__u64)BPF_CORE_READ(f, f_path.mnt), (__u64)BPF_CORE_READ(f, f_path.dentry),
 					PREC_F_EXE_CUT);
 			s->hdr.c.flags |= PREC_F_EXE_IS_DIRFD;
+			if (empty)
+				s->hdr.exe_file = file_flags(f); /* the fd is the file whose exec failed */
 		}
 	}
 	s->hdr.len[PREC_S_EXE] = used;

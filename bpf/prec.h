@@ -13,6 +13,9 @@
  *             means '/'. A walk that hit PREC_PATH_DEPTH or PREC_PATH_MAX before the root keeps
  *             the leaf-side components it has and sets the path's *_CUT flag: the root side is
  *             missing, so the components are a tail, not an absolute path.
+ *             A pseudo file that no path reaches (a memfd) is one component rendered as d_path
+ *             renders it (simple_dname): "memfd:NAME (deleted)", so the path is "/memfd:NAME (deleted)"
+ *             as /proc/PID/exe shows it.
  *             In a FAIL record EXE is empty, unless PREC_F_EXE_IS_DIRFD: then it holds the path of
  *             execveat's dirfd (the directory a relative name is resolved in, or with AT_EMPTY_PATH
  *             and an empty name the file itself), read at syscall exit while the fd is still open.
@@ -48,6 +51,14 @@ enum prec_flags {
 	PREC_F_PARENT_EXE_CUT = 16,
 	PREC_F_CGROUP_CUT = 32,
 	PREC_F_EXE_IS_DIRFD = 64,  /* FAIL: EXE holds the path of execveat's dirfd */
+};
+
+/* What the kernel knows of an executed file beyond its path, read from the open file at exec. */
+enum prec_file_flags {
+	PREC_FILE_MEMFD = 1,     /* a memfd_create file: pseudo dentry "memfd:NAME" on tmpfs/hugetlbfs */
+	PREC_FILE_NO_LINKS = 2,  /* inode i_nlink == 0: deleted, or never linked (memfd, O_TMPFILE) */
+	PREC_FILE_UNLINKED = 4,  /* its dentry was unlinked from the directory it was opened in (d_unlinked):
+	                          * /proc/PID/exe shows the path with " (deleted)" */
 };
 
 enum prec_section {
@@ -91,7 +102,9 @@ struct prec_task {
 	__u16 len[PREC_S_COUNT];     /* 68: section lengths, enum prec_section order */
 	char comm[16];               /* 84 */
 	char parent_comm[16];        /* 100 */
-	__u32 reserved;              /* 116: pads to the struct's 8-byte alignment */
+	__u32 exe_file;              /* 116: enum prec_file_flags of the executed file (exec), or of
+	                              * the attempted one when the kernel had it open (fail: execveat
+	                              * with AT_EMPTY_PATH and an empty name); 0 otherwise */
 };                               /* data area starts at 120 */
 
 #define PREC_TASK_HDR_SIZE 120

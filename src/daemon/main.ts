@@ -170,6 +170,7 @@ async function daemon(config: Config): Promise<number> {
       for (const t of timers) clearInterval(t);
       try {
         await collector.stop(); // detach, then hand over everything still in the ring buffer
+        pipeline.fold.flush(); // held PATH-search failures: written, not lost
         loss!.poll();
       } catch (e) {
         say(`while stopping: ${oneLine(e)}`);

@@ -9,6 +9,7 @@ import { MonoClock } from './clock.js';
 import { EventIds } from './ids.js';
 import { RunningPids } from './pids.js';
 import { endBag, failBag, serialize, startBag, type Bag, type Enrichment } from './records.js';
+import { PathFold, type FoldTiming } from './fold.js';
 
 export interface RecordSink {
   /** One serialized record, without newline. */
@@ -25,6 +26,7 @@ export interface PipelineOptions {
   users?: UserNames;
   parents?: ParentCmdlines;
   running?: RunningPids;
+  fold?: FoldTiming;
 }
 
 export interface PipelineStats {
@@ -40,6 +42,8 @@ export class Pipeline {
   readonly ids: EventIds;
   readonly running: RunningPids;
   readonly parents: ParentCmdlines;
+  /** Held PATH-search failures (fold.ts); main flushes it at shutdown. */
+  readonly fold: PathFold;
   readonly stats: PipelineStats = { events: 0, starts: 0, ends: 0, fails: 0, filtered: 0 };
   private readonly x: Enrichment;
   private readonly sink: RecordSink;
@@ -54,6 +58,7 @@ export class Pipeline {
     this.x = { users: o.users ?? new UserNames(), parents: this.parents, limits: o.limits, timestamp: (ns) => clock.format(ns) };
     this.sink = o.sink;
     this.keep = o.filter;
+    this.fold = new PathFold((bag) => this.writeFail(bag), o.fold);
   }
 
   handleBatch(events: readonly KernelEvent[]): void {
@@ -73,6 +78,7 @@ export class Pipeline {
   }
 
   private exec(e: ExecEvent): void {
+    const tried = this.fold.exec(e);
     // A second exec of a running program ends its previous start (sh -c 'exec x').
     const prev = this.running.take(e.pid);
     if (prev) {
@@ -83,6 +89,7 @@ export class Pipeline {
       this.stats.ends++;
     }
     const bag = startBag(e, this.x);
+    if (tried) bag.exec_tried = tried;
     // Children of this program will name it as their parent, whether or not its start is kept.
     this.parents.remember(e.pid, bag.argv as string[]);
     if (!this.keep(bag)) {
@@ -98,6 +105,10 @@ export class Pipeline {
 
   private fail(e: ExecFailEvent): void {
     const bag = failBag(e, this.x);
+    if (!this.fold.fail(e, bag)) this.writeFail(bag);
+  }
+
+  private writeFail(bag: Bag): void {
     if (!this.keep(bag)) {
       this.stats.filtered++;
       return;
@@ -108,6 +119,7 @@ export class Pipeline {
   }
 
   private exit(e: ExitEvent): void {
+    this.fold.exit(e.pid);
     this.parents.forget(e.pid);
     const open = this.running.take(e.pid);
     if (!open) return;

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { readlinkSync } from 'node:fs';
 import { recordKeys, type RecordType } from '../schema/index.js';
-import { CUT_PREFIX, type ExecEvent, type ExecFailEvent, type TaskContext } from './kernel/events.js';
+import { CUT_PREFIX, type ExeFile, type ExecEvent, type ExecFailEvent, type TaskContext } from './kernel/events.js';
 import { decodeArgv, type ArgvLimits } from './enrich/argv.js';
 import { containerIdFromCgroup } from './enrich/container.js';
 import { errnoText, signalName } from './enrich/errors.js';
@@ -89,6 +89,12 @@ function contextFields(e: TaskContext, bag: Bag, x: Enrichment): void {
   if (e.parentTtyNr !== 0) bag.parent_tty_nr = e.parentTtyNr;
 }
 
+/** exe_memfd and exe_deleted: present (true) only when the kernel saw it on the executed file. */
+function exeFileFields(e: ExeFile, bag: Bag): void {
+  if (e.exeMemfd) bag.exe_memfd = true;
+  if (e.exeDeleted) bag.exe_deleted = true;
+}
+
 function argvFields(args: Buffer, argc: number, truncated: boolean, bag: Bag, x: Enrichment): void {
   const a = decodeArgv(args, argc, truncated, x.limits);
   bag.argv = a.argv;
@@ -102,6 +108,7 @@ export function startBag(e: ExecEvent, x: Enrichment): Bag {
   bag.record_type = 'start';
   contextFields(e, bag, x);
   bag.exe = e.exe !== '' ? completePath(e.exe, `/proc/${e.pid}/exe`) : resolveAttempted(e.filename, bag.cwd as string, AT_FDCWD, e.pid);
+  exeFileFields(e, bag);
   argvFields(e.args, e.argc, e.argsTruncated, bag, x);
   return bag;
 }
@@ -111,6 +118,7 @@ export function failBag(e: ExecFailEvent, x: Enrichment): Bag {
   bag.record_type = 'fail';
   contextFields(e, bag, x);
   bag.exe = resolveAttempted(e.filename, bag.cwd as string, e.dirfd, e.pid, e.dirfdPath);
+  exeFileFields(e, bag);
   // argv/argc only where the attempted arguments could be read (best effort in the kernel).
   if (e.args.length > 0 || e.argc > 0) argvFields(e.args, e.argc, e.argsTruncated, bag, x);
   bag.exec_errno = e.errno;

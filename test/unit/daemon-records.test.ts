@@ -78,12 +78,17 @@ const task: fc.Arbitrary<TaskContext> = fc.record({
 });
 
 const exec: fc.Arbitrary<ExecEvent> = fc
-  .record({ t: task, exe: fc.oneof(path, fc.constant('')), filename: nasty, args, argc: fc.nat(500), argsTruncated: fc.boolean() })
+  .record({
+    t: task, exe: fc.oneof(path, fc.constant('')), exeMemfd: fc.boolean(), exeDeleted: fc.boolean(),
+    filename: nasty, args, argc: fc.nat(500), argsTruncated: fc.boolean(),
+  })
   .map(({ t, ...e }) => ({ kind: 'exec', ...t, ...e }));
 
 const fail: fc.Arbitrary<ExecFailEvent> = fc
   .record({
     t: task,
+    exeMemfd: fc.boolean(),
+    exeDeleted: fc.boolean(),
     filename: fc.oneof(nasty, path),
     args: fc.oneof(fc.constant(Buffer.alloc(0)), args),
     argc: fc.nat(500),

@@ -264,6 +264,14 @@ describe('argv and command', () => {
     delete (r as Record<string, unknown>)['argv'];
     check(r, [['command=x', false], ['command~=x', false], ['command!=x', true], ['command!~=x', true]]);
   });
+  it('exec_tried, a string[] field of its own, is matched on its own values, not on argv', () => {
+    const r = commandRow({ exe: '/usr/bin/id', argv: ['id'], exec_tried: ['/usr/local/sbin/id', '/usr/local/bin/id'] });
+    check(r, [
+      ['exec_tried~=/usr/local/sbin', true], ['exec_tried=/usr/local/sbin/id /usr/local/bin/id', true], ['exec_tried~=/usr/bin/id', false],
+      ['exec_tried~=id', true], ['exec_tried!~=/opt', true], ['argv~=/usr/local', false],
+    ]);
+    check(commandRow(), [['exec_tried~=/usr', false], ['exec_tried!~=/usr', true]]);
+  });
   it('values containing =, spaces, ! and ( are plain text', () => {
     check(commandRow({ argv: ['env', 'a=b', 'c'] }), [['command=env a=b c', true], ['command~=a=b c', true], ['command~=a=b c && user=alice', true]]);
     check(commandRow({ argv: ['echo', '!(x', '||', 'y)'] }), [['command="echo !(x || y)"', true], ['command~=!(x', true], ['command~="|| y)"', true]]);

@@ -16,7 +16,7 @@ import {
 test('record keys follow the order of SPEC section 3', () => {
   assert.deepEqual(recordKeys('start'), [
     'timestamp', 'event_id', 'uid', 'gid', 'euid', 'egid', 'auid', 'session_id', 'user', 'group', 'pid', 'ppid',
-    'comm', 'exe', 'cwd', 'argv', 'argc', 'argv_truncated', 'argv_raw', 'cgroup', 'container_id', 'tty', 'tty_nr',
+    'comm', 'exe', 'exe_memfd', 'exe_deleted', 'exec_tried', 'cwd', 'argv', 'argc', 'argv_truncated', 'argv_raw', 'cgroup', 'container_id', 'tty', 'tty_nr',
     'source', 'record_type', 'parent_comm', 'parent_exe', 'parent_cmdline', 'parent_tty', 'parent_tty_nr',
   ]);
   assert.deepEqual(recordKeys('end'), [

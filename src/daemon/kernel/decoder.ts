@@ -14,6 +14,14 @@ const FLAG_PARENT_EXE_CUT = 16;
 const FLAG_CGROUP_CUT = 32;
 const FLAG_EXE_IS_DIRFD = 64;
 
+// exe_file (enum prec_file_flags) at offset 116.
+const EXE_FILE_OFFSET = 116;
+const FILE_MEMFD = 1;
+const FILE_NO_LINKS = 2;
+const FILE_UNLINKED = 4;
+// d_path's mark for a file whose dentry was unlinked, as /proc/PID/exe and /proc/PID/fd/N show it.
+const DELETED_SUFFIX = ' (deleted)';
+
 const EXIT_SIZE = 24;
 const TASK_HDR_SIZE = 120;
 
@@ -119,6 +127,10 @@ export function decode(buf: Buffer): KernelEvent {
   const tty = ttyName(buf, cgroupEnd, ttyEnd);
   const parentTty = ttyName(buf, ttyEnd, parentTtyEnd);
   const parentComm = fixedString(buf, 100, 16);
+  const exeFile = buf.readUInt32LE(EXE_FILE_OFFSET);
+  const exeMemfd = (exeFile & FILE_MEMFD) !== 0;
+  const exeDeleted = (exeFile & FILE_NO_LINKS) !== 0;
+  const exeSuffix = (exeFile & FILE_UNLINKED) !== 0 ? DELETED_SUFFIX : '';
   // The task and parent fields (TaskContext) are listed in both literals rather than spread from a
   // shared object: one allocation per event instead of two and a copy.
   if (kind === KIND_EXEC) {
@@ -126,8 +138,8 @@ export function decode(buf: Buffer): KernelEvent {
       kind: 'exec',
       monoNs, pid, tid, ppid, uid, gid, euid, egid, auid, sessionId,
       comm, cwd, tty, ttyNr, parentComm, parentExe, parentTty, parentTtyNr, cgroup,
-      exe: filenameEnd === exeEnd ? '' : reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0),
-      filename, args, argc, argsTruncated,
+      exe: filenameEnd === exeEnd ? '' : reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0) + exeSuffix,
+      exeMemfd, exeDeleted, filename, args, argc, argsTruncated,
     };
     return exec;
   }
@@ -135,10 +147,10 @@ export function decode(buf: Buffer): KernelEvent {
     kind: 'fail',
     monoNs, pid, tid, ppid, uid, gid, euid, egid, auid, sessionId,
     comm, cwd, tty, ttyNr, parentComm, parentExe, parentTty, parentTtyNr, cgroup,
-    filename, args, argc, argsTruncated,
+    exeMemfd, exeDeleted, filename, args, argc, argsTruncated,
     errno: buf.readInt32LE(60),
     dirfd: buf.readInt32LE(64),
-    dirfdPath: (flags & FLAG_EXE_IS_DIRFD) !== 0 ? reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0) : '',
+    dirfdPath: (flags & FLAG_EXE_IS_DIRFD) !== 0 ? reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0) + exeSuffix : '',
   };
   return fail;
 }

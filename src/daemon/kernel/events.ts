@@ -41,9 +41,21 @@ export interface TaskContext extends TaskIds {
   cgroup: string;
 }
 
-export interface ExecEvent extends TaskContext {
+/** What the kernel read of the executed file itself at exec (bpf/prec.h, enum prec_file_flags). */
+export interface ExeFile {
+  /** A memfd_create file (fileless execution). */
+  exeMemfd: boolean;
+  /** Its inode had no links left (i_nlink 0): deleted, or never linked (every memfd). */
+  exeDeleted: boolean;
+}
+
+export interface ExecEvent extends TaskContext, ExeFile {
   kind: 'exec';
-  /** Absolute path of the executed file (resolved from the new mm's exe_file; CUT_PREFIX + tail when too deep). */
+  /**
+   * Absolute path of the executed file (resolved from the new mm's exe_file; CUT_PREFIX + tail when too
+   * deep), as /proc/PID/exe shows it: `/memfd:NAME (deleted)` for a memfd, the path it was opened by
+   * plus ` (deleted)` when it was unlinked.
+   */
   exe: string;
   /** The filename as passed to exec (bprm->filename). */
   filename: string;
@@ -55,7 +67,9 @@ export interface ExecEvent extends TaskContext {
   argsTruncated: boolean;
 }
 
-export interface ExecFailEvent extends TaskContext {
+/** exeMemfd/exeDeleted are known only when the kernel had the attempted file open: execveat(fd, "",
+ *  AT_EMPTY_PATH); false otherwise. */
+export interface ExecFailEvent extends TaskContext, ExeFile {
   kind: 'fail';
   /** The path that was attempted, as given to execve/execveat (made absolute by user space when possible). */
   filename: string;
@@ -71,7 +85,8 @@ export interface ExecFailEvent extends TaskContext {
   /**
    * Path of `dirfd` resolved by the kernel at the syscall's exit (the fd may be closed, the process
    * gone, by the time user space looks): for a relative filename its directory, for an empty one
-   * (AT_EMPTY_PATH) the file itself. '' when not resolved (execve, absolute name, bad fd).
+   * (AT_EMPTY_PATH) the file itself, rendered as /proc/PID/fd/N would (` (deleted)` when unlinked).
+   * '' when not resolved (execve, absolute name, bad fd).
    */
   dirfdPath: string;
 }
