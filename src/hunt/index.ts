@@ -5,3 +5,5 @@ export { LEVELS, levelRank, type CompiledRule, type SupportedRule, type Unsuppor
 export { compileRuleText } from './compile.js';
 export { loadRules, DEFAULT_RULES_DIR } from './load.js';
 export { FIELD_MAP } from './fields.js';
+export { RuleSet } from './match.js';
+export { literals, LiteralSelector } from './prefilter.js';
