@@ -41,30 +41,81 @@ function runs(text: string, argvBased: boolean): string[] {
   return out;
 }
 
-/** The literal runs of an RE2 pattern made only of literals, `.`, `.*`, anchors and `(?s)`; else undefined. */
-export function regexRuns(pattern: string): string[] | undefined {
-  let p = pattern.startsWith('(?s)') ? pattern.slice(4) : pattern;
-  if (p.startsWith('^')) p = p.slice(1);
-  if (p.endsWith('$') && !p.endsWith('\\$')) p = p.slice(0, -1);
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < p.length; i++) {
+/** A regex atom: a literal character, a group of literal alternatives, or anything else. */
+type Atom = { readonly texts: string[] | undefined; readonly optional: boolean };
+
+/** The atoms of a pattern without top-level `|`, or undefined when it cannot be read that simply. */
+function atoms(p: string): Atom[] | undefined {
+  const out: Atom[] = [];
+  for (let i = 0; i < p.length; ) {
+    let texts: string[] | undefined;
     const c = p[i]!;
     if (c === '\\') {
       const n = p[i + 1];
-      if (n === undefined || /[A-Za-z0-9]/.test(n)) return undefined; // \d, \b, \x..: not a literal
-      cur += n;
-      i++;
-    } else if (c === '.') {
-      if (p[i + 1] === '*') i++;
-      if (cur) out.push(cur);
-      cur = '';
-    } else if (/[|?*+()[\]{}^$]/.test(c)) {
+      if (n === undefined) return undefined;
+      texts = /[A-Za-z0-9]/.test(n) ? undefined : [n];
+      i += 2;
+    } else if (c === '[') {
+      const close = p.indexOf(']', i + 2);
+      if (close < 0) return undefined;
+      i = close + 1;
+    } else if (c === '(') {
+      const close = p.indexOf(')', i);
+      if (close < 0) return undefined;
+      const body = p.slice(i + 1, close);
+      // A group of plain alternatives (W|R); anything else inside (nesting, escapes, flags) is opaque.
+      texts = /^[A-Za-z0-9 _:@%,;!#=/<>'"&~-]+(\|[A-Za-z0-9 _:@%,;!#=/<>'"&~-]+)*$/.test(body) ? body.split('|') : undefined;
+      if (body.includes('(')) return undefined;
+      i = close + 1;
+    } else if (c === '|' || c === ')') {
       return undefined;
-    } else cur += c;
+    } else {
+      texts = c === '.' || c === '^' || c === '$' ? undefined : [c];
+      i++;
+    }
+    let optional = false;
+    const q = p[i];
+    if (q === '?' || q === '*') (optional = true), i++;
+    else if (q === '+') i++;
+    else if (q === '{') {
+      const close = p.indexOf('}', i);
+      if (close < 0) return undefined;
+      optional = /^\{0/.test(p.slice(i));
+      texts = undefined; // repeated: its text is not a contiguous run with its neighbours
+      i = close + 1;
+    }
+    if (i < p.length && (p[i] === '?' || p[i] === '+')) i++; // lazy or possessive suffix
+    out.push({ texts: optional ? undefined : texts, optional });
   }
-  if (cur) out.push(cur);
   return out;
+}
+
+/**
+ * Literal sets of an RE2 pattern: each a set of texts one of which every match contains (runs of
+ * literal characters, crossed with groups of literal alternatives); undefined when the pattern
+ * gives none it can be sure of.
+ */
+export function regexRuns(pattern: string): string[][] | undefined {
+  const flags = /^\(\?[ims]+\)/.exec(pattern);
+  const body = flags ? pattern.slice(flags[0].length) : pattern;
+  const list = atoms(body);
+  if (!list) return undefined;
+  const sets: string[][] = [];
+  let cur: string[] = [''];
+  const cut = (): void => {
+    if (cur.some((t) => t !== '')) sets.push(cur);
+    cur = [''];
+  };
+  for (const a of list) {
+    if (a.optional || !a.texts || cur.length * a.texts.length > 32) {
+      cut();
+      if (a.texts && !a.optional) cur = [...a.texts];
+      continue;
+    }
+    cur = cur.flatMap((x) => a.texts!.map((t) => x + t));
+  }
+  cut();
+  return sets.length > 0 ? sets : undefined;
 }
 
 function best(sets: string[][]): string[] {
@@ -81,10 +132,13 @@ export function literals(node: QueryNode): Literals {
       const argvBased = spec.type === 'string[]' || spec.derivedFrom === 'argv';
       if (spec.type !== 'string' && spec.type !== 'string[]') return undefined;
       if (!argvBased && !spec.records.includes('start')) return undefined;
-      const parts = node.op === '/=' ? regexRuns(node.value) : [node.value];
-      const texts = parts?.flatMap((t) => runs(t, argvBased));
-      if (!texts || texts.length === 0) return undefined;
-      return [texts.reduce((a, b) => (b.length > a.length ? b : a))];
+      // Each candidate set, its texts cut into runs: a set survives only when every text keeps one.
+      if (node.op !== '/=') return [anchoredRun(node.value, node.op, argvBased)].filter((t) => t !== '') as string[] | undefined;
+      const candidates = (regexRuns(node.value) ?? []).flatMap((set) => {
+        const cut = set.map((t) => runs(t, argvBased).reduce((a, b) => (b.length > a.length ? b : a), ''));
+        return cut.every((t) => t !== '') ? [cut] : [];
+      });
+      return candidates.length > 0 ? best(candidates) : undefined;
     }
     case 'not':
       return undefined;
@@ -99,11 +153,30 @@ export function literals(node: QueryNode): Literals {
   }
 }
 
+/** Mark the start and the end of a JSON string (jsonPattern writes them as `"`). */
+const OPEN = '\u0002';
+const CLOSE = '\u0003';
+
+/**
+ * The most selective run of a clause's value: the longest, where a value that starts (`^=`, `=`)
+ * or ends (`$=`, `=`) the field's text also gives the JSON quote before or after it (`exe$="/w"`
+ * needs `/w"`, not just `/w`); '' when it has none.
+ */
+function anchoredRun(value: string, op: string, argvBased: boolean): string {
+  const parts = runs(value, argvBased);
+  if (parts.length === 0) return '';
+  if ((op === '^=' || op === '=') && value.startsWith(parts[0]!)) parts[0] = OPEN + parts[0]!;
+  const last = parts.length - 1;
+  if ((op === '$=' || op === '=') && value.endsWith(parts[last]!.replace(OPEN, ''))) parts[last] = parts[last]! + CLOSE;
+  return parts.reduce((a, b) => (b.length > a.length ? b : a));
+}
+
 /** RE2 text matching a literal as any JSON encoder may have written it. */
 function jsonPattern(literal: string): string {
   let out = '';
   for (const c of literal) {
-    if (c === '"') out += '\\\\"';
+    if (c === OPEN || c === CLOSE) out += '"';
+    else if (c === '"') out += '\\\\"';
     else if (c === '\\') out += '\\\\\\\\';
     else if (c === '/') out += '(?:/|\\\\/)';
     else if (ESCAPABLE.has(c)) out += `(?:${c}|\\\\u00${c.charCodeAt(0).toString(16)})`;
