@@ -13,7 +13,6 @@
 // literal character may appear as its JSON escape (`/` as `\/`, `<` as `\u003c` ...); on argv-based
 // fields a literal is cut at spaces (the JSON has `","` between arguments); lines that do not start
 // with `{` are kept for the bad-line count.
-import { createRequire } from 'node:module';
 import { fieldByName } from '../schema/index.js';
 import type { QueryNode } from '../query/index.js';
 import type { LineSelector } from '../log/index.js';
@@ -171,49 +170,136 @@ function anchoredRun(value: string, op: string, argvBased: boolean): string {
   return parts.reduce((a, b) => (b.length > a.length ? b : a));
 }
 
-/** RE2 text matching a literal as any JSON encoder may have written it. */
-function jsonPattern(literal: string): string {
-  let out = '';
-  for (const c of literal) {
-    if (c === OPEN || c === CLOSE) out += '"';
-    else if (c === '"') out += '\\\\"';
-    else if (c === '\\') out += '\\\\\\\\';
-    else if (c === '/') out += '(?:/|\\\\/)';
-    else if (ESCAPABLE.has(c)) out += `(?:${c}|\\\\u00${c.charCodeAt(0).toString(16)})`;
-    else out += c.replace(/[\\^$.|?*+()[\]{}]/, (x) => `\\${x}`);
+/**
+ * The bytes of a literal as the scanner sees a line: ASCII lower case, `"` and `\\` as their JSON
+ * escapes (`\\"`, `\\\\`), the string quotes (OPEN, CLOSE) as `"`.
+ */
+export function scanBytes(literal: string): number[] {
+  const out: number[] = [];
+  for (const c of literal.toLowerCase()) {
+    if (c === OPEN || c === CLOSE) out.push(0x22);
+    else if (c === '"') out.push(0x5c, 0x22);
+    else if (c === '\\') out.push(0x5c, 0x5c);
+    else out.push(c.charCodeAt(0));
   }
   return out;
 }
 
-interface Regex {
-  lastIndex: number;
-  exec(b: Buffer): { index: number } | null;
-}
-type RE2Constructor = new (pattern: string, flags?: string) => Regex;
+/** An Aho-Corasick automaton over bytes, as a full transition table: one lookup per byte. */
+export class Automaton {
+  readonly delta: Int32Array;
+  readonly accepts: Uint8Array;
+  /** Per state, the patterns (indices) that end there, through failure links too. */
+  readonly outputs: (number[] | undefined)[];
 
-/** A LineSelector keeping the lines where any of `texts` occurs (case-insensitive), for all rules at once. */
+  constructor(patterns: readonly number[][]) {
+    const goto: Map<number, number>[] = [new Map()];
+    const accept: boolean[] = [false];
+    this.outputs = [undefined];
+    patterns.forEach((p, index) => {
+      let s = 0;
+      for (const b of p) {
+        let n = goto[s]!.get(b);
+        if (n === undefined) {
+          n = goto.length;
+          goto.push(new Map());
+          accept.push(false);
+          this.outputs.push(undefined);
+          goto[s]!.set(b, n);
+        }
+        s = n;
+      }
+      accept[s] = true;
+      (this.outputs[s] ??= []).push(index);
+    });
+    this.delta = new Int32Array(goto.length * 256);
+    this.accepts = Uint8Array.from(accept, (a) => (a ? 1 : 0));
+    const fail = new Int32Array(goto.length);
+    const queue: number[] = [];
+    for (let b = 0; b < 256; b++) {
+      const n = goto[0]!.get(b) ?? 0;
+      this.delta[b] = n;
+      if (n !== 0) queue.push(n);
+    }
+    // Breadth first: a state's failure target is complete before the state itself.
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q]!;
+      if (this.accepts[fail[s]!]) {
+        this.accepts[s] = 1;
+        this.outputs[s] = [...(this.outputs[s] ?? []), ...this.outputs[fail[s]!]!];
+      }
+      for (let b = 0; b < 256; b++) {
+        const n = goto[s]!.get(b);
+        if (n === undefined) this.delta[s * 256 + b] = this.delta[fail[s]! * 256 + b]!;
+        else {
+          fail[n] = this.delta[fail[s]! * 256 + b]!;
+          this.delta[s * 256 + b] = n;
+          queue.push(n);
+        }
+      }
+    }
+  }
+}
+
+/** `\u003c` and the like: the character some encoders escape, or -1. */
+function unicodeEscape(block: Buffer, i: number): number {
+  if (block[i + 1] !== 0x75 || block[i + 2] !== 0x30 || block[i + 3] !== 0x30) return -1;
+  const hex = block.toString('latin1', i + 4, i + 6).toLowerCase();
+  const code = hex === '3c' ? 0x3c : hex === '3e' ? 0x3e : hex === '26' ? 0x26 : hex === '3d' ? 0x3d : hex === '27' ? 0x27 : -1;
+  return code;
+}
+
+/**
+ * A LineSelector keeping the lines where any of `texts` occurs, ignoring ASCII case, for all rules
+ * at once: one automaton step per byte. `\/` and the `\u00XX` escapes of `< > & = '` are read as
+ * the character; lines with a byte above 0x7f, and lines not starting with `{`, are kept.
+ */
 export class LiteralSelector implements LineSelector {
-  private readonly re: Regex;
+  private readonly delta: Int32Array;
+  private readonly accepts: Uint8Array;
 
   constructor(texts: readonly string[]) {
-    const RE2 = createRequire(import.meta.url)('re2') as RE2Constructor;
-    // Longer first: no effect on which lines match, only on how RE2 reports them.
-    const alts = [...new Set(texts.map((t) => t.toLowerCase()))].sort((a, b) => b.length - a.length).map(jsonPattern);
-    this.re = new RE2(`${alts.join('|')}|[^\\x00-\\x7f]|(?m:^[^{\\n])`, 'gi');
+    const a = new Automaton([...new Set(texts)].map(scanBytes));
+    this.delta = a.delta;
+    this.accepts = a.accepts;
   }
 
   select(block: Buffer): string[] {
     const out: string[] = [];
-    const re = this.re;
-    re.lastIndex = 0;
-    for (let m = re.exec(block); m; m = re.exec(block)) {
-      const start = m.index === 0 ? 0 : block.lastIndexOf(0x0a, m.index - 1) + 1;
-      let end = block.indexOf(0x0a, m.index);
-      if (end < 0) end = block.length;
-      if (end > start) out.push(block.toString('utf8', start, end));
-      if (end >= block.length) break;
-      re.lastIndex = end + 1;
+    const { delta, accepts } = this;
+    const len = block.length;
+    for (let p = 0; p < len; ) {
+      let nl = block.indexOf(0x0a, p);
+      if (nl < 0) nl = len;
+      if (nl > p && (block[p] !== 0x7b || this.lineHits(block, p, nl, delta, accepts))) out.push(block.toString('utf8', p, nl));
+      p = nl + 1;
     }
     return out;
+  }
+
+  private lineHits(block: Buffer, p: number, nl: number, delta: Int32Array, accepts: Uint8Array): boolean {
+    let s = 0;
+    for (let i = p; i < nl; i++) {
+      let b = block[i]!;
+      if (b >= 0x80) return true;
+      if (b === 0x5c) {
+        const n = block[i + 1];
+        if (n === 0x2f) (b = 0x2f), i++;
+        else {
+          const u = unicodeEscape(block, i);
+          if (u >= 0) (b = u), (i += 5);
+          else {
+            // Any other escape is two bytes as written (`\"`, `\\`, `\n`...).
+            s = delta[s * 256 + b]!;
+            if (accepts[s]) return true;
+            b = n ?? 0;
+            i++;
+          }
+        }
+      } else if (b >= 0x41 && b <= 0x5a) b += 0x20;
+      s = delta[s * 256 + b]!;
+      if (accepts[s]) return true;
+    }
+    return false;
   }
 }

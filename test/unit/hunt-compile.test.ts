@@ -124,3 +124,12 @@ test('prefilter literals: anchored runs, OR unions, NOT gives none, regex altern
   assert.deepEqual(set.selector()!.select(Buffer.from(lines.join('\n'))), [lines[0], lines[2], lines[3], lines[4]]);
   assert.ok(new LiteralSelector(['x']));
 });
+
+test('the rule set tests only rules with a literal in the row, and every rule on non-ASCII rows', () => {
+  const set = new RuleSet([compiled('  sel:\n    CommandLine|contains: k\n  condition: sel'), compiled('  sel:\n    Image|endswith: /zz\n  condition: sel')]);
+  assert.deepEqual(set.match(cmd('/bin/x', 'K')), [0]);
+  // KELVIN SIGN lower-cases to "k": the row prefilter must not drop what the predicate matches.
+  assert.deepEqual(set.match(cmd('/bin/x', '\u212a')), [0]);
+  assert.deepEqual(set.match(cmd('/bin/ZZ', 'a')), [1]);
+  assert.deepEqual(set.match(cmd('/bin/x', 'a')), []);
+});

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { compileAst } from '../../src/query/index.js';
 import { fieldByName } from '../../src/schema/index.js';
-import { loadRules, type CompiledRule } from '../../src/hunt/index.js';
+import { loadRules, RuleSet, type CompiledRule } from '../../src/hunt/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PACK = loadRules([join(ROOT, 'rules/prec')]);
@@ -80,6 +80,9 @@ for (const [name, [hit, miss]] of Object.entries(CASES)) {
     const p = compileAst([rule.ast]).predicate;
     assert.equal(p(hit), true, 'positive case');
     assert.equal(p(miss), false, 'near miss');
+    // The same through the rule set, whose row prefilter must not lose the hit.
+    const set = new RuleSet([rule]);
+    assert.deepEqual([set.match(hit), set.match(miss)], [[0], []]);
   });
 }
 
