@@ -44,6 +44,11 @@ mkdir -p "$app/build"
   install -D -m 0644 "build/$f" "$app/build/$f"
 done
 install -D -m 0644 "$bpf_obj" "$app/$bpf_obj"
+# `prec hunt`'s default rules (build/src/hunt/load.js reads ../../../rules): SigmaHQ's set keeps its
+# licence files (DRL 1.1 asks for the attribution to be kept), and the doc dir says so too.
+[ -f rules/sigma/LICENSE.Detection.Rules.md ] || die "missing rules/sigma with its licence"
+cp -r rules "$app/rules"
+chmod -R u=rwX,go=rX "$app/rules"
 install -D -m 0755 "$addon" "$app/$addon"
 
 # Production dependencies, copied from the installed node_modules (their native bindings are already
@@ -91,7 +96,16 @@ Upstream-Name: prec
 
 Files: *
 License: $(node -p 'require("./package.json").license')
+
+Files: usr/lib/prec/rules/sigma/*
+Copyright: the SigmaHQ project and each rule's author (see the author field of each rule)
+License: DRL-1.1
+ Detection Rule License 1.1, https://github.com/SigmaHQ/Detection-Rule-License; the full text is
+ /usr/lib/prec/rules/sigma/LICENSE.Detection.Rules.md, the source and commit are in
+ /usr/lib/prec/rules/sigma/README.md.
 EOF
+install -m 0644 rules/sigma/README.md "$pkg/usr/share/doc/prec/sigma-rules-README.md"
+install -m 0644 rules/sigma/LICENSE.Detection.Rules.md "$pkg/usr/share/doc/prec/sigma-rules-LICENSE.Detection.Rules.md"
 
 # --- control files ----------------------------------------------------------------------------------
 # Depends: nodejs >= 20 (package.json engines; Debian 12's own nodejs is 18, so on Debian 12 this

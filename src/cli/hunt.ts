@@ -164,12 +164,8 @@ async function followHunt(
   hitText: (rule: SupportedRule, row: RowBag) => string,
 ): Promise<void> {
   const { followView } = await import('./follow.js');
-  const stop = (): void => {
-    if (abort.signal.aborted) process.exit(0);
-    abort.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const { pollInterval, stopOnSignals } = await import('./run.js');
+  stopOnSignals(abort);
   // follow.ts prints rows through a formatter: this one prints a row's hits, nothing for a row without.
   const formatter: Formatter = {
     begin: () => '',
@@ -178,9 +174,4 @@ async function followHunt(
   };
   const ctx: OutputContext = { matches: (row) => row.record_type !== 'loss' && filter(row), needEnd: false, limit: 0, formatter, out, signal: abort.signal };
   await followView({ ...ctx, input, allLogs, stats: { badLines: 0 }, warn: (m) => process.stderr.write(`prec: ${m}\n`), pollIntervalMs: pollInterval() });
-}
-
-function pollInterval(): number | undefined {
-  const v = Number(process.env.PREC_POLL_MS);
-  return Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
