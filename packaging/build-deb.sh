@@ -45,6 +45,11 @@ mkdir -p "$app/build"
   install -D -m 0644 "build/$f" "$app/build/$f"
 done
 install -D -m 0644 "$bpf_obj" "$app/$bpf_obj"
+# `prec hunt`'s default rules (build/src/hunt/load.js reads ../../../rules): SigmaHQ's set keeps its
+# licence files (DRL 1.1 asks for the attribution to be kept), and the doc dir says so too.
+[ -f rules/sigma/LICENSE.Detection.Rules.md ] || die "missing rules/sigma with its licence"
+cp -r rules "$app/rules"
+chmod -R u=rwX,go=rX "$app/rules"
 install -D -m 0755 "$addon" "$app/$addon"
 
 # Production dependencies, copied from the installed node_modules (their native bindings are already
@@ -153,6 +158,13 @@ Files: usr/lib/prec/node_modules/*
 Copyright: the authors of each package
 License: various
  Each package's licence is in its directory under /usr/lib/prec/node_modules.
+
+Files: usr/lib/prec/rules/sigma/*
+Copyright: the SigmaHQ project and each rule's author (see the author field of each rule)
+License: DRL-1.1
+ Detection Rule License 1.1, https://github.com/SigmaHQ/Detection-Rule-License; the full text is
+ /usr/lib/prec/rules/sigma/LICENSE.Detection.Rules.md, the source and commit are in
+ /usr/lib/prec/rules/sigma/README.md.
 EOF
 # Debian wants a changelog in every package; the real history is git's.
 date=$(git log -1 --format=%aD 2>/dev/null || date -R)
@@ -160,6 +172,8 @@ printf '%s\n' "prec ($version) unstable; urgency=medium" '' \
   "  * Built by packaging/build-deb.sh; the project's history is its git log." '' \
   " -- prec maintainers <prec@localhost>  $date" | gzip -9n > "$pkg/usr/share/doc/prec/changelog.gz"
 install -D -m 0644 packaging/deb/lintian-overrides "$pkg/usr/share/lintian/overrides/prec"
+install -m 0644 rules/sigma/README.md "$pkg/usr/share/doc/prec/sigma-rules-README.md"
+install -m 0644 rules/sigma/LICENSE.Detection.Rules.md "$pkg/usr/share/doc/prec/sigma-rules-LICENSE.Detection.Rules.md"
 
 # --- control files ----------------------------------------------------------------------------------
 # Depends: the C libraries the ELF files link (node, the addons, the bundled libbpf), with the minimum

@@ -33,6 +33,8 @@ export interface QueryResults {
   node_floor?: QueryRun[];
   cases: QueryCase[];
   export_csv: QueryRun;
+  /** `prec hunt` with every shipped rule against one `prec -q` pass over the same log (goal: at most 3x). */
+  hunt?: { hunt: QueryRun; single_query: QueryRun; hunt_vs_query: number };
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -125,5 +127,21 @@ export async function querySection(repoRoot: string, resultsDir: string, command
   }
   log('query: full CSV export');
   const exportCsv = await measure('prec', `${prec} -A -o csv -f all > /dev/null`, 1, repoRoot);
-  return { log: g, floor, node_floor: nodeFloor, cases: out, export_csv: exportCsv };
+  log('query: prec hunt, every shipped rule, against one prec -q pass');
+  const hunt = await huntCase(prec, rounds, repoRoot);
+  return { log: g, floor, node_floor: nodeFloor, cases: out, export_csv: exportCsv, hunt };
+}
+
+/** `prec hunt` (all shipped rules, one read, one shared prefilter) and a single -q pass, alternated. */
+export async function huntCase(prec: string, rounds: number, cwd: string): Promise<NonNullable<QueryResults['hunt']>> {
+  const hunt: QueryRun[] = [];
+  const single: QueryRun[] = [];
+  for (let i = 0; i < rounds; i++) {
+    hunt.push(await measure('prec', `${prec.replace('bin/prec.js', 'bin/prec.js hunt')} -o json | wc -l`, 1, cwd));
+    single.push(await measure('prec', `${prec} -A -q ${q('argv~=base64')} -o json | wc -l`, 1, cwd));
+  }
+  const merge = (xs: QueryRun[]): QueryRun => ({ ...xs[0]!, wall_s: xs.flatMap((x) => x.wall_s), median_s: median(xs.flatMap((x) => x.wall_s)) });
+  const h = merge(hunt);
+  const s = merge(single);
+  return { hunt: h, single_query: s, hunt_vs_query: h.median_s / s.median_s };
 }

@@ -102,13 +102,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
 
   if (raw.follow) {
     const { followView } = await import('./follow.js');
-    // The first signal ends following cleanly (pending output flushed); a second one does not wait.
-    const stop = (): void => {
-      if (abort.signal.aborted) process.exit(0);
-      abort.abort();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    stopOnSignals(abort);
     await followView({
       ...view,
       input,
@@ -159,8 +153,18 @@ function warn(progress: Progress, message: string): void {
   process.stderr.write(`prec: ${message}\n`);
 }
 
+/** The first SIGINT or SIGTERM ends following cleanly (pending output flushed); a second one does not wait. */
+export function stopOnSignals(abort: AbortController): void {
+  const stop = (): void => {
+    if (abort.signal.aborted) process.exit(0);
+    abort.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
 // Test hook: lets follow tests poll faster than the default.
-function pollInterval(): number | undefined {
+export function pollInterval(): number | undefined {
   const v = Number(process.env.PREC_POLL_MS);
   return Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }

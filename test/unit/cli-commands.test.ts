@@ -37,8 +37,9 @@ test('argv goes to bare prec unless its first word names a subcommand', () => {
   assert.deepEqual(commandArgv(['-q', 'x']), [ROOT_COMMAND_ID, '-q', 'x']);
   assert.deepEqual(commandArgv(['--version']), [ROOT_COMMAND_ID, '--version']);
   assert.deepEqual(commandArgv(['--help']), [ROOT_COMMAND_ID, '--help']);
-  // Not a command today: bare prec rejects it as an unexpected argument, as it always did.
-  assert.deepEqual(commandArgv(['hunt', '-q', 'x']), [ROOT_COMMAND_ID, 'hunt', '-q', 'x']);
+  // Not a command: bare prec rejects it as an unexpected argument, as it always did.
+  assert.deepEqual(commandArgv(['nosuch', '-q', 'x']), [ROOT_COMMAND_ID, 'nosuch', '-q', 'x']);
+  assert.deepEqual(commandArgv(['hunt', '-q', 'x']), ['hunt', '-q', 'x']);
   assert.deepEqual(commandArgv(['hunt', '-q', 'x'], withHunt), ['hunt', '-q', 'x']);
   assert.deepEqual(commandArgv(['-q', 'hunt'], withHunt), [ROOT_COMMAND_ID, '-q', 'hunt']);
   assert.deepEqual(commandArgv([ROOT_COMMAND_ID], withHunt), [ROOT_COMMAND_ID, ROOT_COMMAND_ID]);
