@@ -1,7 +1,8 @@
 // precd's configuration: TOML (smol-toml) checked against SPEC section 6. Every problem is one line
 // that names the file, the key (and for filter rules the rule index and column), so that precd can
 // refuse to start before it loads anything.
-import { readFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { compileQuery, keyPositions, QueryError } from '../query/index.js';
 import { END_ONLY_FIELDS, nearestName } from '../schema/index.js';
@@ -55,14 +56,91 @@ export function loadConfig(path?: string, defaultPath: string = DEFAULT_CONFIG_P
     if (!existsSync(defaultPath)) return { config: DEFAULT_CONFIG, origin: EMBEDDED_ORIGIN, usedDefaults: true };
     path = defaultPath;
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readBounded(path);
   } catch (e) {
     throw new ConfigError(`config ${path}: cannot read it: ${systemErrorText(e)}`, path);
   }
-  return { config: parseConfig(text, path), origin: path, usedDefaults: false };
+  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError(`config ${path}: larger than 1 MiB, not a config file`, path);
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    const before = bytes.subarray(0, bad);
+    const line = before.filter((b) => b === 0x0a).length + 1;
+    throw new ConfigError(`config ${path}: not valid UTF-8 at byte ${bad} (line ${line}, column ${bad - before.lastIndexOf(0x0a)})`, path);
+  }
+  return { config: parseConfig(bytes.toString('utf8'), path), origin: path, usedDefaults: false };
 }
+
+/** A config file is small: more than this is refused (`-c /dev/zero` must not grow without end). */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+/** At most MAX_CONFIG_BYTES + 1 bytes of the file: one more than allowed tells a file too large. */
+function readBounded(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let got = 0;
+    for (let n = 1; n > 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Offset of the first byte that is not valid UTF-8, or -1. Strict: no overlong forms, surrogates
+ * or code points above U+10FFFF (a replaced byte would make precd log elsewhere than the file says).
+ */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const [n, lo, hi] = c >= 0xc2 && c <= 0xdf ? [1, 0x80, 0xbf] : c === 0xe0 ? [2, 0xa0, 0xbf] : c === 0xed ? [2, 0x80, 0x9f]
+      : c >= 0xe1 && c <= 0xef ? [2, 0x80, 0xbf] : c === 0xf0 ? [3, 0x90, 0xbf] : c === 0xf4 ? [3, 0x80, 0x8f]
+      : c >= 0xf1 && c <= 0xf3 ? [3, 0x80, 0xbf] : [0, 0, 0];
+    if (n === 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * A log_path that can never be opened (a directory, or a path under a regular file): what
+ * `--check-config` says beyond the syntax. Undefined when it may be opened (or created).
+ */
+export function logPathProblem(config: Config): string | undefined {
+  const path = config.log_path;
+  const st = statOrUndefined(path);
+  if (st?.isDirectory()) return `log_path: ${echo(path)} is a directory`;
+  if (st && !st.isFile()) return `log_path: ${echo(path)} is not a regular file`;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const d = statOrUndefined(dir);
+    if (d && !d.isDirectory()) return `log_path: ${echo(path)} is under ${echo(dir)}, which is not a directory`;
+    if (d || dir === '/') return undefined;
+  }
+}
+
+function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value echoed in a message: quoted, and cut to a length a terminal line can hold. */
+function echo(v: string): string {
+  return JSON.stringify(v.length > ECHO_MAX ? `${v.slice(0, ECHO_MAX)}…` : v);
+}
+const ECHO_MAX = 120;
 
 type Checker = (value: unknown, key: string) => unknown;
 
@@ -127,7 +205,7 @@ function checkDocument(doc: Record<string, unknown>): Config {
     const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
     if (!check) {
       const near = nearestName(key, CONFIG_KEYS);
-      throw new KeyProblem(key, `unknown key ${JSON.stringify(key)}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${CONFIG_KEYS.join(', ')}`);
+      throw new KeyProblem(key, `unknown key ${echo(key)}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${CONFIG_KEYS.join(', ')}`);
     }
     out[key] = check(value, key);
   }
@@ -147,7 +225,7 @@ function checkDocument(doc: Record<string, unknown>): Config {
 
 function checkRules(rules: readonly string[]): readonly string[] {
   rules.forEach((rule, i) => {
-    const where = `filter[${i}] (${JSON.stringify(rule)})`;
+    const where = `filter[${i}] (${echo(rule)})`;
     const fail = (text: string, column: number): never => {
       throw new KeyProblem(`filter[${i}]`, `${where}: ${text} at column ${column}\n${ruleWithCaret(rule, column)}`);
     };
@@ -189,7 +267,7 @@ function findEndOnlyKey(query: string): { key: string; column: number } | undefi
 function typeName(v: unknown): string {
   if (typeof v === 'bigint') return 'an integer';
   if (typeof v === 'number') return Number.isFinite(v) ? 'a float' : 'a special float';
-  if (typeof v === 'string') return `a string (${JSON.stringify(v)})`;
+  if (typeof v === 'string') return `a string (${echo(v)})`;
   if (typeof v === 'boolean') return `a boolean (${v})`;
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a date';
@@ -197,7 +275,7 @@ function typeName(v: unknown): string {
 }
 
 function quoteKey(key: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : echo(key);
 }
 
 function wrongType(key: string, expected: string, v: unknown): never {
@@ -235,14 +313,14 @@ function boolean(v: unknown, key: string): boolean {
 function oneOf(v: unknown, key: string, allowed: readonly string[]): string {
   const list = allowed.map((a) => `"${a}"`).join(', ');
   if (typeof v !== 'string') wrongType(key, `one of ${list}`, v);
-  if (!allowed.includes(v)) throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not one of ${list}`);
+  if (!allowed.includes(v)) throw new KeyProblem(key, `${key}: ${echo(v)} is not one of ${list}`);
   return v;
 }
 
 function absolutePath(v: unknown, key: string): string {
   if (typeof v !== 'string') wrongType(key, 'a path (string)', v);
   if (!v.startsWith('/') || v.endsWith('/') || v.includes('\0')) {
-    throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not an absolute file path`);
+    throw new KeyProblem(key, `${key}: ${echo(v)} is not an absolute file path`);
   }
   return v;
 }
