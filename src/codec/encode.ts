@@ -54,7 +54,7 @@ export class ZstdFrame implements Frame {
 // A gzip member built by hand: node's zlib streams are asynchronous only. Each batch is deflated
 // independently and ends with a sync flush (byte-aligned, not final), so the batches concatenate
 // into one valid deflate stream; end() adds the final empty block and the CRC32/size trailer.
-const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
+export const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
 
 // zlib.crc32 exists from Node 20.15; the table version keeps older Node 20 releases working.
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
@@ -62,7 +62,7 @@ const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   return c >>> 0;
 });
-const crc32: (data: Uint8Array, value: number) => number =
+export const crc32: (data: Uint8Array, value: number) => number =
   typeof (zlib as { crc32?: unknown }).crc32 === 'function'
     ? (data, value) => zlib.crc32(data, value)
     : (data, value) => {

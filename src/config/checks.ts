@@ -1,6 +1,7 @@
 // Checking values of a TOML config (smol-toml, integers as bigint): shared by precd's and
 // prec-ship's configs so that both say the same thing about the same mistake. Each checker
 // returns the value or throws KeyProblem naming the key; the caller adds the file name.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 
 /** Problem found by a checker; turned into one line naming the file by the caller. */
@@ -30,7 +31,7 @@ export function parseToml(text: string, syntax: (message: string) => Error): Rec
 export function typeName(v: unknown): string {
   if (typeof v === 'bigint') return 'an integer';
   if (typeof v === 'number') return Number.isFinite(v) ? 'a float' : 'a special float';
-  if (typeof v === 'string') return `a string (${JSON.stringify(v)})`;
+  if (typeof v === 'string') return `a string (${echo(v)})`;
   if (typeof v === 'boolean') return `a boolean (${v})`;
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a date';
@@ -38,7 +39,7 @@ export function typeName(v: unknown): string {
 }
 
 export function quoteKey(key: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : echo(key);
 }
 
 export function wrongType(key: string, expected: string, v: unknown): never {
@@ -70,14 +71,61 @@ export function boolean(v: unknown, key: string): boolean {
 export function oneOf(v: unknown, key: string, allowed: readonly string[]): string {
   const list = allowed.map((a) => `"${a}"`).join(', ');
   if (typeof v !== 'string') wrongType(key, `one of ${list}`, v);
-  if (!allowed.includes(v)) throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not one of ${list}`);
+  if (!allowed.includes(v)) throw new KeyProblem(key, `${key}: ${echo(v)} is not one of ${list}`);
   return v;
 }
 
 export function absolutePath(v: unknown, key: string, hint = ''): string {
   if (typeof v !== 'string') wrongType(key, 'a path (string)', v);
   if (!v.startsWith('/') || v.endsWith('/') || v.includes('\0')) {
-    throw new KeyProblem(key, `${key}: ${JSON.stringify(v)} is not an absolute file path${hint}`);
+    throw new KeyProblem(key, `${key}: ${echo(v)} is not an absolute file path${hint}`);
   }
   return v;
 }
+
+/** A config file is small: more than this is refused (`-c /dev/zero` must not grow without end). */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+/** At most MAX_CONFIG_BYTES + 1 bytes of the file: one more than allowed tells a file too large. */
+export function readBounded(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let got = 0;
+    for (let n = 1; n > 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Offset of the first byte that is not valid UTF-8, or -1. Strict: no overlong forms, surrogates
+ * or code points above U+10FFFF (a replaced byte would make precd log elsewhere than the file says).
+ */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const [n, lo, hi] = c >= 0xc2 && c <= 0xdf ? [1, 0x80, 0xbf] : c === 0xe0 ? [2, 0xa0, 0xbf] : c === 0xed ? [2, 0x80, 0x9f]
+      : c >= 0xe1 && c <= 0xef ? [2, 0x80, 0xbf] : c === 0xf0 ? [3, 0x90, 0xbf] : c === 0xf4 ? [3, 0x80, 0x8f]
+      : c >= 0xf1 && c <= 0xf3 ? [3, 0x80, 0xbf] : [0, 0, 0];
+    if (n === 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** A value echoed in a message: quoted, and cut to a length a terminal line can hold. */
+export function echo(v: string): string {
+  return JSON.stringify(v.length > ECHO_MAX ? `${v.slice(0, ECHO_MAX)}…` : v);
+}
+const ECHO_MAX = 120;
+

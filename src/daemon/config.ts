@@ -1,16 +1,21 @@
 // precd's configuration: TOML (smol-toml) checked against SPEC section 6. Every problem is one line
 // that names the file, the key (and for filter rules the rule index and column), so that precd can
 // refuse to start before it loads anything.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   absolutePath,
   boolean,
+  echo,
+  firstInvalidUtf8,
   integer,
   integerIn,
   KeyProblem,
+  MAX_CONFIG_BYTES,
   oneOf,
   parseToml,
   quoteKey,
+  readBounded,
   typeName,
   wrongType,
 } from '../config/checks.js';
@@ -66,14 +71,48 @@ export function loadConfig(path?: string, defaultPath: string = DEFAULT_CONFIG_P
     if (!existsSync(defaultPath)) return { config: DEFAULT_CONFIG, origin: EMBEDDED_ORIGIN, usedDefaults: true };
     path = defaultPath;
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readBounded(path);
   } catch (e) {
     throw new ConfigError(`config ${path}: cannot read it: ${systemErrorText(e)}`, path);
   }
-  return { config: parseConfig(text, path), origin: path, usedDefaults: false };
+  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError(`config ${path}: larger than 1 MiB, not a config file`, path);
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    const before = bytes.subarray(0, bad);
+    const line = before.filter((b) => b === 0x0a).length + 1;
+    throw new ConfigError(`config ${path}: not valid UTF-8 at byte ${bad} (line ${line}, column ${bad - before.lastIndexOf(0x0a)})`, path);
+  }
+  return { config: parseConfig(bytes.toString('utf8'), path), origin: path, usedDefaults: false };
 }
+
+export { firstInvalidUtf8 } from '../config/checks.js';
+
+/**
+ * A log_path that can never be opened (a directory, or a path under a regular file): what
+ * `--check-config` says beyond the syntax. Undefined when it may be opened (or created).
+ */
+export function logPathProblem(config: Config): string | undefined {
+  const path = config.log_path;
+  const st = statOrUndefined(path);
+  if (st?.isDirectory()) return `log_path: ${echo(path)} is a directory`;
+  if (st && !st.isFile()) return `log_path: ${echo(path)} is not a regular file`;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const d = statOrUndefined(dir);
+    if (d && !d.isDirectory()) return `log_path: ${echo(path)} is under ${echo(dir)}, which is not a directory`;
+    if (d || dir === '/') return undefined;
+  }
+}
+
+function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 
 type Checker = (value: unknown, key: string) => unknown;
 
@@ -122,7 +161,7 @@ function checkDocument(doc: Record<string, unknown>): Config {
     const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
     if (!check) {
       const near = nearestName(key, CONFIG_KEYS);
-      throw new KeyProblem(key, `unknown key ${JSON.stringify(key)}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${CONFIG_KEYS.join(', ')}`);
+      throw new KeyProblem(key, `unknown key ${echo(key)}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${CONFIG_KEYS.join(', ')}`);
     }
     out[key] = check(value, key);
   }
@@ -142,7 +181,7 @@ function checkDocument(doc: Record<string, unknown>): Config {
 
 function checkRules(rules: readonly string[]): readonly string[] {
   rules.forEach((rule, i) => {
-    const where = `filter[${i}] (${JSON.stringify(rule)})`;
+    const where = `filter[${i}] (${echo(rule)})`;
     const fail = (text: string, column: number): never => {
       throw new KeyProblem(`filter[${i}]`, `${where}: ${text} at column ${column}\n${ruleWithCaret(rule, column)}`);
     };

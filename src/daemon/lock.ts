@@ -1,10 +1,11 @@
 // Single instance (SPEC section 6): an exclusive flock on lock_path, held for the life of the
 // process. The kernel releases it when the process dies, even on kill -9, so a stale file never
 // blocks a restart; the pid written into it is only there to name the running precd.
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
+import { closeSync, ftruncateSync, readFileSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { flockExclusive } from './kernel/addon.js';
 import { systemErrorText } from './errors.js';
+import { checkDirectory, makeDirs, openNoFollow, UnsafeFileError } from './safe-open.js';
 
 /** Another precd holds the lock, or the lock file cannot be used. One-line message. */
 export class LockError extends Error {
@@ -22,9 +23,11 @@ export interface InstanceLock {
 export function acquireLock(path: string, tryLock: (fd: number) => boolean = flockExclusive): InstanceLock {
   let fd: number;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+    makeDirs(dirname(path));
+    checkDirectory(dirname(path), 'lock');
+    fd = openNoFollow(path, { flags: constants.O_RDWR | constants.O_CREAT, mode: 0o644, what: 'lock' });
   } catch (e) {
+    if (e instanceof UnsafeFileError) throw new LockError(e.message);
     throw new LockError(`cannot open lock ${path}: ${systemErrorText(e)}`);
   }
   let locked: boolean;

@@ -10,6 +10,7 @@ import { LineEncoder } from './output/encoder.js';
 import { LogFile } from './output/file.js';
 import { LogDirError } from './output/open.js';
 import { probeSpace, WriteErrors } from './output/retry.js';
+import { UnsafeFileError } from './safe-open.js';
 
 export interface LogWriterOptions {
   readonly path: string;
@@ -79,7 +80,7 @@ export class LogWriter {
     try {
       this.file.open();
     } catch (e) {
-      if (e instanceof LogDirError) throw new LogOpenError(e.message);
+      if (e instanceof LogDirError || e instanceof UnsafeFileError) throw new LogOpenError(e.message);
       throw new LogOpenError(`cannot open log ${this.opts.path}: ${systemErrorText(e)}`);
     }
   }

@@ -5,7 +5,7 @@
 import { fstat, read } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { toLogError } from './errors.js';
+import { LogError, toLogError } from './errors.js';
 import { LineSplitter, type LineSelector } from './lines.js';
 
 /** Compressed bytes read per call: large for throughput, small enough to bound decoded batches. */
@@ -56,6 +56,11 @@ export async function openLog(path: string): Promise<FileHandle> {
     if (st.isDirectory()) {
       await fh.close();
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    if (st.isCharacterDevice() || st.isBlockDevice() || st.isSocket()) {
+      // /dev/zero, a terminal, a disk: never a log, and some never end (issue 20). Pipes are read.
+      await fh.close();
+      throw new LogError(`cannot read ${path}: ${st.isSocket() ? 'a socket' : 'a device'}, not a log file`, path, 'ENOTLOG');
     }
     return fh;
   } catch (err) {

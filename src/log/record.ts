@@ -5,15 +5,21 @@ import { FIELDS, type FieldType, type LogRecord, type RecordType } from '../sche
 /** Per record kind, parallel arrays (a hot loop over millions of lines). */
 interface Checks {
   readonly keys: readonly string[];
-  /** typeof the value must have, or 'string[]'. */
+  /** typeof the value must have, or 'string[]', or 'count' (a non-negative safe integer). */
   readonly types: readonly string[];
   readonly required: readonly boolean[];
 }
 
 const RECORD_TYPES: readonly RecordType[] = ['start', 'end', 'fail', 'loss'];
 
+// Every 'number' of the catalogue is an id, a count, a status or nanoseconds: a non-negative
+// integer that JSON carries exactly. `pid: 1.5`, `uid: -1` or `1e308` make a bad record (issue 20).
 function jsType(type: FieldType): string {
-  return type === 'string[]' ? type : type === 'number' || type === 'boolean' ? type : 'string';
+  return type === 'string[]' ? type : type === 'number' ? 'count' : type === 'boolean' ? type : 'string';
+}
+
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 const CHECKS: ReadonlyMap<string, Checks> = new Map(
@@ -71,7 +77,7 @@ export function parseRecord(line: string): LogRecord | undefined {
       continue;
     }
     const t = types[i]!;
-    if (t === 'string[]' ? !isStringArray(v) : typeof v !== t) return undefined;
+    if (t === 'string[]' ? !isStringArray(v) : t === 'count' ? !isCount(v) : typeof v !== t) return undefined;
   }
   return value as LogRecord;
 }

@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   existsSync,
+  mkdirSync,
+  symlinkSync,
   mkdtempSync,
   readFileSync,
   renameSync,
@@ -56,7 +60,6 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
   }
 }
 
-const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 test('rotation during an exec storm: rename + SIGHUP twice, every marker exactly once across the files', async (t) => {
   const precd = await Precd.start();
@@ -97,7 +100,7 @@ test('rotation during an exec storm: rename + SIGHUP twice, every marker exactly
   assert.match(precd.stderr, /stopped/);
 });
 
-test('kill -9 during a storm: the log reads back up to the last flush, and a restarted precd appends a frame that reads back', async (t) => {
+test('kill -9 during a storm: the log reads back up to the last flush, and a restarted precd ends the cut frame and appends', async (t) => {
   const first = await Precd.start();
   t.after(() => first.cleanup());
   const log = first.logPath;
@@ -108,7 +111,6 @@ test('kill -9 during a storm: the log reads back up to the last flush, and a res
   assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
   await stormDone;
 
-  const cut = statSync(log).size;
   const killed = zstdDecode(readFileSync(log));
   assert.equal(killed.ok, false, 'the frame of the killed precd is unfinished');
   const seen = markerCounts(killed.records, m);
@@ -121,18 +123,17 @@ test('kill -9 during a storm: the log reads back up to the last flush, and a res
   t.after(() => second.cleanup());
   const m2 = marker('restart');
   assert.equal(await storm(m2, 100), 0);
-  await until('the restarted precd logged the new markers', () => markerCounts(zstdDecode(readFileSync(log).subarray(cut)).records, m2).size === 100);
+  await until('the restarted precd logged the new markers', () => markerCounts(readLogRecords(log), m2).size === 100);
   assert.deepEqual(await second.stop(), { code: 0, signal: null });
 
-  const bytes = readFileSync(log);
-  assert.deepEqual(bytes.subarray(cut, cut + 4), ZSTD_MAGIC, 'a new frame starts right after the cut one');
-  const before = zstdDecode(bytes.subarray(0, cut));
-  assert.deepEqual(before.records, killed.records, 'nothing that was flushed before the kill was lost');
-  const after = zstdDecode(bytes.subarray(cut));
-  assert.equal(after.ok, true, 'the new frame is complete after SIGTERM');
-  const counts = markerCounts(after.records, m2);
+  // The restarted precd ended the cut frame at its last flush point before appending (issue 20):
+  // the stock tool reads the whole log, every flushed marker once, then the new ones.
+  const whole = zstdDecode(readFileSync(log));
+  assert.equal(whole.ok, true, 'zstd -dc reads the whole log after the restart');
+  assert.equal(spawnSync('zstd', ['-tq', log]).status, 0, 'zstd -t passes');
+  assert.deepEqual(markerCounts(whole.records, m), seen, 'every flushed marker exactly once, nothing lost');
+  const counts = markerCounts(whole.records, m2);
   for (let i = 0; i < 100; i++) assert.equal(counts.get(i), 1);
-  assert.equal(markerCounts(after.records, m).size, 0, 'the killed storm is not written twice');
 
   // prec itself reads across the cut frame (it resyncs at the next frame) and sees both parts.
   const prec = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'prec.js'), '-i', log, '-A', '-n', '0', '-o', 'json', '-f', 'argv'], {
@@ -223,3 +224,81 @@ test('a log directory that cannot be created stops precd at once with one clear 
     assert.equal(r.stderr, `precd: ${message}\n`);
   }
 });
+
+test('a log or lock that is a link, a fifo, a directory or another user\'s file stops precd at once with one clear line', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'precd-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'target'), 'precious\n');
+  symlinkSync(join(dir, 'target'), join(dir, 'link.log'));
+  symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling.log'));
+  spawnSync('mkfifo', [join(dir, 'fifo.log')]);
+  mkdirSync(join(dir, 'dir.log'));
+  writeFileSync(join(dir, 'theirs.log'), '');
+  chmodSync(join(dir, 'theirs.log'), 0o666);
+  chownSync(join(dir, 'theirs.log'), 65534, 65534);
+  mkdirSync(join(dir, 'open'));
+  chmodSync(join(dir, 'open'), 0o777);
+  const lock = join(dir, 'precd.lock');
+  const cases: [string, string, string][] = [
+    [join(dir, 'link.log'), lock, `log ${join(dir, 'link.log')} is a symbolic link; refusing it`],
+    [join(dir, 'dangling.log'), lock, `log ${join(dir, 'dangling.log')} is a symbolic link; refusing it`],
+    [join(dir, 'fifo.log'), lock, `log ${join(dir, 'fifo.log')} is a fifo, not a regular file; refusing it`],
+    [join(dir, 'dir.log'), lock, `log ${join(dir, 'dir.log')} is a directory; refusing it`],
+    [join(dir, 'theirs.log'), lock, `log ${join(dir, 'theirs.log')} is owned by uid 65534, not by root; refusing it`],
+    [join(dir, 'open', 'prec.log'), lock, `log directory ${join(dir, 'open')} is writable by others and not sticky and owned by root; refusing it`],
+    [join(dir, 'ok.log'), join(dir, 'link.log'), `lock ${join(dir, 'link.log')} is a symbolic link; refusing it`],
+  ];
+  for (const [logPath, lockPath, message] of cases) {
+    const conf = join(dir, 'precd.conf');
+    writeFileSync(conf, `log_path = ${JSON.stringify(logPath)}\nlock_path = ${JSON.stringify(lockPath)}\n`);
+    const r = runPrecdSync(['-c', conf], 20_000);
+    assert.equal(r.signal, null, `precd did not exit for ${logPath}`);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `precd: ${message}\n`);
+  }
+  assert.equal(readFileSync(join(dir, 'target'), 'utf8'), 'precious\n');
+  assert.equal(statSync(join(dir, 'theirs.log')).size, 0);
+  assert.equal(existsSync(join(dir, 'nowhere')), false);
+});
+
+/** What the stock tool decodes of a log (tolerant: stops at a cut frame); `ok` when it all decoded. */
+function stockDecode(compress: 'zstd' | 'gz', path: string): { records: Rec[]; ok: boolean } {
+  const r = spawnSync(compress === 'zstd' ? 'zstdcat' : 'zcat', [path], { maxBuffer: 1 << 30 });
+  const lines = r.stdout.toString('utf8').split('\n');
+  lines.pop();
+  return { records: lines.filter((l) => l).map((l) => JSON.parse(l) as Rec), ok: r.status === 0 };
+}
+
+for (const compress of ['zstd', 'gz'] as const) {
+  test(`${compress}: kill -9 at random points under a storm, 10 times: stock tools read every flushed record after the restarts`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'precd-kill-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const config = { log_path: join(dir, 'prec.log'), lock_path: join(dir, 'precd.lock'), compress };
+    const flushed = new Map<string, number>(); // storm marker -> markers the stock tool read after its kill
+    for (let round = 0; round < 10; round++) {
+      const precd = await Precd.start({ config });
+      t.after(() => precd.cleanup());
+      const m = marker(`k${round}x`);
+      const stormDone = storm(m, 400);
+      await sleep(Math.floor(Math.random() * 1500));
+      process.kill(precd.pid, 'SIGKILL');
+      await precd.exited;
+      await stormDone;
+      const seen = markerCounts(stockDecode(compress, config.log_path).records, m);
+      for (const [i, n] of seen) assert.equal(n, 1, `round ${round}: marker ${i} once`);
+      flushed.set(m, seen.size);
+    }
+    const last = await Precd.start({ config });
+    t.after(() => last.cleanup());
+    assert.deepEqual(await last.stop(), { code: 0, signal: null });
+    const test = spawnSync(compress === 'zstd' ? 'zstd' : 'gzip', ['-t', config.log_path], { encoding: 'utf8' });
+    assert.equal(test.status, 0, test.stderr);
+    const all = stockDecode(compress, config.log_path);
+    assert.equal(all.ok, true);
+    for (const [m, k] of flushed) {
+      const counts = markerCounts(all.records, m);
+      for (let i = 0; i < k; i++) assert.equal(counts.get(i), 1, `${m}: flushed marker ${i} read back once`);
+      for (const [i, n] of counts) assert.equal(n, 1, `${m}: marker ${i} once`);
+    }
+  });
+}

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogWriter } from '../../src/daemon/writer.js';
@@ -101,7 +101,6 @@ for (const compress of ['zstd', 'no'] as const) {
     const before = Array.from({ length: 5 }, (_, i) => rec('before', i));
     for (const l of before) w.write(l);
     w.flush();
-    const goodSize = statSync(path).size; // the frame left unfinished by the error ends here
     const filler = fillDisk(mnt);
     for (let i = 0; i < 30; i++) w.write(rec('doomed', i, randomBytes(768).toString('base64')));
     w.flush();
@@ -116,7 +115,9 @@ for (const compress of ['zstd', 'no'] as const) {
     for (const l of after) w.write(l);
     w.close();
 
-    const lines = [...fileLines(path, compress, 0, goodSize), ...fileLines(path, compress, goodSize)];
+    // The frame the error left unfinished was ended at its flush point when the log was reopened
+    // (issue 20): the stock tool reads the file in one go.
+    const lines = fileLines(path, compress);
     assert.deepEqual(lines, [
       ...before,
       JSON.stringify({ record_type: 'loss', lost_samples: 37 }),

@@ -50,9 +50,8 @@ for (const compress of ['zstd', 'gz', 'no'] as const) {
     }
     assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => i + 1));
     assert.equal(bad, 0);
-    // The two runs killed before another started leave cut frames; the last one ends the file.
-    const kind = compress === 'zstd' ? 'damaged zstd frame' : 'damaged gzip data';
-    assert.equal(warnings.length, compress === 'no' ? 0 : 2, warnings.join('\n'));
-    for (const w of warnings) assert.ok(w.startsWith(`${path}: ${kind} at byte `), w);
+    // Each restart ended the frame the kill before it cut (issue 20): no damage is left to skip;
+    // the last kill's frame ends the file, which a reader takes as it is.
+    assert.deepEqual(warnings, []);
   });
 }

@@ -2,9 +2,10 @@
 // records that could not be written, retry every retryIntervalMs, and on resuming write a loss
 // record for that count first. It sits in front of the seal slot, so the loss record passes it like
 // any other line and the lines dropped while failing never do.
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { systemErrorText } from '../errors.js';
+import { openNoFollow } from '../safe-open.js';
 
 export interface WriteErrorOptions {
   readonly path: string;
@@ -96,11 +97,23 @@ const PROBE_BYTES = 16 * 1024;
 /** Throws when PROBE_BYTES cannot be written next to the log (disk still full, I/O errors). */
 export function probeSpace(logPath: string): void {
   const probe = join(dirname(logPath), `.${basename(logPath)}.precd-probe`);
-  const fd = openSync(probe, 'w', 0o600);
+  const fd = openProbe(probe);
   try {
     writeSync(fd, Buffer.alloc(PROBE_BYTES));
   } finally {
     closeSync(fd);
     unlinkSync(probe);
+  }
+}
+
+/** A new probe file, never one that exists: a stale probe (crash) is unlinked first, a link is never followed. */
+function openProbe(probe: string): number {
+  const o = { flags: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode: 0o600, what: 'disk-full probe file' };
+  try {
+    return openNoFollow(probe, o);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    unlinkSync(probe); // removes the name (a link itself, never its target)
+    return openNoFollow(probe, o);
   }
 }
