@@ -81,6 +81,8 @@ const CHECKS: Readonly<Record<string, Checker>> = {
   max_arg_length: (v, k) => integerIn(v, k, 1, Number.MAX_SAFE_INTEGER),
   ring_buffer_mb: (v, k) => powerOfTwo(v, k, 1, 1024),
   lock_path: (v, k) => absolutePath(v, k),
+  seal_interval_s: (v, k) => integerIn(v, k, 1, 3600),
+  seal_key_path: (v, k) => absolutePath(v, k),
 };
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(CHECKS);

@@ -21,6 +21,10 @@ export interface Config {
   readonly max_arg_length: number;
   readonly ring_buffer_mb: number;
   readonly lock_path: string;
+  /** A seal record at least this often, seconds (SPEC 12). */
+  readonly seal_interval_s: number;
+  /** Sealing state made by `precd --setup-keys`; absent file: chain-only seals. */
+  readonly seal_key_path: string;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/prec/precd.conf';
@@ -45,4 +49,6 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   max_arg_length: 1024,
   ring_buffer_mb: 16,
   lock_path: '/run/precd.lock',
+  seal_interval_s: 60,
+  seal_key_path: '/var/lib/prec/seal.key',
 });

@@ -10,7 +10,7 @@ interface Checks {
   readonly required: readonly boolean[];
 }
 
-const RECORD_TYPES: readonly RecordType[] = ['start', 'end', 'fail', 'loss'];
+const RECORD_TYPES: readonly RecordType[] = ['start', 'end', 'fail', 'loss', 'seal'];
 
 function jsType(type: FieldType): string {
   return type === 'string[]' ? type : type === 'number' || type === 'boolean' ? type : 'string';

@@ -30,6 +30,8 @@ export interface PrecdOptions {
   config?: Record<string, unknown>;
   /** How long to wait for the ready line. */
   readyTimeoutMs?: number;
+  /** Reuse this temp dir (same log, lock and seal key file): a restart of an earlier precd. */
+  dir?: string;
 }
 
 /** A unique token to put into argv so a test finds its own records among the host's. */
@@ -87,10 +89,12 @@ export class Precd {
 
   /** Starts precd and resolves once it printed its ready line; rejects with its stderr if it exits first. */
   static async start(opts: PrecdOptions = {}): Promise<Precd> {
-    const dir = mkdtempSync(join(tmpdir(), 'precd-test-'));
+    const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'precd-test-'));
     const logPath = join(dir, 'log', 'prec.log');
     const lockPath = join(dir, 'precd.lock');
-    const configPath = writeConfig({ log_path: logPath, lock_path: lockPath, flush_interval_ms: 50, ...opts.config }, dir);
+    // The seal key file too: tests never touch /var/lib/prec.
+    const base = { log_path: logPath, lock_path: lockPath, seal_key_path: join(dir, 'seal.key'), flush_interval_ms: 50 };
+    const configPath = writeConfig({ ...base, ...opts.config }, dir);
     const child = spawn(process.execPath, [...PRECD_NODE_FLAGS, PRECD_BIN, '-c', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
