@@ -148,27 +148,16 @@ function sealState(config: Config): SealState | undefined {
   return state;
 }
 
-async function daemon(config: Config): Promise<number> {
-  // Until the log is open a SIGHUP (logrotate) must not kill precd, whose default action it is.
-  let onHup = () => {};
-  process.on('SIGHUP', () => onHup());
-  const lock: InstanceLock = acquireLock(config.lock_path);
-  const clock = new MonoClock();
-  let state: SealState | undefined;
-  try {
-    state = sealState(config);
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
-  let loss: LossMonitor | undefined;
+/** The sealing state, the writer with the sealer in its seal slot, and the log opened. */
+function openWriter(config: Config, clock: MonoClock, lossRecord: (count: number) => string): LogWriter {
+  const state = sealState(config);
   const writer = new LogWriter({
     path: config.log_path,
     compress: config.compress,
     level: config.compress_level,
     flushIntervalMs: config.flush_interval_ms,
     report: (m) => say(m),
-    lossRecord: (count) => loss!.unwrittenLine(count),
+    lossRecord,
     // Every line on its way to the file passes here, loss records included.
     seal: new Sealer({
       state,
@@ -177,8 +166,20 @@ async function daemon(config: Config): Promise<number> {
       report: (m) => say(m),
     }),
   });
+  writer.open();
+  return writer;
+}
+
+async function daemon(config: Config): Promise<number> {
+  // Until the log is open a SIGHUP (logrotate) must not kill precd, whose default action it is.
+  let onHup = () => {};
+  process.on('SIGHUP', () => onHup());
+  const lock: InstanceLock = acquireLock(config.lock_path);
+  const clock = new MonoClock();
+  let loss: LossMonitor | undefined;
+  let writer: LogWriter;
   try {
-    writer.open();
+    writer = openWriter(config, clock, (count) => loss!.unwrittenLine(count));
   } catch (e) {
     lock.release();
     throw e;

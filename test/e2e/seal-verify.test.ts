@@ -10,7 +10,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rename
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { Precd, REPO_ROOT, marker, readLogText, run, runPrecdSync, sleep, writeConfig } from '../helpers/precd.js';
+import { Precd, REPO_ROOT, marker, run, runPrecdSync, sleep, writeConfig } from '../helpers/precd.js';
+import { readLogLines } from '../../src/log/index.js';
 import { sealLine } from '../../src/seal/record.js';
 import { loadState } from '../../src/seal/state.js';
 
@@ -40,9 +41,19 @@ function commands(mark: string, n: number): void {
   assert.equal(r.status, 0);
 }
 
+/** True when a line of the log, as prec reads it (a frame cut by kill -9 does not stop it), has `text`. */
+async function logHas(path: string, text: string): Promise<boolean> {
+  try {
+    for await (const line of readLogLines(path)) if (line.includes(text)) return true;
+  } catch {
+    // not there yet
+  }
+  return false;
+}
+
 async function waitFor(path: string, text: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (readLogText(path).includes(text)) return;
+  for (let i = 0; i < 1200; i++) {
+    if (await logHas(path, text)) return;
     await sleep(50);
   }
   assert.fail(`${text} never reached ${path}`);
@@ -260,7 +271,9 @@ test('kill -9 then restart: PASS with the unsealed tail reported, and the chain 
   await waitFor(second.logPath, `${mark}b-4`);
   assert.equal((await second.stop()).code, 0);
 
-  const seals = readLogText(second.logPath).split('\n').filter(isSeal).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const all: string[] = [];
+  for await (const line of readLogLines(second.logPath)) all.push(line);
+  const seals = all.filter(isSeal).map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(seals.map((s) => [s.seal_seq, s.epoch, s.records]).slice(0, 2), [[1, 0, 0], [2, 1, 0]], 'opening seals of both runs');
   assert.equal(seals[1]!.prev_mac, seals[0]!.mac, 'the restarted precd goes on from the saved state');
   assert.equal(seals[1]!.chain, seals[0]!.chain);
