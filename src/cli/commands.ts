@@ -10,6 +10,7 @@
 // The layout test (test/unit/cli-commands.test.ts) fails while a file in commands/ is not listed.
 import Prec from './commands/index.js';
 import Hunt from './commands/hunt.js';
+import Verify from './commands/verify.js';
 import type { PrecCommand } from './base.js';
 
 /**
@@ -21,6 +22,7 @@ export const ROOT_COMMAND_ID = Symbol('SINGLE_COMMAND_CLI').toString();
 const COMMANDS: Readonly<Record<string, typeof PrecCommand>> = {
   [ROOT_COMMAND_ID]: Prec,
   hunt: Hunt,
+  verify: Verify,
 };
 export default COMMANDS;
 

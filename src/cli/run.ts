@@ -60,6 +60,11 @@ function implicitFilter(row: RowBag): boolean {
   return row.source === 'user' || row.record_type === 'loss';
 }
 
+/** Seal rows (SPEC 12) are bookkeeping for `prec verify`: shown only to a query naming record_type=seal. */
+function withoutSeals(matches: (row: RowBag) => boolean): (row: RowBag) => boolean {
+  return (row) => row.record_type !== 'seal' && matches(row);
+}
+
 export async function runPrec(raw: RawOptions): Promise<void> {
   const fields = raw.fields !== undefined ? parseFieldSpec(raw.fields) : [...DEFAULT_OUTPUT_FIELDS];
   const limit = parseLimit(raw.limit);
@@ -71,11 +76,11 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   let hiddenLosses: HiddenLosses | undefined;
   if (raw.queries.length > 0) {
     // Loaded only when needed: the parser (chevrotain) costs a fifth of a second at startup.
-    const { compileAst, necessaryNeedles, parseQuery } = await import('../query/index.js');
+    const { compileAst, namesClause, necessaryNeedles, parseQuery } = await import('../query/index.js');
     const asts = raw.queries.map((text) => parseQuery(text));
     const q = compileAst(asts);
     hiddenLosses = new HiddenLosses(q.predicate);
-    matches = hiddenLosses.filter;
+    matches = namesClause(asts, 'record_type', 'seal') ? hiddenLosses.filter : withoutSeals(hiddenLosses.filter);
     queryNeedsEnd = q.needsEnd;
     // List mode only: the tree needs every row (ancestors), follow prints rows as they come.
     if (!raw.tree && !raw.follow && process.env.PREC_NO_PREFILTER !== '1') {
@@ -83,6 +88,8 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     }
   } else if (!raw.allSources) {
     matches = implicitFilter;
+  } else {
+    matches = withoutSeals(matches);
   }
   const input = raw.input ?? defaultInput();
   const needEnd = queryNeedsEnd || fields.some((f) => END_ONLY.has(f));

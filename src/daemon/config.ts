@@ -133,6 +133,8 @@ const CHECKS: Readonly<Record<string, Checker>> = {
   lock_path: (v, k) => absolutePath(v, k),
   metrics_path: (v, k) => (v === '' ? v : absolutePath(v, k, ' (or "" for no metrics file)')),
   metrics_interval_s: (v, k) => integerIn(v, k, 1, 3600),
+  seal_interval_s: (v, k) => integerIn(v, k, 1, 3600),
+  seal_key_path: (v, k) => absolutePath(v, k),
 };
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(CHECKS);

@@ -24,6 +24,10 @@ export interface Config {
   /** Prometheus textfile (metrics.ts); "" writes none. */
   readonly metrics_path: string;
   readonly metrics_interval_s: number;
+  /** A seal record at least this often, seconds (SPEC 12). */
+  readonly seal_interval_s: number;
+  /** Sealing state made by `precd --setup-keys`; absent file: chain-only seals. */
+  readonly seal_key_path: string;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/prec/precd.conf';
@@ -51,4 +55,6 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   // Where Debian's prometheus-node-exporter reads textfiles from.
   metrics_path: '/var/lib/prometheus/node-exporter/prec.prom',
   metrics_interval_s: 15,
+  seal_interval_s: 60,
+  seal_key_path: '/var/lib/prec/seal.key',
 });

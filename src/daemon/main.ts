@@ -1,4 +1,4 @@
-// precd: `precd [-c|--config PATH] [--check-config] [--version]`.
+// precd: `precd [-c|--config PATH] [--check-config] [--setup-keys] [--version]`.
 //
 // Start-up order: arguments, config (nothing is loaded before it is valid), root check, lock, log,
 // kernel collector, then one line `precd: ready (pid N) logging to PATH` on stderr: from then on every
@@ -11,7 +11,8 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, logPathProblem, type Conf
 import { compileFilter } from './filter.js';
 import { acquireLock, type InstanceLock } from './lock.js';
 import { LogWriter } from './writer.js';
-import { passThrough } from './seal.js';
+import { Sealer } from '../seal/sealer.js';
+import { loadState, saveState, setupKeys, SealStateError, type SealState } from '../seal/state.js';
 import { LossMonitor } from './loss.js';
 import { MetricsFile } from './metrics.js';
 import { Pipeline } from './pipeline.js';
@@ -25,7 +26,7 @@ const CLOCK_REFRESH_MS = 10_000;
 const PID_SWEEP_MS = 30_000;
 const STARTED_MS = Date.now(); // prec_start_time_seconds
 
-const USAGE = 'usage: precd [-c|--config PATH] [--check-config] [--version]';
+const USAGE = 'usage: precd [-c|--config PATH] [--check-config] [--setup-keys] [--version]';
 
 class Fatal extends Error {}
 
@@ -45,6 +46,7 @@ function version(): string {
 interface Args {
   config?: string;
   checkConfig: boolean;
+  setupKeys: boolean;
   version: boolean;
   help: boolean;
 }
@@ -57,6 +59,7 @@ function parseCommandLine(argv: string[]): Args {
       options: {
         config: { type: 'string', short: 'c' },
         'check-config': { type: 'boolean' },
+        'setup-keys': { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,7 +73,13 @@ function parseCommandLine(argv: string[]): Args {
   }
   const v = parsed.values;
   if (v.config === '') throw new Fatal(`-c needs a path\n${USAGE}`);
-  return { config: v.config, checkConfig: v['check-config'] ?? false, version: v.version ?? false, help: v.help ?? false };
+  return {
+    config: v.config,
+    checkConfig: v['check-config'] ?? false,
+    setupKeys: v['setup-keys'] ?? false,
+    version: v.version ?? false,
+    help: v.help ?? false,
+  };
 }
 
 function load(args: Args): { config: Config; origin: string } {
@@ -102,10 +111,67 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`config ok: ${origin}\n`);
     return 0;
   }
+  if (args.setupKeys) return makeKeys(config.seal_key_path);
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new Fatal(`must run as root (it loads eBPF programs); running as uid ${process.getuid()}`);
   }
   return daemon(config);
+}
+
+/** `precd --setup-keys`: key(0) and an empty sealing state; the verification key printed once. */
+function makeKeys(path: string): number {
+  let key: Buffer;
+  try {
+    key = setupKeys(path);
+  } catch (e) {
+    throw new Fatal(e instanceof SealStateError ? e.message : `cannot create the seal key file ${path}: ${oneLine(e)}`);
+  }
+  process.stdout.write(
+    `Sealing key and state written to ${path} (mode 0600). precd evolves this key at every seal.\n` +
+      `\n` +
+      `The VERIFICATION KEY is shown now and never again. Copy it OFF this host (a password manager,\n` +
+      `paper, another machine) and do not store it here: whoever has it can forge every seal.\n` +
+      `Check the log with: prec verify -a --key KEY\n` +
+      `\n` +
+      `${key.toString('hex')}\n`,
+  );
+  return 0;
+}
+
+/** The key file's state, or undefined (chain-only, said once on stderr). */
+function sealState(config: Config): SealState | undefined {
+  let state: SealState | undefined;
+  try {
+    state = loadState(config.seal_key_path);
+  } catch (e) {
+    throw new Fatal(e instanceof SealStateError ? e.message : oneLine(e));
+  }
+  if (!state) {
+    say(`no seal key file at ${config.seal_key_path}: seals carry the hash chain only, no MAC (they detect damage, not a root intruder); run precd --setup-keys to create one`);
+  }
+  return state;
+}
+
+/** The sealing state, the writer with the sealer in its seal slot, and the log opened. */
+function openWriter(config: Config, clock: MonoClock, lossRecord: (count: number) => string): LogWriter {
+  const state = sealState(config);
+  const writer = new LogWriter({
+    path: config.log_path,
+    compress: config.compress,
+    level: config.compress_level,
+    flushIntervalMs: config.flush_interval_ms,
+    report: (m) => say(m),
+    lossRecord,
+    // Every line on its way to the file passes here, loss records included.
+    seal: new Sealer({
+      state,
+      persist: (s) => saveState(config.seal_key_path, s),
+      now: () => clock.now(),
+      report: (m) => say(m),
+    }),
+  });
+  writer.open();
+  return writer;
 }
 
 async function daemon(config: Config): Promise<number> {
@@ -115,18 +181,9 @@ async function daemon(config: Config): Promise<number> {
   const lock: InstanceLock = acquireLock(config.lock_path);
   const clock = new MonoClock();
   let loss: LossMonitor | undefined;
-  const writer = new LogWriter({
-    path: config.log_path,
-    compress: config.compress,
-    level: config.compress_level,
-    flushIntervalMs: config.flush_interval_ms,
-    report: (m) => say(m),
-    lossRecord: (count) => loss!.unwrittenLine(count),
-    // Every line on its way to the file passes here, loss records included (issue 17 fills it).
-    seal: passThrough(),
-  });
+  let writer: LogWriter;
   try {
-    writer.open();
+    writer = openWriter(config, clock, (count) => loss!.unwrittenLine(count));
   } catch (e) {
     lock.release();
     throw e;
@@ -198,6 +255,7 @@ async function daemon(config: Config): Promise<number> {
     timers.push(setInterval(() => loss!.poll(), LOSS_POLL_MS));
     timers.push(setInterval(() => clock.refresh(), CLOCK_REFRESH_MS));
     timers.push(setInterval(() => pipeline.running.sweep(), PID_SWEEP_MS));
+    timers.push(setInterval(() => writer.tick(), config.seal_interval_s * 1000));
     collector.start(onBatch, (err) => {
       say(`kernel reader failed: ${oneLine(err)}`);
       void shutdown(1);

@@ -25,6 +25,7 @@ const TEMPLATES: Readonly<Record<RecordType, Readonly<Bag>>> = {
   end: template('end'),
   fail: template('fail'),
   loss: template('loss'),
+  seal: template('seal'),
 };
 
 function template(type: RecordType): Bag {
@@ -45,6 +46,8 @@ export function newBag(type: RecordType): Bag {
       return { ...TEMPLATES.fail };
     case 'loss':
       return { ...TEMPLATES.loss };
+    case 'seal':
+      return { ...TEMPLATES.seal };
   }
 }
 

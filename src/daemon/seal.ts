@@ -2,7 +2,7 @@
 // batch/encode -> file. Every line that reaches the log passes through it, in file order: pipeline
 // records, the kernel's loss records, and the loss record for records a write error cost, which is
 // written first when writing resumes. Lines dropped while writing fails never reach it.
-// Today the slot holds passThrough(); the seal chain (issue 17) implements SealStage.
+// The slot holds src/seal's Sealer (issue 17), or passThrough() in tests of the writer alone.
 
 /** Where a stage hands lines on: the batch of the file now open. */
 export interface LineOut {
@@ -16,6 +16,10 @@ export interface SealStage {
    * (a seal record) before or after it; whatever it writes to `out` is the file's order.
    */
   line(line: string, out: LineOut): void;
+  /** A file was just opened (start, SIGHUP reopen): the first lines it gets. The writer flushes after. */
+  opened(out: LineOut): void;
+  /** The seal timer fired (seal_interval_s): lines of the stage's own, if any. The writer flushes after. */
+  tick(out: LineOut): void;
   /** The file is about to be finished and closed (SIGHUP reopen, shutdown): the last lines it gets. */
   closing(out: LineOut): void;
   /** Every line passed on so far reached a flush point of the file: a later write error cannot undo it. */
@@ -28,6 +32,8 @@ export interface SealStage {
 export function passThrough(): SealStage {
   return {
     line: (line, out) => out.write(line),
+    opened: () => {},
+    tick: () => {},
     closing: () => {},
     committed: () => {},
     discarded: () => {},

@@ -83,6 +83,17 @@ export class LogWriter {
       if (e instanceof LogDirError || e instanceof UnsafeFileError) throw new LogOpenError(e.message);
       throw new LogOpenError(`cannot open log ${this.opts.path}: ${systemErrorText(e)}`);
     }
+    this.opened();
+  }
+
+  /**
+   * The seal timer (seal_interval_s): the seal slot may add a line of its own now, from outside the
+   * flow of records; it is flushed at once, so the slot's committed() follows before any other line.
+   */
+  tick(): void {
+    if (this.closed || this.errors.failing) return;
+    this.seal.tick(this.toFile);
+    this.flush();
   }
 
   /** Queues one serialized record (JSON, no newline). */
@@ -117,7 +128,9 @@ export class LogWriter {
       this.file.open();
     } catch (e) {
       this.fail(e);
+      return;
     }
+    this.opened();
   }
 
   /** SIGTERM: finishes the frame, fsyncs and closes. A pending loss count gets one last try. */
@@ -175,6 +188,12 @@ export class LogWriter {
       this.flushTimer ??= this.startFlushTimer();
     },
   };
+
+  /** A file was (re)opened: the seal slot's first lines, flushed at once. */
+  private opened(): void {
+    this.seal.opened(this.toFile);
+    this.flush();
+  }
 
   private startFlushTimer(): NodeJS.Timeout {
     const timer = setTimeout(() => {

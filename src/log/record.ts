@@ -10,7 +10,7 @@ interface Checks {
   readonly required: readonly boolean[];
 }
 
-const RECORD_TYPES: readonly RecordType[] = ['start', 'end', 'fail', 'loss'];
+const RECORD_TYPES: readonly RecordType[] = ['start', 'end', 'fail', 'loss', 'seal'];
 
 // Every 'number' of the catalogue is an id, a count, a status or nanoseconds: a non-negative
 // integer that JSON carries exactly. `pid: 1.5`, `uid: -1` or `1e308` make a bad record (issue 20).

@@ -47,6 +47,25 @@ export function compileAst(asts: readonly QueryNode[]): CompiledQuery {
   };
 }
 
+/**
+ * True when a query has the clause `KEY=VALUE` (exactly that operator) anywhere, e.g. whether it
+ * names `record_type=seal`: rows of such a kind are shown only when asked for by name.
+ */
+export function namesClause(asts: readonly QueryNode[], key: string, value: string): boolean {
+  const walk = (node: QueryNode): boolean => {
+    switch (node.kind) {
+      case 'clause':
+        return node.key === key && node.op === '=' && node.value === value;
+      case 'not':
+        return walk(node.operand);
+      case 'and':
+      case 'or':
+        return node.operands.some(walk);
+    }
+  };
+  return asts.some(walk);
+}
+
 function collectKeys(node: QueryNode, into: Set<string>): void {
   switch (node.kind) {
     case 'clause':

@@ -7,10 +7,10 @@ import { nearestName } from './nearest.js';
 export type FieldType = 'string' | 'number' | 'boolean' | 'timestamp' | 'duration' | 'string[]';
 
 /** Record kinds as written by precd, one JSON object per line. */
-export type RecordType = 'start' | 'end' | 'fail' | 'loss';
+export type RecordType = 'start' | 'end' | 'fail' | 'loss' | 'seal';
 
 /** Row kinds as seen by `prec` after start and end are merged by event_id. */
-export type RowType = 'command' | 'fail' | 'loss';
+export type RowType = 'command' | 'fail' | 'loss' | 'seal';
 
 export interface FieldSpec {
   readonly name: string;
@@ -91,7 +91,7 @@ function field<
  * this order) and the column order of `-f all`.
  */
 export const FIELDS = [
-  field('timestamp', 'timestamp', ['start', 'end', 'fail', 'loss'], ['command', 'fail', 'loss'],
+  field('timestamp', 'timestamp', ['start', 'end', 'fail', 'loss', 'seal'], ['command', 'fail', 'loss', 'seal'],
     'RFC3339 time with nanoseconds and the host offset: exec time (start, fail), end time (end)',
     { defaultOutput: true, required: true }),
   field('end_timestamp', 'timestamp', [], ['command'], 'time the command ended (from its end record)',
@@ -126,8 +126,8 @@ export const FIELDS = [
   field('tty_nr', 'number', START_FAIL, CMD_FAIL, 'encoded terminal device number', { optional: true }),
   field('source', 'string', ['start', 'end', 'fail'], CMD_FAIL, 'user (interactive shell) or system',
     { values: ['user', 'system'] }),
-  field('record_type', 'string', ['start', 'end', 'fail', 'loss'], ['command', 'fail', 'loss'], 'kind of record or row',
-    { values: ['command', 'start', 'end', 'fail', 'loss'] }),
+  field('record_type', 'string', ['start', 'end', 'fail', 'loss', 'seal'], ['command', 'fail', 'loss', 'seal'], 'kind of record or row',
+    { values: ['command', 'start', 'end', 'fail', 'loss', 'seal'] }),
   field('exec_errno', 'number', ['fail'], ['fail'], 'errno of the failed exec'),
   field('exec_error', 'string', ['fail'], ['fail'], 'text of the errno, lower case'),
   field('parent_comm', 'string', START_FAIL, CMD_FAIL, 'task name of the real parent'),
@@ -147,6 +147,12 @@ export const FIELDS = [
     { endOnly: true, optional: true, fromEnd: 'exec_replaced' }),
   field('lost_samples', 'number', ['loss'], ['loss'], 'events dropped since the previous loss record'),
   field('lost_samples_total', 'number', ['loss'], ['loss'], 'events dropped since precd started'),
+  field('seal_seq', 'number', ['seal'], ['seal'], 'number of the seal: 1, 2, ... never reset'),
+  field('epoch', 'number', ['seal'], ['seal'], 'key epoch the seal is MACed under (seal_seq - 1 with a key file)'),
+  field('records', 'number', ['seal'], ['seal'], 'lines the seal covers: those since the previous seal'),
+  field('chain', 'string', ['seal'], ['seal'], 'hex SHA-256 chain value after the last covered line'),
+  field('prev_mac', 'string', ['seal'], ['seal'], 'mac of the previous seal; absent without a key file', { optional: true }),
+  field('mac', 'string', ['seal'], ['seal'], 'hex HMAC-SHA256 of the seal under its epoch key; absent without a key file', { optional: true }),
 ] as const;
 
 export type CatalogueField = (typeof FIELDS)[number];
@@ -175,6 +181,7 @@ const RECORD_KEYS: Readonly<Record<RecordType, readonly string[]>> = {
   end: keysOf('end'),
   fail: keysOf('fail'),
   loss: keysOf('loss'),
+  seal: keysOf('seal'),
 };
 
 /** `prec`'s default output fields, in catalogue order. */

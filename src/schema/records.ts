@@ -35,9 +35,10 @@ export type FailRecord = Omit<Shape<Carried<'fail'>>, 'record_type' | 'source' |
   argc?: number;
 };
 export type LossRecord = Omit<Shape<Carried<'loss'>>, 'record_type'> & { record_type: 'loss' };
+export type SealRecord = Omit<Shape<Carried<'seal'>>, 'record_type'> & { record_type: 'seal' };
 
 export type Source = 'user' | 'system';
-export type LogRecord = StartRecord | EndRecord | FailRecord | LossRecord;
+export type LogRecord = StartRecord | EndRecord | FailRecord | LossRecord | SealRecord;
 
 /**
  * What `prec` shows and queries: a start merged with its end (`command`), or a fail or loss record
@@ -49,7 +50,7 @@ export type CommandRow = StartRecord & { record_type: 'command' } & EndPart;
 type EndPart = {
   [F in Extract<CatalogueField, { fromEnd: string }> as F['name']]?: TsType<F['type']>;
 };
-export type Row = (Omit<CommandRow, 'record_type'> & { record_type: 'command' }) | FailRecord | LossRecord;
+export type Row = (Omit<CommandRow, 'record_type'> & { record_type: 'command' }) | FailRecord | LossRecord | SealRecord;
 
 /** Loose view used by the query engine and formatters, which address fields by catalogue name. */
 export type FieldBag = Readonly<Record<string, unknown>>;

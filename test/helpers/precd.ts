@@ -30,6 +30,8 @@ export interface PrecdOptions {
   config?: Record<string, unknown>;
   /** How long to wait for the ready line. */
   readyTimeoutMs?: number;
+  /** Reuse this temp dir (same log, lock and seal key file): a restart of an earlier precd. */
+  dir?: string;
 }
 
 /** A unique token to put into argv so a test finds its own records among the host's. */
@@ -87,12 +89,16 @@ export class Precd {
 
   /** Starts precd and resolves once it printed its ready line; rejects with its stderr if it exits first. */
   static async start(opts: PrecdOptions = {}): Promise<Precd> {
-    const dir = mkdtempSync(join(tmpdir(), 'precd-test-'));
+    const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'precd-test-'));
     const logPath = join(dir, 'log', 'prec.log');
     const lockPath = join(dir, 'precd.lock');
-    // metrics_path too: the default is the host's node_exporter directory, which tests never touch.
-    const metricsPath = join(dir, 'prec.prom');
-    const configPath = writeConfig({ log_path: logPath, lock_path: lockPath, metrics_path: metricsPath, flush_interval_ms: 50, ...opts.config }, dir);
+    // metrics_path and the seal key file too: tests never touch the host's node_exporter directory
+    // or /var/lib/prec.
+    const base = {
+      log_path: logPath, lock_path: lockPath, metrics_path: join(dir, 'prec.prom'), seal_key_path: join(dir, 'seal.key'),
+      flush_interval_ms: 50,
+    };
+    const configPath = writeConfig({ ...base, ...opts.config }, dir);
     const child = spawn(process.execPath, [...PRECD_NODE_FLAGS, PRECD_BIN, '-c', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

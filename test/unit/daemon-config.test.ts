@@ -39,6 +39,8 @@ test('an empty file gives exactly the embedded defaults of SPEC section 6', () =
     lock_path: '/run/precd.lock',
     metrics_path: '/var/lib/prometheus/node-exporter/prec.prom',
     metrics_interval_s: 15,
+    seal_interval_s: 60,
+    seal_key_path: '/var/lib/prec/seal.key',
   });
   assert.deepEqual({ ...c }, { ...DEFAULT_CONFIG });
   assert.deepEqual([...CONFIG_KEYS].sort(), Object.keys(DEFAULT_CONFIG).sort());
@@ -61,6 +63,8 @@ test('every key set to a valid non-default value is taken as given', () => {
       'lock_path = "/tmp/x/precd.lock"',
       'metrics_path = "/srv/metrics/prec.prom"',
       'metrics_interval_s = 3600',
+      'seal_interval_s = 3600',
+      'seal_key_path = "/tmp/x/seal.key"',
     ].join('\n'),
     ORIGIN,
   );
@@ -79,6 +83,8 @@ test('every key set to a valid non-default value is taken as given', () => {
     lock_path: '/tmp/x/precd.lock',
     metrics_path: '/srv/metrics/prec.prom',
     metrics_interval_s: 3600,
+    seal_interval_s: 3600,
+    seal_key_path: '/tmp/x/seal.key',
   });
 });
 
@@ -118,6 +124,9 @@ const INVALID: Array<[string, string, string]> = [
   ['duplicate key', 'max_args = 3\nmax_args = 4', 'TOML syntax error at line 2, column 1: trying to redefine an already defined table or value'],
   ['log_path of the wrong type', 'log_path = 5', 'log_path: expected a path (string), got an integer'],
   ['relative log_path', 'log_path = "prec.log"', 'log_path: "prec.log" is not an absolute file path'],
+  ['seal_interval_s 0', 'seal_interval_s = 0', 'seal_interval_s: 0 is out of range (1..3600)'],
+  ['seal_interval_s over an hour', 'seal_interval_s = 3601', 'seal_interval_s: 3601 is out of range (1..3600)'],
+  ['seal_key_path relative', 'seal_key_path = "seal.key"', 'seal_key_path: "seal.key" is not an absolute file path'],
   ['lock_path a directory name', 'lock_path = "/run/"', 'lock_path: "/run/" is not an absolute file path'],
   ['unknown compress', 'compress = "lz4"', 'compress: "lz4" is not one of "no", "gz", "zstd"'],
   ['compress not a string', 'compress = true', 'compress: expected one of "no", "gz", "zstd", got a boolean (true)'],

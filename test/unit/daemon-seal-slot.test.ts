@@ -26,6 +26,8 @@ class RecordingStage implements SealStage {
     this.passed.push(line);
     out.write(line);
   }
+  opened(): void {}
+  tick(): void {}
   closing(out: LineOut): void {
     this.line(JSON.stringify({ record_type: 'closing', n: ++this.closings }), out);
   }

@@ -1,0 +1,118 @@
+// precd's side of sealing: the stage in the seal slot of its output chain (src/daemon/seal.ts's
+// SealStage, matched structurally: seal/ does not import the daemon). Every line on its way to the
+// file is added to the chain; a seal record is written
+//   - opened(): first in every file precd opens (start, SIGHUP reopen): `records` 0, the chain as it
+//     was. It gives a file read alone its starting chain value and, after a kill -9, marks where the
+//     unsealed tail of the killed run ends;
+//   - tick(): every seal_interval_s, when lines were written since the last seal;
+//   - closing(): before a file is closed (SIGHUP, shutdown), when lines were written since the last seal.
+// So a seal with `records` 0 is always an opening seal. The state after a seal (next epoch's key,
+// seal_seq, chain, mac) is saved when the writer reports the seal line flushed (committed(); the
+// writer flushes at once after every seal), before any other line: file and key file stay in step.
+// A write error that discards lines rolls the chain and the state back to the last flush point.
+import { ChainSegment, ZERO_CHAIN } from './chain.js';
+import { evolveKey } from './keys.js';
+import { sealLine, ZERO_MAC } from './record.js';
+import type { SealState } from './state.js';
+
+export interface SealOut {
+  write(line: string): void;
+}
+
+export interface SealerOptions {
+  /** The key file's state; undefined: chain-only seals (no MAC), seal_seq from 1 in this run. */
+  readonly state: SealState | undefined;
+  /** Saves the state after a seal reached the file (state.ts saveState); may throw. */
+  readonly persist: (state: SealState) => void;
+  /** Timestamp of a seal record (the records' format). */
+  readonly now: () => string;
+  /** A state that could not be saved: one line for stderr. */
+  readonly report: (message: string) => void;
+}
+
+/** Chain-only runs keep their state in memory; the key is a placeholder never used for a MAC. */
+const CHAIN_ONLY: SealState = { epoch: 0, key: Buffer.alloc(0), sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC };
+
+export class Sealer {
+  private readonly keyed: boolean;
+  private state: SealState;
+  private segment: ChainSegment;
+  /** The state and chain at the last flush point, restored when a write error discards lines. */
+  private saved: { state: SealState; segment: ChainSegment };
+  private unsaved = false;
+  private failedSave = false;
+
+  constructor(private readonly opts: SealerOptions) {
+    this.keyed = opts.state !== undefined;
+    this.state = opts.state ?? CHAIN_ONLY;
+    this.segment = new ChainSegment(this.state.chain);
+    this.saved = { state: this.state, segment: this.segment.copy() };
+  }
+
+  get sealsWritten(): number {
+    return this.state.sealSeq;
+  }
+
+  line(line: string, out: SealOut): void {
+    this.segment.add(line);
+    out.write(line);
+  }
+
+  opened(out: SealOut): void {
+    this.seal(out);
+  }
+
+  tick(out: SealOut): void {
+    if (this.segment.count > 0) this.seal(out);
+  }
+
+  closing(out: SealOut): void {
+    if (this.segment.count > 0) this.seal(out);
+  }
+
+  committed(): void {
+    if (this.unsaved && this.keyed) this.save();
+    this.unsaved = false;
+    this.saved = { state: this.state, segment: this.segment.copy() };
+  }
+
+  discarded(): void {
+    this.state = this.saved.state;
+    this.segment = this.saved.segment.copy();
+    this.unsaved = false;
+  }
+
+  private seal(out: SealOut): void {
+    const s = this.state;
+    // An opening seal covers no line and carries the chain unchanged (chain.ts).
+    const chain = this.segment.count === 0 ? s.chain : this.segment.value();
+    const fields = {
+      timestamp: this.opts.now(),
+      seal_seq: s.sealSeq + 1,
+      epoch: s.epoch,
+      records: this.segment.count,
+      chain: chain.toString('hex'),
+      prev_mac: s.mac,
+    };
+    const line = sealLine(fields, this.keyed ? s.key : undefined);
+    const mac = this.keyed ? line.slice(-66, -2) : ZERO_MAC;
+    // The old key is dropped here: from now on only key(epoch + 1) exists in this process.
+    this.state = { epoch: s.epoch + 1, key: this.keyed ? evolveKey(s.key) : s.key, sealSeq: s.sealSeq + 1, chain, mac };
+    this.segment = new ChainSegment(chain);
+    this.unsaved = true;
+    out.write(line);
+  }
+
+  private save(): void {
+    try {
+      this.opts.persist(this.state);
+      if (this.failedSave) this.opts.report('seal key file saved again');
+      this.failedSave = false;
+    } catch (e) {
+      if (!this.failedSave) {
+        this.opts.report(`cannot save the sealing state: ${(e as Error).message} (the key in memory evolved; a restart would reuse an old key)`);
+      }
+      this.failedSave = true;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// The sealing state and its key file (seal_key_path, default /var/lib/prec/seal.key). Text, 0600:
+//
+//   prec-seal-state 1
+//   epoch <E>                 the epoch of the NEXT seal; its key is the one below
+//   key <64 hex>              key(E): earlier keys are gone (keys.ts)
+//   seal_seq <N>              seal_seq of the last seal written (0: none yet); the next is N+1
+//   chain <64 hex>            chain value of that seal (chain.ts; zeros before the first)
+//   mac <64 hex>              MAC of that seal: the next seal's prev_mac (zeros before the first)
+//
+// Rewritten after every seal, before precd writes anything more: a temporary file in the same
+// directory (O_CREAT|O_EXCL|O_NOFOLLOW, 0600), fsync, rename over the key file, fsync of the
+// directory. Opened with O_NOFOLLOW: a symlink planted at the path is refused, never followed.
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { ZERO_CHAIN } from './chain.js';
+import { KEY_BYTES } from './keys.js';
+import { ZERO_MAC } from './record.js';
+
+export interface SealState {
+  readonly epoch: number;
+  readonly key: Buffer;
+  readonly sealSeq: number;
+  readonly chain: Buffer;
+  readonly mac: string;
+}
+
+const MAGIC = 'prec-seal-state 1';
+const MAX_FILE = 4096;
+
+/** The key file cannot be used; message is one line naming the path. */
+export class SealStateError extends Error {
+  override name = 'SealStateError';
+}
+
+export function serializeState(s: SealState): string {
+  return [
+    MAGIC,
+    `epoch ${s.epoch}`,
+    `key ${s.key.toString('hex')}`,
+    `seal_seq ${s.sealSeq}`,
+    `chain ${s.chain.toString('hex')}`,
+    `mac ${s.mac}`,
+    '',
+  ].join('\n');
+}
+
+export function parseState(text: string, path: string): SealState {
+  const bad = (what: string): never => {
+    throw new SealStateError(`seal key file ${path}: ${what}`);
+  };
+  const lines = text.split('\n');
+  if (lines[0] !== MAGIC) bad(`not a prec sealing state (first line is not "${MAGIC}")`);
+  const kv = new Map<string, string>();
+  for (const l of lines.slice(1)) {
+    if (l === '') continue;
+    const sp = l.indexOf(' ');
+    if (sp <= 0) bad(`bad line ${JSON.stringify(l)}`);
+    kv.set(l.slice(0, sp), l.slice(sp + 1));
+  }
+  const int = (k: string): number => {
+    const v = kv.get(k);
+    if (v === undefined || !/^\d{1,15}$/.test(v)) return bad(`${k} missing or not an integer`);
+    return Number(v);
+  };
+  const hex = (k: string): string => {
+    const v = kv.get(k);
+    if (v === undefined || !/^[0-9a-f]{64}$/.test(v)) return bad(`${k} missing or not 64 hex digits`);
+    return v;
+  };
+  return {
+    epoch: int('epoch'),
+    key: Buffer.from(hex('key'), 'hex'),
+    sealSeq: int('seal_seq'),
+    chain: Buffer.from(hex('chain'), 'hex'),
+    mac: hex('mac'),
+  };
+}
+
+/** The state in the key file; undefined when there is no file (chain-only sealing). */
+export function loadState(path: string): SealState | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new SealStateError(`seal key file ${path} is a symbolic link: refused`);
+    throw new SealStateError(`seal key file ${path}: cannot read it (${code ?? String(e)})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new SealStateError(`seal key file ${path} is not a regular file`);
+    if ((st.mode & 0o077) !== 0) {
+      throw new SealStateError(`seal key file ${path} is readable or writable by others (mode ${(st.mode & 0o777).toString(8)}; must be 600)`);
+    }
+    const buf = Buffer.alloc(MAX_FILE);
+    const n = readSync(fd, buf, 0, MAX_FILE, 0);
+    return parseState(buf.subarray(0, n).toString('utf8'), path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces the key file atomically and durably (see the header). Throws the system error. */
+export function saveState(path: string, s: SealState): void {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.tmp`);
+  try {
+    unlinkSync(tmp); // a leftover of a crash; O_EXCL below refuses anything planted after this
+  } catch {
+    // none
+  }
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    const data = Buffer.from(serializeState(s));
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dfd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+/** `precd --setup-keys`: a new key(0) and empty state; refuses to replace an existing key file. Returns key(0). */
+export function setupKeys(path: string): Buffer {
+  if (loadStateOrBroken(path)) {
+    throw new SealStateError(`seal key file ${path} already exists: remove it first to start a new chain (old logs then verify only with the old verification key)`);
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const key = randomBytes(KEY_BYTES);
+  saveState(path, { epoch: 0, key, sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC });
+  return key;
+}
+
+function loadStateOrBroken(path: string): boolean {
+  try {
+    return loadState(path) !== undefined;
+  } catch {
+    return true;
+  }
+}
