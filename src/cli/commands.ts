@@ -9,6 +9,7 @@
 //   2. add `hunt: Hunt` to COMMANDS below.
 // The layout test (test/unit/cli-commands.test.ts) fails while a file in commands/ is not listed.
 import Prec from './commands/index.js';
+import Run from './commands/run.js';
 import Stats from './commands/stats.js';
 import type { PrecCommand } from './base.js';
 
@@ -20,6 +21,7 @@ export const ROOT_COMMAND_ID = Symbol('SINGLE_COMMAND_CLI').toString();
 
 const COMMANDS: Readonly<Record<string, typeof PrecCommand>> = {
   [ROOT_COMMAND_ID]: Prec,
+  run: Run,
   stats: Stats,
 };
 export default COMMANDS;

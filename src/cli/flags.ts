@@ -26,7 +26,7 @@ export const sharedFlags = {
 const MARK = '\u0000';
 
 /** `--name` and `-c` of every flag that takes a value. */
-function valueFlagNames(flags: Readonly<Record<string, { type: string; char?: string | undefined }>>): Set<string> {
+export function valueFlagNames(flags: Readonly<Record<string, { type: string; char?: string | undefined }>>): Set<string> {
   const names = new Set<string>();
   for (const [name, def] of Object.entries(flags)) {
     if (def.type !== 'option') continue;
