@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Precd, marker, recordsFor } from '../helpers/precd.js';
-import { end, fail, loss, prec, precOk, start, tempDir, writePlain, type Rec } from './prec-cli-fixtures.js';
+import { end, fail, loss, prec, precOk, PREC_BIN, start, tempDir, writePlain, type Rec } from './prec-cli-fixtures.js';
 
 test('prec stats counts the commands, failures and exit statuses precd recorded', async () => {
   const d = await Precd.start();
@@ -66,4 +66,19 @@ test('prec stats: losses in the window count whatever the query; -o json and err
   const badTime = prec(['stats', '-i', log, '--since', 'lastweek']);
   assert.equal(badTime.status, 1);
   assert.match(badTime.stderr, /^prec: bad --since: expected a date/);
+});
+
+test('prec stats shows the progress line on a terminal stderr, cleared at the end, never on a pipe', () => {
+  const dir = tempDir();
+  const recs: Rec[] = [];
+  for (let i = 0; i < 20_000; i++) recs.push(start(i % 3000, { argv: ['p'] }));
+  const log = writePlain(join(dir, 'prec.log'), recs);
+  const env = { ...process.env, PREC_PROGRESS_AFTER_MS: '0' };
+  const tty = spawnSync('script', ['-qec', `"${process.execPath}" "${PREC_BIN}" stats -A -i "${log}" > /dev/null`, '/dev/null'], { encoding: 'utf8', env });
+  assert.equal(tty.status, 0);
+  assert.match(tty.stdout, /prec: counting: \d+\.\d MiB of \d+\.\d MiB \(\d+%\)/);
+  assert.ok(tty.stdout.endsWith('\r\x1b[K'), JSON.stringify(tty.stdout.slice(-40)));
+  const piped = prec(['stats', '-A', '-i', log], { env });
+  assert.equal(piped.status, 0);
+  assert.equal(piped.stderr, '');
 });
