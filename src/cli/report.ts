@@ -39,3 +39,9 @@ export function reportError(err: unknown): void {
     // stderr gone: nothing left to tell
   }
 }
+
+/** What every reader says at the end about the lines it skipped (none: nothing). */
+export function reportBadLines(badLines: number): void {
+  if (badLines === 0) return;
+  process.stderr.write(`prec: skipped ${badLines} line${badLines === 1 ? '' : 's'} that ${badLines === 1 ? 'is' : 'are'} not a valid record\n`);
+}

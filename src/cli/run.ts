@@ -7,6 +7,7 @@ import { createFormatter } from './format.js';
 import { checkCombination, defaultInput, parseLimit, parseOutput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
+import { reportBadLines } from './report.js';
 import { readRecordsFrom, resolveInputsIn, type ReadStats } from '../rows/index.js';
 import type { OutputContext, ViewContext } from './context.js';
 import { buildSelection } from './selection.js';
@@ -125,9 +126,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   // Follow mode already said it as they came.
   const losses = raw.follow ? undefined : hiddenLosses?.take();
   if (losses) process.stderr.write(`prec: ${losses}\n`);
-  if (stats.badLines > 0) {
-    process.stderr.write(`prec: skipped ${stats.badLines} line${stats.badLines === 1 ? '' : 's'} that ${stats.badLines === 1 ? 'is' : 'are'} not a valid record\n`);
-  }
+  reportBadLines(stats.badLines);
 }
 
 // Test hook: lets follow tests poll faster than the default.

@@ -9,6 +9,7 @@ import { UsageError } from './errors.js';
 import { defaultInput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
+import { reportBadLines } from './report.js';
 import { buildSelection, type SelectionFlags } from './selection.js';
 import { windowFilter } from './window.js';
 import { shortTimestamp } from '../schema/index.js';
@@ -61,9 +62,7 @@ export async function runStats(o: StatsOptions): Promise<void> {
   const out = new Output(process.stdout);
   await write(out, format === 'json' ? JSON.stringify(summary) + '\n' : statsText(summary));
   await out.end();
-  if (stats.badLines > 0) {
-    process.stderr.write(`prec: skipped ${stats.badLines} line${stats.badLines === 1 ? '' : 's'} that ${stats.badLines === 1 ? 'is' : 'are'} not a valid record\n`);
-  }
+  reportBadLines(stats.badLines);
 }
 
 async function write(out: Output, text: string): Promise<void> {
