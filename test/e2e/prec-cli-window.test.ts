@@ -2,9 +2,10 @@
 // errors, and rotated files wholly outside the window not read at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { end, fail, loss, prec, precOk, start, tempDir, writeGzip, writePlain, writeZstd, type Rec } from './prec-cli-fixtures.js';
+import { end, fail, line, loss, prec, precOk, PREC_BIN, start, tempDir, writeGzip, writePlain, writeZstd, type Rec } from './prec-cli-fixtures.js';
 
 // Fixture times are 2026-11-22T15:00:SS+09:00 for second SS.
 const T = (sec: number): string => `2026-11-22T15:${String(Math.floor(sec / 60)).padStart(2, '0')}:${String(sec % 60).padStart(2, '0')}+09:00`;
@@ -80,4 +81,27 @@ test('-a with a window reads only the rotated files that may hold it', () => {
   const all = prec(['-i', log, '-a', '-f', 'command']);
   assert.equal(all.stdout.split('\n').length, 9);
   assert.match(all.stderr, /skipped 2 lines/);
+});
+
+test('-F with --since and --until: history and live rows inside the window only', async () => {
+  const dir = tempDir();
+  const log = writePlain(join(dir, 'prec.log'), cmds('h', 0, 4));
+  const f = spawn(process.execPath, [PREC_BIN, '-F', '-n', '10', '-i', log, '--since', T(15), '--until', T(45), '-f', 'command'], { env: { ...process.env, PREC_POLL_MS: '50' } });
+  let out = '';
+  f.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const closed = new Promise<number | null>((r) => f.on('close', (code) => r(code)));
+  const waitFor = async (text: string): Promise<void> => {
+    for (let i = 0; i < 800 && !out.includes(text); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+  try {
+    await waitFor('h3\n');
+    await new Promise((r) => setTimeout(r, 300));
+    // After the window, then inside it: only the second one shows.
+    appendFileSync(log, [start(50, { argv: ['late'] }), start(40, { argv: ['inside'] })].map((r) => line(r) + '\n').join(''));
+    await waitFor('inside\n');
+  } finally {
+    f.kill('SIGINT');
+  }
+  assert.equal(await closed, 0);
+  assert.equal(out, 'h2\nh3\ninside\n');
 });
