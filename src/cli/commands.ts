@@ -11,6 +11,8 @@
 import Prec from './commands/index.js';
 import Hunt from './commands/hunt.js';
 import Verify from './commands/verify.js';
+import Run from './commands/run.js';
+import Stats from './commands/stats.js';
 import type { PrecCommand } from './base.js';
 
 /**
@@ -23,6 +25,8 @@ const COMMANDS: Readonly<Record<string, typeof PrecCommand>> = {
   [ROOT_COMMAND_ID]: Prec,
   hunt: Hunt,
   verify: Verify,
+  run: Run,
+  stats: Stats,
 };
 export default COMMANDS;
 

@@ -14,6 +14,8 @@ export const sharedFlags = {
   follow: Flags.boolean({ char: 'F', summary: 'Follow the log.' }),
   tree: Flags.boolean({ summary: 'Show the process tree (list mode only).' }),
   output: Flags.string({ char: 'o', summary: 'Output format: text, table, json or csv.' }),
+  since: Flags.string({ summary: 'Only rows from this time on: 2026-12-01, "2026-12-01 10:00", RFC3339, today, yesterday, -1h, "2 days ago"...' }),
+  until: Flags.string({ summary: 'Only rows up to this time (same forms as --since).' }),
   'csv-raw': Flags.boolean({ summary: 'CSV: do not prefix cells that start with = + - @ tab or CR.' }),
 };
 
@@ -24,7 +26,7 @@ export const sharedFlags = {
 const MARK = '\u0000';
 
 /** `--name` and `-c` of every flag that takes a value. */
-function valueFlagNames(flags: Readonly<Record<string, { type: string; char?: string | undefined }>>): Set<string> {
+export function valueFlagNames(flags: Readonly<Record<string, { type: string; char?: string | undefined }>>): Set<string> {
   const names = new Set<string>();
   for (const [name, def] of Object.entries(flags)) {
     if (def.type !== 'option') continue;

@@ -17,6 +17,7 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
 export function errorText(err: unknown): string {
   // Duck-typed: importing the query module (chevrotain) only to recognise its error would slow every start.
   const q = err as { name?: unknown; format?: unknown };
+  if (q && q.name === 'TimeError' && typeof q.format === 'function') return (q.format as () => string).call(err);
   if (q && q.name === 'QueryError' && typeof q.format === 'function') return `bad query: ${(q.format as () => string).call(err)}`;
   const e = err as NodeJS.ErrnoException & { oclif?: unknown };
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
@@ -37,4 +38,10 @@ export function reportError(err: unknown): void {
   } catch {
     // stderr gone: nothing left to tell
   }
+}
+
+/** What every reader says at the end about the lines it skipped (none: nothing). */
+export function reportBadLines(badLines: number): void {
+  if (badLines === 0) return;
+  process.stderr.write(`prec: skipped ${badLines} line${badLines === 1 ? '' : 's'} that ${badLines === 1 ? 'is' : 'are'} not a valid record\n`);
 }

@@ -7,10 +7,10 @@ import { createFormatter } from './format.js';
 import { checkCombination, defaultInput, parseLimit, parseOutput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
-import { readRecordsFrom, resolveInputs, type ReadStats } from '../rows/index.js';
+import { reportBadLines } from './report.js';
+import { readRecordsFrom, resolveInputsIn, type ReadStats } from '../rows/index.js';
 import type { OutputContext, ViewContext } from './context.js';
-import type { RowBag } from '../rows/index.js';
-import { HiddenLosses } from './losses.js';
+import { buildSelection } from './selection.js';
 
 export interface RawOptions {
   input: string | undefined;
@@ -22,6 +22,8 @@ export interface RawOptions {
   limit: string | undefined;
   follow: boolean;
   tree: boolean;
+  since?: string | undefined;
+  until?: string | undefined;
   output: string | undefined;
   csvRaw: boolean;
 }
@@ -52,45 +54,13 @@ export function versionText(version: string): string {
   return `prec ${version}${build} node ${process.version} ${process.platform}-${process.arch}\n`;
 }
 
-/**
- * The implicit filter: without any -q and without -A only source=user rows are shown. Loss rows
- * stay: they say records may be missing, whoever ran the lost commands.
- */
-function implicitFilter(row: RowBag): boolean {
-  return row.source === 'user' || row.record_type === 'loss';
-}
-
-/** Seal rows (SPEC 12) are bookkeeping for `prec verify`: shown only to a query naming record_type=seal. */
-function withoutSeals(matches: (row: RowBag) => boolean): (row: RowBag) => boolean {
-  return (row) => row.record_type !== 'seal' && matches(row);
-}
-
 export async function runPrec(raw: RawOptions): Promise<void> {
   const fields = raw.fields !== undefined ? parseFieldSpec(raw.fields) : [...DEFAULT_OUTPUT_FIELDS];
   const limit = parseLimit(raw.limit);
   const output = parseOutput(raw.output);
   checkCombination(raw);
-  let matches: (row: RowBag) => boolean = () => true;
-  let queryNeedsEnd = false;
-  let needles: import('../query/index.js').Needle[] | undefined;
-  let hiddenLosses: HiddenLosses | undefined;
-  if (raw.queries.length > 0) {
-    // Loaded only when needed: the parser (chevrotain) costs a fifth of a second at startup.
-    const { compileAst, namesClause, necessaryNeedles, parseQuery } = await import('../query/index.js');
-    const asts = raw.queries.map((text) => parseQuery(text));
-    const q = compileAst(asts);
-    hiddenLosses = new HiddenLosses(q.predicate);
-    matches = namesClause(asts, 'record_type', 'seal') ? hiddenLosses.filter : withoutSeals(hiddenLosses.filter);
-    queryNeedsEnd = q.needsEnd;
-    // List mode only: the tree needs every row (ancestors), follow prints rows as they come.
-    if (!raw.tree && !raw.follow && process.env.PREC_NO_PREFILTER !== '1') {
-      needles = necessaryNeedles(asts);
-    }
-  } else if (!raw.allSources) {
-    matches = implicitFilter;
-  } else {
-    matches = withoutSeals(matches);
-  }
+  // List mode only prefilters: the tree needs every row (ancestors), follow prints rows as they come.
+  const { matches, queryNeedsEnd, hiddenLosses, window, needles } = await buildSelection(raw, !raw.tree && !raw.follow);
   const input = raw.input ?? defaultInput();
   const needEnd = queryNeedsEnd || fields.some((f) => END_ONLY.has(f));
 
@@ -120,7 +90,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
       pollIntervalMs: pollInterval(),
     });
   } else {
-    const files = await resolveInputs(input, raw.allLogs);
+    const files = await resolveInputsIn(input, raw.allLogs, window ?? {}, needEnd);
     const progress = new Progress(process.stderr);
     const { NeedleSelector } = await import('../log/index.js');
     out.setBeforeWrite(() => progress.clear());
@@ -129,8 +99,8 @@ export async function runPrec(raw: RawOptions): Promise<void> {
         readRecordsFrom(
           files,
           {
-            onProgress: first ? (read, total) => progress.update(read, total) : undefined,
-            onWarning: first ? (m) => warn(progress, m) : undefined,
+            onProgress: first ? progress.onBytes : undefined,
+            onWarning: first ? progress.warn : undefined,
             // A fresh one per pass: a second pass (rows/ordered.ts scanLateEnds) must see the same records.
             selector: needles && new NeedleSelector(needles, needEnd),
           },
@@ -150,14 +120,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   // Follow mode already said it as they came.
   const losses = raw.follow ? undefined : hiddenLosses?.take();
   if (losses) process.stderr.write(`prec: ${losses}\n`);
-  if (stats.badLines > 0) {
-    process.stderr.write(`prec: skipped ${stats.badLines} line${stats.badLines === 1 ? '' : 's'} that ${stats.badLines === 1 ? 'is' : 'are'} not a valid record\n`);
-  }
-}
-
-function warn(progress: Progress, message: string): void {
-  progress.clear();
-  process.stderr.write(`prec: ${message}\n`);
+  reportBadLines(stats.badLines);
 }
 
 /** The first SIGINT or SIGTERM ends following cleanly (pending output flushed); a second one does not wait. */

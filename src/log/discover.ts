@@ -134,12 +134,34 @@ function escapeRegExp(text: string): string {
  * Throws LogError when `input` (or its directory, with allLogs) cannot be read.
  */
 export async function discoverLogs(input: string, allLogs: boolean): Promise<string[]> {
+  return (await discoverLogTimes(input, allLogs, false)).map((f) => f.path);
+}
+
+/** A log to read and the time of its first record (ns), when known. */
+export interface TimedLog {
+  path: string;
+  first?: bigint;
+}
+
+/**
+ * discoverLogs with the time of each file's first record, for skipping the files wholly outside a
+ * time window (rows/files.ts); `inputTime` also reads the input's own first record (from the
+ * handle that will be read, so a rotation meanwhile cannot mismatch the two).
+ */
+export async function discoverLogTimes(input: string, allLogs: boolean, inputTime = true): Promise<TimedLog[]> {
   // Fails with the reason (missing, permission denied) before anything is listed. The files
   // listed are kept open and read later from that handle (pinLog; the input and the newest
   // PIN_MAX rotated ones): logrotate may rename or compress files while the ones before them are
   // read, and the files read must be those listed.
-  pinLog(input, await openLog(input));
-  if (!allLogs) return [input];
+  const inputFh = await openLog(input);
+  pinLog(input, inputFh);
+  const last: TimedLog = { path: input };
+  // Never from a pipe (`-i /dev/stdin`): its first bytes would be gone for the read itself.
+  if (inputTime && (await inputFh.stat()).isFile()) {
+    const first = (await readFirstRecord(inputFh, input))?.time;
+    if (first !== undefined) last.first = first;
+  }
+  if (!allLogs) return [last];
   const siblings = await listSiblings(input);
   const gone = new Set<Sibling>();
   // Descriptors are bounded (a hard limit of 1024 is common, and `rotate 400` is the default):
@@ -163,7 +185,8 @@ export async function discoverLogs(input: string, allLogs: boolean): Promise<str
   for (let i = 0; i < siblings.length; i += HEAD_CONCURRENCY) {
     await Promise.all(siblings.slice(i, i + HEAD_CONCURRENCY).map((s, j) => one(s, i + j)));
   }
-  return [...byContent(siblings.filter((s) => !gone.has(s))).map((s) => s.path), input];
+  const ordered = byContent(siblings.filter((s) => !gone.has(s)));
+  return [...ordered.map((s) => (s.first === undefined ? { path: s.path } : { path: s.path, first: s.first })), last];
 }
 
 /**

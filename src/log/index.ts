@@ -61,6 +61,8 @@
  *   read` when the read saw it shrink);
  *   throws LogError (message `cannot read <path>: permission denied` / `no such file or
  *   directory`; print as `prec: ${err.message}`).
+ * - discoverLogTimes(input, allLogs): the same files with the time of each one's first record
+ *   (TimedLog.first, when readable), the input's included: to skip files outside a time window.
  * - readLogLines / readLogBatches(path, ReadOptions): lines (see above). A pipe or FIFO works
  *   too (`-i /dev/stdin`).
  * - readRecords / readRecordBatches(path, ReadOptions): parsed records, file order.
@@ -96,7 +98,7 @@
  */
 export { detectFormat, type LogFormat } from '../codec/format.js';
 export { LogError } from './errors.js';
-export { discoverLogs } from './discover.js';
+export { discoverLogs, discoverLogTimes, type TimedLog } from './discover.js';
 export { parseRecord } from './record.js';
 export {
   readLogLines,

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { LogRecord } from '../schema/index.js';
 import { keepHeapSmall } from './memory.js';
-import { discoverLogs, readRecordBatches, type LineSelector } from '../log/index.js';
+import { discoverLogs, discoverLogTimes, readRecordBatches, type LineSelector, type TimedLog } from '../log/index.js';
 
 /**
  * Files at least this big are decompressed on a worker thread, in parallel with the query, when
@@ -35,6 +35,46 @@ export interface ReadStats {
 /** The input and, with --all-logs, its rotated siblings, oldest first (LogError when unreadable). */
 export function resolveInputs(input: string, allLogs: boolean): Promise<string[]> {
   return discoverLogs(input, allLogs);
+}
+
+/** A time window in epoch nanoseconds, both ends inclusive; an absent end is open. */
+export interface TimeRange {
+  readonly since?: bigint;
+  readonly until?: bigint;
+}
+
+/**
+ * Records are written in about time order, but not exactly (an end is written when it happens, a
+ * clock may step): a file is skipped only when it is outside the window by more than this.
+ */
+const WINDOW_SLACK_NS = 60_000_000_000n;
+
+/**
+ * resolveInputs for a time window: the files that may hold rows starting inside it. A rotated
+ * file whose successor's first record is before `since`, or whose own first record is after
+ * `until`, is not read at all (a day out of a year of daily files reads about that day's file).
+ * With `keepEnds`, the first file after the window is read too: it holds the ends of the
+ * commands still running when the window closed.
+ */
+export async function resolveInputsIn(input: string, allLogs: boolean, range: TimeRange, keepEnds: boolean): Promise<string[]> {
+  if (range.since === undefined && range.until === undefined) return resolveInputs(input, allLogs);
+  return filesInRange(await discoverLogTimes(input, allLogs), range, keepEnds);
+}
+
+/** The logs of `files` (oldest first) that resolveInputsIn keeps. */
+export function filesInRange(files: readonly TimedLog[], range: TimeRange, keepEnds: boolean): string[] {
+  const keep: string[] = [];
+  let afterWindow = 0;
+  for (let i = 0; i < files.length; i++) {
+    const next = files[i + 1]?.first;
+    if (range.since !== undefined && next !== undefined && next + WINDOW_SLACK_NS < range.since) continue;
+    const first = files[i]!.first;
+    if (range.until !== undefined && first !== undefined && first - WINDOW_SLACK_NS > range.until) {
+      if (!keepEnds || afterWindow++ > 0) continue;
+    }
+    keep.push(files[i]!.path);
+  }
+  return keep;
 }
 
 /** Records of every file in turn, in batches; progress is over all files together. */

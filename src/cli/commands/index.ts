@@ -17,6 +17,7 @@ export default class Prec extends PrecCommand {
     '<%= config.bin %> -q "user=nginx" --tree',
     '<%= config.bin %> -a -A -f all -o csv > timeline.csv',
     '<%= config.bin %> -A -q "auid=1000 && exit_status!=0"',
+    '<%= config.bin %> -a --since yesterday --until today --tree',
   ];
   static override strict = true;
 
@@ -31,6 +32,8 @@ export default class Prec extends PrecCommand {
     limit: sharedFlags.limit,
     follow: sharedFlags.follow,
     tree: sharedFlags.tree,
+    since: sharedFlags.since,
+    until: sharedFlags.until,
     output: sharedFlags.output,
     'csv-raw': sharedFlags['csv-raw'],
     version: Flags.boolean({ summary: 'Show version and build info.' }),
@@ -53,6 +56,8 @@ export default class Prec extends PrecCommand {
       limit: flagValue(flags.limit),
       follow: flags.follow,
       tree: flags.tree,
+      since: flagValue(flags.since),
+      until: flagValue(flags.until),
       output: flagValue(flags.output),
       csvRaw: flags['csv-raw'],
     });
