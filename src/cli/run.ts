@@ -1,5 +1,5 @@
 // Runs prec once the command line is parsed: validates everything that needs no file, then reads.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { END_ONLY_FIELDS, DEFAULT_OUTPUT_FIELDS } from '../schema/index.js';
 import { parseFieldSpec } from './fields.js';
@@ -11,6 +11,9 @@ import { readRecordsFrom, resolveInputs, type ReadStats } from '../rows/index.js
 import type { OutputContext, ViewContext } from './context.js';
 import type { RowBag } from '../rows/index.js';
 import { HiddenLosses } from './losses.js';
+import { UsageError } from './errors.js';
+
+const PREC_CONF = '/etc/prec/prec.conf';
 
 export interface RawOptions {
   input: string | undefined;
@@ -24,6 +27,10 @@ export interface RawOptions {
   tree: boolean;
   output: string | undefined;
   csvRaw: boolean;
+  /** --server URL (else `server` of /etc/prec/prec.conf): read a ClickHouse table, not the log. */
+  server?: string | undefined;
+  table?: string | undefined;
+  hosts?: string[];
 }
 
 const END_ONLY = new Set(END_ONLY_FIELDS);
@@ -83,6 +90,17 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     }
   } else if (!raw.allSources) {
     matches = implicitFilter;
+  }
+  const { serverTarget } = raw.server !== undefined || raw.table !== undefined || (raw.hosts ?? []).length > 0 || existsSync(PREC_CONF)
+    ? await import('./server.js')
+    : { serverTarget: () => undefined };
+  const target = serverTarget(raw.server, raw.table);
+  if (target === undefined && (raw.table !== undefined || (raw.hosts ?? []).length > 0)) {
+    throw new UsageError('--table and --host need --server (or server = in /etc/prec/prec.conf)');
+  }
+  if (target !== undefined) {
+    const { runServerView } = await import('./server-view.js');
+    return runServerView(target, raw, { fields, limit, output });
   }
   const input = raw.input ?? defaultInput();
   const needEnd = queryNeedsEnd || fields.some((f) => END_ONLY.has(f));

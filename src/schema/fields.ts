@@ -144,6 +144,8 @@ export const FIELDS = [
     { endOnly: true, optional: true, fromEnd: 'exec_replaced' }),
   field('lost_samples', 'number', ['loss'], ['loss'], 'events dropped since the previous loss record'),
   field('lost_samples_total', 'number', ['loss'], ['loss'], 'events dropped since precd started'),
+  field('host', 'string', [], ['command', 'fail', 'loss'], 'host the record was shipped from (prec --server; absent in a local log)',
+    { optional: true }),
 ] as const;
 
 export type CatalogueField = (typeof FIELDS)[number];
