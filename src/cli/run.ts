@@ -67,6 +67,15 @@ function implicitFilter(row: RowBag): boolean {
   return row.source === 'user' || row.record_type === 'loss';
 }
 
+/** --server (else server = of prec.conf, unless -i names a log): the ClickHouse to read instead. */
+async function serverOf(raw: RawOptions): Promise<import('./server.js').ServerTarget | undefined> {
+  const named = raw.server !== undefined || raw.table !== undefined || (raw.hosts ?? []).length > 0;
+  if (!named && (raw.input !== undefined || !existsSync(PREC_CONF))) return undefined;
+  const target = (await import('./server.js')).serverTarget(raw.server, raw.table);
+  if (target === undefined && named) throw new UsageError('--table and --host need --server (or server = in /etc/prec/prec.conf)');
+  return target;
+}
+
 export async function runPrec(raw: RawOptions): Promise<void> {
   const fields = raw.fields !== undefined ? parseFieldSpec(raw.fields) : [...DEFAULT_OUTPUT_FIELDS];
   const limit = parseLimit(raw.limit);
@@ -91,13 +100,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   } else if (!raw.allSources) {
     matches = implicitFilter;
   }
-  const { serverTarget } = raw.server !== undefined || raw.table !== undefined || (raw.hosts ?? []).length > 0 || existsSync(PREC_CONF)
-    ? await import('./server.js')
-    : { serverTarget: () => undefined };
-  const target = serverTarget(raw.server, raw.table);
-  if (target === undefined && (raw.table !== undefined || (raw.hosts ?? []).length > 0)) {
-    throw new UsageError('--table and --host need --server (or server = in /etc/prec/prec.conf)');
-  }
+  const target = await serverOf(raw);
   if (target !== undefined) {
     const { runServerView } = await import('./server-view.js');
     return runServerView(target, raw, { fields, limit, output });

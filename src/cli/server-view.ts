@@ -10,7 +10,6 @@ import { emit, type ViewContext } from './context.js';
 import { createFormatter, type OutputFormat } from './format.js';
 import { HiddenLosses } from './losses.js';
 import { Output } from './output.js';
-import type { RawOptions } from './run.js';
 import { serverRecords, serverRows, type ServerQuery, type ServerTarget } from './server.js';
 import type { RowBag } from '../rows/index.js';
 
@@ -19,9 +18,20 @@ const IMPLICIT_QUERY = 'source=user || record_type=loss';
 const END_ONLY = new Set<string>(END_ONLY_FIELDS);
 const POLL_MS = 1000;
 
+/** What runServerView reads of the command line (run.ts's RawOptions). */
+export interface ServerViewOptions {
+  readonly queries: readonly string[];
+  readonly allSources: boolean;
+  readonly tree: boolean;
+  readonly follow: boolean;
+  readonly fullTime: boolean;
+  readonly csvRaw: boolean;
+  readonly hosts?: readonly string[] | undefined;
+}
+
 export async function runServerView(
   target: ServerTarget,
-  raw: RawOptions,
+  raw: ServerViewOptions,
   opts: { fields: string[]; limit: number; output: OutputFormat },
 ): Promise<void> {
   const { compileAst, parseQuery, whereSql } = await import('../query/index.js');
