@@ -58,7 +58,7 @@ line" >/dev/null`,
       'exit 0',
     ].join('\n');
     assert.equal(spawnSync('/bin/bash', ['-c', script]).status, 0);
-    await d.waitForRecords((recs) => recordsFor(recs, mark).ends.length >= 185);
+    await d.waitForRecords((recs) => recordsFor(recs, mark).ends.length >= 180);
     const t1 = new Date().toISOString();
     await d.stop();
     const lines = readLogText(d.logPath).split('\n').filter((l) => l.startsWith('{'));
@@ -75,6 +75,7 @@ line" >/dev/null`,
     const srv = ['--server', server.url, '--table', TABLE];
     let nonEmpty = 0;
     for (const q of cases(mark, t0, t1)) {
+      if (process.env.PREC_TEST_VERBOSE) console.error(`case ${q}`);
       const qa = q === '' ? [] : ['-q', q];
       for (const extra of [['-A']]) {
         const args = [...extra, ...qa, '-o', 'json', '-f', 'all,-host'];
