@@ -52,9 +52,9 @@ export function selectRowsSql(o: SelectOptions): string {
   return [
     'SELECT * FROM (',
     `  SELECT ${starts} FROM ${table} FINAL WHERE record_type != 'end'${hostFilter}${after}${early}`,
-    ') ANY LEFT JOIN (',
+    ') AS starts ANY LEFT JOIN (',
     `  SELECT ${ends} FROM ${table} FINAL WHERE record_type = 'end'${hostFilter}`,
-    ') USING (host, event_id)',
+    ') AS ends USING (host, event_id)',
     late,
     `ORDER BY ${TIME_NS_COLUMN} ${order}, event_id ${order}, ${HOST_COLUMN} ${order}`,
     o.limit ? `LIMIT ${Math.floor(o.limit)}` : '',

@@ -10,9 +10,40 @@ import { Precd, marker, readLogText, recordsFor } from '../helpers/precd.js';
 import { ClickHouseCluster, clickhouseMissing } from '../helpers/clickhouse.js';
 import { PREC_BIN } from './prec-cli-fixtures.js';
 import { createTableSql, rowSuffix } from '../../src/schema/clickhouse.js';
-import { quoteString } from '../../src/query/sql.js';
+import { quoteString, whereSql } from '../../src/query/sql.js';
+import { selectRowsSql } from '../../src/query/sql-select.js';
+import { compileAst, parseQuery } from '../../src/query/index.js';
+import { END_ONLY_FIELDS } from '../../src/schema/index.js';
+import { rowRecords } from '../../src/cli/server.js';
+import { createRequire } from 'node:module';
 
 const TABLE = 'default.prec';
+
+interface ChdbSession {
+  query(sql: string, format?: string): string;
+  cleanup(): void;
+}
+let Session: (new () => ChdbSession) | undefined;
+try {
+  ({ Session } = createRequire(import.meta.url)('chdb') as { Session: new () => ChdbSession });
+} catch {
+  Session = undefined;
+}
+
+/** The SELECT prec --server -A -q Q sends. */
+function caseSql(q: string): string {
+  const asts = q === '' ? [] : [parseQuery(q)];
+  const keys = compileAst(asts).keys;
+  return selectRowsSql({
+    table: TABLE,
+    where: asts.length === 0 ? undefined : `(${whereSql(asts[0]!)}) OR row_type = 'loss'`,
+    whereBeforeJoin: ![...keys].some((k) => (END_ONLY_FIELDS as readonly string[]).includes(k)),
+  });
+}
+
+function asRecords(jsonLines: string): unknown[] {
+  return jsonLines.split('\n').filter((l) => l !== '').map((l) => rowRecords(JSON.parse(l) as Record<string, unknown>, true));
+}
 
 function prec(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [PREC_BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -65,6 +96,12 @@ line" >/dev/null`,
     assert.ok(lines.length > 400, `${lines.length} records`);
 
     const server = cluster.servers[0]!;
+    server.query = async (sql: string): Promise<string> => {
+      const r = await fetch(`${server.url}/?output_format_json_quote_64bit_integers=0`, { method: 'POST', body: sql });
+      const text = await r.text();
+      if (!r.ok) throw new Error(`${sql.slice(0, 80)}: ${text.split('\n')[0]}`);
+      return text;
+    };
     await server.query(createTableSql(TABLE));
     // As prec-ship sends them: the record's line with host, presence and time columns appended.
     const rows = lines.map((l) => `${l.slice(0, l.lastIndexOf('}'))},${rowSuffix(JSON.parse(l) as Record<string, unknown>, 'testhost')}}`);
@@ -93,6 +130,24 @@ line" >/dev/null`,
     const withHost = prec([...srv, '-A', '-q', `argv~=${mark}-a`, '-n', '1', '-o', 'json', '-f', '+host']);
     assert.equal((JSON.parse(withHost.stdout) as { host: string }).host, 'testhost');
     assert.equal(prec([...srv, '--host', 'otherhost', '-A', '-o', 'json']).stdout, '');
+    // Current ClickHouse (chDB 26.x, in process): the generated DDL, the same rows, the SQL of every
+    // case; the records it answers must equal 18.16's (which equal local prec's, above).
+    if (Session) {
+      const ch = new Session();
+      try {
+        ch.query(createTableSql(TABLE));
+        ch.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.join('\n')}\n`);
+        ch.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(0, 100).join('\n')}\n`);
+        for (const q of cases(mark, t0, t1)) {
+          const sql = caseSql(q);
+          const old = await server.query(`${sql}\nFORMAT JSONEachRow`);
+          const current = ch.query(`${sql}\nSETTINGS output_format_json_quote_64bit_integers = 0\nFORMAT JSONEachRow`, 'JSONEachRow');
+          assert.deepEqual(asRecords(current), asRecords(old), `chDB: ${q}`);
+        }
+      } finally {
+        ch.cleanup();
+      }
+    }
     // The text views too.
     for (const args of [['-A', '-q', `argv~=${mark}`, '--tree', '-f', 'comm'], ['-q', `argv~=${mark}`, '-o', 'csv', '-f', 'all,-host'], ['-n', '5']]) {
       assert.equal(prec([...srv, ...args]).stdout, prec(['-i', d.logPath, ...args]).stdout, args.join(' '));
