@@ -70,7 +70,7 @@ function cases(mark: string, t0: string, t1: string): string[] {
   ];
 }
 
-test('prec --server -o json equals prec -i LOG -o json on real precd records (ClickHouse 18.16)', { skip: clickhouseMissing(), timeout: 600_000 }, async () => {
+test('prec --server -o json equals prec -i LOG -o json on real precd records (ClickHouse 18.16)', { skip: clickhouseMissing(), timeout: 1_800_000 }, async () => {
   const d = await Precd.start();
   const cluster = await ClickHouseCluster.start(1);
   try {
