@@ -1,5 +1,5 @@
 // Runs prec once the command line is parsed: validates everything that needs no file, then reads.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { END_ONLY_FIELDS, DEFAULT_OUTPUT_FIELDS } from '../schema/index.js';
 import { parseFieldSpec } from './fields.js';
@@ -11,6 +11,9 @@ import { reportBadLines } from './report.js';
 import { readRecordsFrom, resolveInputsIn, type ReadStats } from '../rows/index.js';
 import type { OutputContext, ViewContext } from './context.js';
 import { buildSelection } from './selection.js';
+import { UsageError } from './errors.js';
+
+const PREC_CONF = '/etc/prec/prec.conf';
 
 export interface RawOptions {
   input: string | undefined;
@@ -26,6 +29,10 @@ export interface RawOptions {
   until?: string | undefined;
   output: string | undefined;
   csvRaw: boolean;
+  /** --server URL (else `server` of /etc/prec/prec.conf): read a ClickHouse table, not the log. */
+  server?: string | undefined;
+  table?: string | undefined;
+  hosts?: string[];
 }
 
 const END_ONLY = new Set(END_ONLY_FIELDS);
@@ -54,6 +61,15 @@ export function versionText(version: string): string {
   return `prec ${version}${build} node ${process.version} ${process.platform}-${process.arch}\n`;
 }
 
+/** --server (else server = of prec.conf, unless -i names a log): the ClickHouse to read instead. */
+async function serverOf(raw: RawOptions): Promise<import('./server.js').ServerTarget | undefined> {
+  const named = raw.server !== undefined || raw.table !== undefined || (raw.hosts ?? []).length > 0;
+  if (!named && (raw.input !== undefined || !existsSync(PREC_CONF))) return undefined;
+  const target = (await import('./server.js')).serverTarget(raw.server, raw.table);
+  if (target === undefined && named) throw new UsageError('--table and --host need --server (or server = in /etc/prec/prec.conf)');
+  return target;
+}
+
 export async function runPrec(raw: RawOptions): Promise<void> {
   const fields = raw.fields !== undefined ? parseFieldSpec(raw.fields) : [...DEFAULT_OUTPUT_FIELDS];
   const limit = parseLimit(raw.limit);
@@ -61,6 +77,11 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   checkCombination(raw);
   // List mode only prefilters: the tree needs every row (ancestors), follow prints rows as they come.
   const { matches, queryNeedsEnd, hiddenLosses, window, needles } = await buildSelection(raw, !raw.tree && !raw.follow);
+  const target = await serverOf(raw);
+  if (target !== undefined) {
+    const { runServerView } = await import('./server-view.js');
+    return runServerView(target, raw, { fields, limit, output });
+  }
   const input = raw.input ?? defaultInput();
   const needEnd = queryNeedsEnd || fields.some((f) => END_ONLY.has(f));
 

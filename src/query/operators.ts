@@ -45,6 +45,12 @@ export interface OperatorSpec {
   readonly regex?: true;
   /** Prefilter semantics, case-sensitive values only (caseless clauses give no needle). */
   readonly needle: NeedleKind;
+  /**
+   * ClickHouse SQL (sql.ts), the positive form: ordered fields compare with this operator; text
+   * fields call this template with the column expression and the quoted literal. Functions that
+   * exist on ClickHouse 18.16 and current releases alike.
+   */
+  readonly sql: { readonly compare?: string; readonly text?: (x: string, literal: string) => string };
 }
 
 const ORDERED: readonly FieldType[] = ['number', 'timestamp', 'duration'];
@@ -77,11 +83,25 @@ const POSITIVE: readonly OperatorSpec[] = [
   {
     token: '=', negation: '!=', negated: false, types: EQUATABLE, whenAbsent: false, needle: 'whole', identity: true,
     order: (d) => d === 0, text: equals, argv: (v) => (argv) => joinedEquals(argv, v),
+    sql: { compare: '=', text: (x, v) => `${x} = ${v}` },
   },
-  { token: '~=', negation: '!~=', negated: false, types: TEXT, whenAbsent: false, needle: 'part', text: contains, argv: containsTest },
-  { token: '^=', negation: '!^=', negated: false, types: TEXT, whenAbsent: false, needle: 'part', text: startsWith },
-  { token: '$=', negation: '!$=', negated: false, types: TEXT, whenAbsent: false, needle: 'part', text: endsWith },
-  { token: '/=', negation: '!/=', negated: false, types: TEXT, whenAbsent: false, needle: 'none', text: matches, regex: true },
+  {
+    token: '~=', negation: '!~=', negated: false, types: TEXT, whenAbsent: false, needle: 'part', text: contains, argv: containsTest,
+    sql: { text: (x, v) => `position(${x}, ${v}) > 0` },
+  },
+  {
+    token: '^=', negation: '!^=', negated: false, types: TEXT, whenAbsent: false, needle: 'part', text: startsWith,
+    sql: { text: (x, v) => `startsWith(${x}, ${v})` },
+  },
+  {
+    token: '$=', negation: '!$=', negated: false, types: TEXT, whenAbsent: false, needle: 'part', text: endsWith,
+    sql: { text: (x, v) => `endsWith(${x}, ${v})` },
+  },
+  {
+    // ClickHouse's match() is RE2 too: the same syntax as compileRegex.
+    token: '/=', negation: '!/=', negated: false, types: TEXT, whenAbsent: false, needle: 'none', text: matches, regex: true,
+    sql: { text: (x, v) => `match(${x}, ${v})` },
+  },
 ];
 
 /**
@@ -94,14 +114,16 @@ function negatedForm(p: OperatorSpec): OperatorSpec {
   return {
     ...p, token: p.negation!, negation: p.token, negated: true, whenAbsent: true, needle: 'none',
     ...(order ? { order: (d: number) => !order(d) } : {}),
+    // The SQL back end negates the positive text form itself; only `=` has a comparison to flip.
+    sql: { ...p.sql, ...(p.sql.compare === '=' ? { compare: '!=' } : {}) },
   };
 }
 
 const ORDERINGS: readonly OperatorSpec[] = [
-  { token: '>', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d > 0 },
-  { token: '>=', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d >= 0 },
-  { token: '<', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d < 0 },
-  { token: '<=', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d <= 0 },
+  { token: '>', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d > 0, sql: { compare: '>' } },
+  { token: '>=', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d >= 0, sql: { compare: '>=' } },
+  { token: '<', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d < 0, sql: { compare: '<' } },
+  { token: '<=', negation: undefined, negated: false, types: ORDERED, whenAbsent: false, needle: 'none', order: (d) => d <= 0, sql: { compare: '<=' } },
 ];
 
 const TABLE: ReadonlyMap<string, OperatorSpec> = new Map(

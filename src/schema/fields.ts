@@ -147,6 +147,8 @@ export const FIELDS = [
     { endOnly: true, optional: true, fromEnd: 'exec_replaced' }),
   field('lost_samples', 'number', ['loss'], ['loss'], 'events dropped since the previous loss record'),
   field('lost_samples_total', 'number', ['loss'], ['loss'], 'events dropped since precd started'),
+  field('host', 'string', [], ['command', 'fail', 'loss'], 'host the record was shipped from (prec --server; absent in a local log)',
+    { optional: true }),
   field('seal_seq', 'number', ['seal'], ['seal'], 'number of the seal: 1, 2, ... never reset'),
   field('epoch', 'number', ['seal'], ['seal'], 'key epoch the seal is MACed under (seal_seq - 1 with a key file)'),
   field('records', 'number', ['seal'], ['seal'], 'lines the seal covers: those since the previous seal'),

@@ -36,6 +36,9 @@ export default class Prec extends PrecCommand {
     until: sharedFlags.until,
     output: sharedFlags.output,
     'csv-raw': sharedFlags['csv-raw'],
+    server: Flags.string({ summary: 'Query this ClickHouse (http[s]://[user:password@]host:port) instead of the log (default: server of /etc/prec/prec.conf).' }),
+    table: Flags.string({ summary: 'With --server: the table prec-ship fills (default: table of /etc/prec/prec.conf, else default.prec).' }),
+    host: Flags.string({ summary: 'With --server: only rows of this host (repeatable).', multiple: true }),
     version: Flags.boolean({ summary: 'Show version and build info.' }),
   };
 
@@ -60,6 +63,9 @@ export default class Prec extends PrecCommand {
       until: flagValue(flags.until),
       output: flagValue(flags.output),
       csvRaw: flags['csv-raw'],
+      server: flagValue(flags.server),
+      table: flagValue(flags.table),
+      hosts: (flags.host ?? []).map((h) => flagValue(h)),
     });
   }
 }

@@ -1,0 +1,116 @@
+// `prec --server`: the list, tree and follow views over a ClickHouse table. The query is compiled to
+// SQL (filtering and merging happen in ClickHouse); the rows come back as the records they were
+// made of and go through the same views and formatters as the log's rows.
+//
+// Loss rows: the WHERE clause keeps them all, and the query's JS predicate (the same AST) decides
+// on them here, so that hidden losses are said on stderr exactly as for a log (SPEC 1).
+import { END_ONLY_FIELDS } from '../schema/index.js';
+import type { QueryNode } from '../query/index.js';
+import { emit, type ViewContext } from './context.js';
+import { createFormatter, type OutputFormat } from './format.js';
+import { HiddenLosses } from './losses.js';
+import { Output } from './output.js';
+import { serverRecords, serverRows, type ServerQuery, type ServerTarget } from './server.js';
+import type { RowBag } from '../rows/index.js';
+
+/** Without -q and -A: commands of interactive users, and every loss row (as implicitFilter in run.ts). */
+const IMPLICIT_QUERY = 'source=user || record_type=loss';
+const END_ONLY = new Set<string>(END_ONLY_FIELDS);
+const POLL_MS = 1000;
+
+/** What runServerView reads of the command line (run.ts's RawOptions). */
+export interface ServerViewOptions {
+  readonly queries: readonly string[];
+  readonly allSources: boolean;
+  readonly tree: boolean;
+  readonly follow: boolean;
+  readonly fullTime: boolean;
+  readonly csvRaw: boolean;
+  readonly hosts?: readonly string[] | undefined;
+}
+
+export async function runServerView(
+  target: ServerTarget,
+  raw: ServerViewOptions,
+  opts: { fields: string[]; limit: number; output: OutputFormat },
+): Promise<void> {
+  const { compileAst, parseQuery, whereSql } = await import('../query/index.js');
+  const texts = raw.queries.length > 0 ? raw.queries : raw.allSources ? [] : [IMPLICIT_QUERY];
+  const asts = texts.map((t) => parseQuery(t));
+  const all: QueryNode | undefined = asts.length === 0 ? undefined : asts.length === 1 ? asts[0] : { kind: 'and', operands: asts };
+  const compiled = compileAst(asts);
+  const hidden = raw.queries.length > 0 ? new HiddenLosses(compiled.predicate) : undefined;
+  const keys = [...compiled.keys];
+  // The tree needs every row (ancestors of matches): it filters here, with the same AST.
+  const where = all === undefined || raw.tree ? undefined : `(${whereSql(all)}) OR row_type = 'loss'`;
+  const matches = (row: RowBag): boolean =>
+    raw.tree ? compiled.predicate(row) : row.record_type !== 'loss' || (hidden ? hidden.filter(row) : compiled.predicate(row));
+  const query: ServerQuery = {
+    where,
+    whereBeforeJoin: !keys.some((k) => END_ONLY.has(k)),
+    hosts: raw.hosts ?? [],
+    limit: raw.tree || raw.follow ? 0 : opts.limit,
+    withHost: opts.fields.includes('host'),
+  };
+
+  const out = new Output(process.stdout);
+  const abort = new AbortController();
+  out.onClose(() => abort.abort());
+  const formatter = await createFormatter(opts.output, {
+    fields: opts.fields, fullTime: raw.fullTime, csvRaw: raw.csvRaw, tree: raw.tree, streaming: raw.follow,
+  });
+  const needEnd = compiled.needsEnd || opts.fields.some((f) => END_ONLY.has(f));
+  if (raw.follow) {
+    await followServer(target, query, { out, formatter, matches, signal: abort.signal, limit: opts.limit });
+  } else {
+    const ctx: ViewContext = {
+      records: () => serverRecords(target, query),
+      matches, needEnd, limit: opts.limit, formatter, out, signal: abort.signal, mergeWindow: Number.MAX_SAFE_INTEGER,
+    };
+    if (raw.tree) await (await import('./tree.js')).treeView(ctx);
+    else await (await import('./list.js')).listView(ctx);
+  }
+  await out.end();
+  const losses = raw.follow ? undefined : hidden?.take();
+  if (losses) process.stderr.write(`prec: ${losses}\n`);
+}
+
+interface FollowServer {
+  out: Output;
+  formatter: Awaited<ReturnType<typeof createFormatter>>;
+  matches: (row: RowBag) => boolean;
+  signal: AbortSignal;
+  limit: number;
+}
+
+/**
+ * -F: the last N rows (-n), then, polling every second, the rows whose start is newer than the
+ * newest seen (ClickHouse has no change feed). A command is shown as it is when first seen: an end
+ * that arrives later is not printed again. SIGINT/SIGTERM end following with status 0.
+ */
+async function followServer(target: ServerTarget, query: ServerQuery, f: FollowServer): Promise<void> {
+  let stopped = false;
+  const onSignal = (): void => {
+    if (stopped) process.exit(0);
+    stopped = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let afterNs: bigint | undefined;
+  let first = true;
+  await emit(f.out, f.formatter.begin());
+  while (!stopped && !f.signal.aborted) {
+    // History: the last N rows (at least one, to learn where "now" is in the table).
+    const q = first ? { ...query, limit: Math.max(f.limit, 1) } : { ...query, afterNs };
+    let text = '';
+    const seen = (ns: bigint): void => {
+      if (afterNs === undefined || ns > afterNs) afterNs = ns;
+    };
+    for await (const rows of serverRows(target, q, seen)) {
+      for (const row of rows) if ((!first || f.limit > 0) && f.matches(row)) text += f.formatter.row(row);
+    }
+    if (text !== '') await emit(f.out, text);
+    first = false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}

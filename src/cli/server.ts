@@ -1,0 +1,159 @@
+// `prec --server URL`: the rows come from a ClickHouse table that prec-ship fills, instead of the
+// log. The query becomes a WHERE clause (src/query/sql.ts) and start+end are merged in SQL
+// (src/query/sql-select.ts); each row that comes back is turned into the records it came from
+// (a start and, once known, its end), so that the same views and formatters show it exactly as they
+// show the log's. Talks HTTP(S) through @clickhouse/client; loaded only with --server.
+import { readFileSync } from 'node:fs';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { parse as parseToml } from 'smol-toml';
+import { fieldByName, type EndRecord, type LogRecord } from '../schema/index.js';
+import { finalize, toRow, type RowBag } from '../rows/index.js';
+import { STORED_FIELDS, presenceColumn, quoteTable } from '../schema/clickhouse.js';
+import { END_COLUMNS, START_COLUMNS, START_NS_COLUMN, selectRowsSql, type SelectOptions } from '../query/sql-select.js';
+import { FINALIZED_COLUMN, ROW_TYPE_COLUMN } from '../query/sql.js';
+import { UsageError } from './errors.js';
+
+export const PREC_CONFIG_PATH = '/etc/prec/prec.conf';
+export const DEFAULT_TABLE = 'default.prec';
+
+export interface ServerTarget {
+  readonly url: string;
+  readonly table: string;
+}
+
+/** --server/--table, else `server`/`table` of prec.conf; undefined when neither names a server. */
+export function serverTarget(server: string | undefined, table: string | undefined, configPath = PREC_CONFIG_PATH): ServerTarget | undefined {
+  let conf: Record<string, unknown> = {};
+  try {
+    conf = parseToml(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${configPath}: ${String((e as Error).message).split('\n')[0]}`);
+  }
+  const url = server ?? (typeof conf.server === 'string' ? conf.server : undefined);
+  if (url === undefined) return undefined;
+  const t = table ?? (typeof conf.table === 'string' ? conf.table : DEFAULT_TABLE);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--server: not a URL: ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--server: expected an http:// or https:// URL, got ${JSON.stringify(url)}`);
+  try {
+    quoteTable(t);
+  } catch (e) {
+    throw new UsageError(`--table: ${(e as Error).message}`);
+  }
+  return { url, table: t };
+}
+
+function connect(target: ServerTarget): ClickHouseClient {
+  const url = new URL(target.url);
+  const username = decodeURIComponent(url.username) || undefined;
+  const password = decodeURIComponent(url.password) || undefined;
+  url.username = '';
+  url.password = '';
+  return createClient({
+    url: url.toString(),
+    username,
+    password,
+    request_timeout: 300_000,
+    // Int64 columns as JSON numbers, as the log has them (18.16 and current releases).
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    log: { level: 127 as never },
+  });
+}
+
+/** A ClickHouse or network error as one line naming the server (no stack trace, no e.what()). */
+export function serverError(target: ServerTarget, e: unknown): UsageError {
+  const err = e as { message?: string; code?: string };
+  let text = String(err?.message ?? e).split('\n')[0]!.replace(/, e\.what\(\) = .*$/, '').replace(/^Code: \d+, e\.displayText\(\) = /, '').slice(0, 300);
+  if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(text)) text = 'connection refused';
+  const where = new URL(target.url);
+  where.username = '';
+  where.password = '';
+  return new UsageError(`server ${where.origin}: ${text}${err?.code && !text.includes(err.code) && !/^\d+$/.test(err.code) ? ` (${err.code})` : ''}`);
+}
+
+type SqlRow = Record<string, unknown>;
+
+const BOOLEAN = new Set(STORED_FIELDS.filter((f) => f.type === 'boolean').map((f) => f.name));
+const ARRAY = new Set(STORED_FIELDS.filter((f) => f.type === 'string[]').map((f) => f.name));
+const PRESENCE = new Set([...ARRAY].map(presenceColumn));
+
+/** A column value back to the record's JSON value; undefined = the record did not have the key. */
+function recordValue(name: string, v: unknown, row: SqlRow): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (ARRAY.has(name)) return row[presenceColumn(name)] === 1 ? v : undefined;
+  if (BOOLEAN.has(name)) return v === 1 || v === true;
+  return v;
+}
+
+/** The records a merged row came from: its start (or fail, loss) and, when known, its end. */
+export function rowRecords(row: SqlRow, withHost: boolean): LogRecord[] {
+  const type = row[ROW_TYPE_COLUMN] === 'command' ? 'start' : row[ROW_TYPE_COLUMN];
+  const start: Record<string, unknown> = {};
+  for (const col of START_COLUMNS) {
+    if (PRESENCE.has(col)) continue;
+    if (col === 'event_id' && type === 'loss') continue;
+    const v = recordValue(col, row[col], row);
+    if (v !== undefined) start[col] = v;
+  }
+  start.record_type = type;
+  if (withHost) start.host = row.host;
+  if (row[FINALIZED_COLUMN] !== 1) return [start as unknown as LogRecord];
+  const end: Record<string, unknown> = { event_id: row.event_id, record_type: 'end' };
+  for (const [col, key] of END_COLUMNS) {
+    const v = recordValue(key, row[col], row);
+    if (v !== undefined) end[key] = v;
+  }
+  return [start as unknown as LogRecord, end as unknown as LogRecord];
+}
+
+export interface ServerQuery extends Omit<SelectOptions, 'table'> {
+  readonly withHost: boolean;
+}
+
+/** The selected rows as the server sends them, in log order, in batches; `seen` gets each start's time_ns. */
+async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (ns: bigint) => void): AsyncGenerator<SqlRow[]> {
+  const client = connect(target);
+  try {
+    let rows: SqlRow[];
+    try {
+      const rs = await client.query({ query: selectRowsSql({ ...q, table: target.table }), format: 'JSONEachRow' });
+      rows = await rs.json<SqlRow>();
+    } catch (e) {
+      throw serverError(target, e);
+    }
+    if (q.limit) rows.reverse();
+    if (seen) for (const r of rows) seen(BigInt(String(r[START_NS_COLUMN])));
+    for (let i = 0; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * The records of the selected rows, in log order, in batches: what ViewContext.records reads.
+ * Throws UsageError (one line) when the server cannot be asked.
+ */
+export async function* serverRecords(target: ServerTarget, q: ServerQuery): AsyncGenerator<LogRecord[]> {
+  for await (const rows of sqlRows(target, q)) yield rows.flatMap((r) => rowRecords(r, q.withHost));
+}
+
+/** The selected rows, merged (a command with its end when known), for follow mode. */
+export async function* serverRows(target: ServerTarget, q: ServerQuery & { afterNs?: bigint | undefined }, seen: (ns: bigint) => void): AsyncGenerator<RowBag[]> {
+  for await (const rows of sqlRows(target, q, seen)) {
+    yield rows.map((r) => {
+      const [start, end] = rowRecords(r, q.withHost);
+      const row = toRow(start!);
+      if (end) finalize(row, end as EndRecord);
+      return row;
+    });
+  }
+}
+
+/** Is `host` among the fields shown? Then each row carries it. */
+export function showsHost(fields: readonly string[]): boolean {
+  return fields.includes('host') && fieldByName('host') !== undefined;
+}

@@ -1,0 +1,198 @@
+// `prec --server` against a real clickhouse-server 18.16 (Debian's): real commands under real precd,
+// their records inserted as prec-ship inserts them (the generated DDL, JSONEachRow with host and the
+// time columns), then every query case through `prec --server -o json` and `prec -i LOG -o json`:
+// the outputs must be equal, row for row. Also the one escaping function against the real parser,
+// and the one-line errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { Precd, marker, readLogText, recordsFor } from '../helpers/precd.js';
+import { ClickHouseCluster, clickhouseMissing } from '../helpers/clickhouse.js';
+import { PREC_BIN } from './prec-cli-fixtures.js';
+import { createTableSql, rowSuffix } from '../../src/schema/clickhouse.js';
+import { quoteString, whereSql } from '../../src/query/sql.js';
+import { selectRowsSql } from '../../src/query/sql-select.js';
+import { compileAst, parseQuery } from '../../src/query/index.js';
+import { END_ONLY_FIELDS } from '../../src/schema/index.js';
+import { rowRecords } from '../../src/cli/server.js';
+import { createRequire } from 'node:module';
+
+const TABLE = 'default.prec';
+
+interface ChdbSession {
+  query(sql: string, format?: string): string;
+  cleanup(): void;
+}
+let Session: (new () => ChdbSession) | undefined;
+try {
+  ({ Session } = createRequire(import.meta.url)('chdb') as { Session: new () => ChdbSession });
+} catch {
+  Session = undefined;
+}
+
+/** The SELECT prec --server -A -q Q sends. */
+function caseSql(q: string): string {
+  const asts = q === '' ? [] : [parseQuery(q)];
+  const keys = compileAst(asts).keys;
+  return selectRowsSql({
+    table: TABLE,
+    where: asts.length === 0 ? undefined : `(${whereSql(asts[0]!)}) OR row_type = 'loss'`,
+    whereBeforeJoin: ![...keys].some((k) => (END_ONLY_FIELDS as readonly string[]).includes(k)),
+  });
+}
+
+function asRecords(jsonLines: string): unknown[] {
+  return jsonLines.split('\n').filter((l) => l !== '').map((l) => rowRecords(JSON.parse(l) as Record<string, unknown>, true));
+}
+
+function prec(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [PREC_BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The query cases run both ways: every operator, caseless, absent keys, end-only, record_type, argv, command, duration, timestamps. */
+function cases(mark: string, t0: string, t1: string): string[] {
+  return [
+    '', 'user=root', 'user!=root', 'user=nginx', 'uid=0', 'uid!=0', 'uid>0', 'uid>=0', 'uid<1', 'uid<=0', 'pid>1',
+    'exit_status=0', 'exit_status!=0', 'exit_status>0', 'exit_status=3', 'signal=KILL', 'signal!=KILL', 'exec_replaced=true',
+    'exec_replaced!=true', 'argv_truncated=true', 'argv_truncated!=true', 'tty~=pts', 'tty!~=pts', 'auid=0', 'auid!=0',
+    `argv~=${mark}`, `argv!~=${mark}`, `command~="${mark}-q"`, `command^="/bin/sh -c"`, 'command$="exit 3"', 'command!^=/bin',
+    `command="/bin/true ${mark}-a"`, `command!="/bin/true ${mark}-a"`, `argv="/bin/true ${mark}-a"`,
+    'comm=true', 'comm!=true', 'comm^=sl', 'comm!^=sl', 'comm$=ep', 'comm!$=ep', 'comm/="^(true|false)$"', 'comm!/="^t"',
+    'comm="TRUE"i', 'comm~="RU"i', 'comm^="SLE"i', 'comm$="EEP"i', 'comm/="^TR"i', 'comm!~="RU"i', 'exe~="Ü"i',
+    `argv~="${mark}-ü"`, `argv~="'quote"`, 'argv~="back\\\\slash"',
+    'record_type=command', 'record_type=fail', 'record_type!=command', 'record_type=loss', 'exec_errno=2', 'exec_error~=no such',
+    'duration>=0000-00-00 00:00:01', 'duration<0000-00-00 00:00:01', 'duration=0000-00-00 00:00:00', 'duration!=0000-00-00 00:00:00',
+    'duration_ns>500000000', `timestamp>=${t0}`, `timestamp<${t1}`, `end_timestamp>=${t0}`, `end_timestamp!=${t1}`,
+    'event_id~=-', 'event_id!~=-', 'container_id~=a', 'container_id!~=a', 'source=user', 'source=system',
+    'cwd=/', `!(argv~=${mark}) && comm=sleep`, 'exit_status!=0 || signal=KILL', '!(exit_status=0 || comm=true)',
+    'user=root && exit_status!=0', 'parent_comm=bash && (comm=sh || comm=true)', 'argc>=3', 'gid=0 && egid=0 && euid=0',
+  ];
+}
+
+test('prec --server -o json equals prec -i LOG -o json on real precd records (ClickHouse 18.16)', { skip: clickhouseMissing(), timeout: 1_800_000 }, async () => {
+  const d = await Precd.start();
+  const cluster = await ClickHouseCluster.start(1);
+  try {
+    const mark = marker();
+    const t0 = new Date().toISOString();
+    // A few hundred real commands: successes, failures, a signal, an exec chain, failed execs,
+    // arguments with quotes, backslashes, newlines and non-ASCII.
+    const script = [
+      `for i in $(seq 1 60); do /bin/true ${mark}-a; /bin/false ${mark}-b; /bin/sh -c 'exit 3' ${mark}-q$i; done`,
+      `/bin/sleep 1.2 ${mark}-long`,
+      `/bin/sleep 30 ${mark}-killed & kill -9 $!; wait`,
+      `/bin/sh -c 'exec env true ${mark}-exec'`,
+      `/nonexistent/${mark}-c 2>/dev/null`,
+      `/bin/echo ${mark}-ü "'quote" 'back\\slash' "new
+line" >/dev/null`,
+      'exit 0',
+    ].join('\n');
+    assert.equal(spawnSync('/bin/bash', ['-c', script]).status, 0);
+    await d.waitForRecords((recs) => recordsFor(recs, mark).ends.length >= 180);
+    const t1 = new Date().toISOString();
+    await d.stop();
+    const lines = readLogText(d.logPath).split('\n').filter((l) => l.startsWith('{'));
+    assert.ok(lines.length > 400, `${lines.length} records`);
+
+    const server = cluster.servers[0]!;
+    server.query = async (sql: string): Promise<string> => {
+      const r = await fetch(`${server.url}/?output_format_json_quote_64bit_integers=0`, { method: 'POST', body: sql });
+      const text = await r.text();
+      if (!r.ok) throw new Error(`${sql.slice(0, 80)}: ${text.split('\n')[0]}`);
+      return text;
+    };
+    await server.query(createTableSql(TABLE));
+    // As prec-ship sends them: the record's line with host, presence and time columns appended.
+    const rows = lines.map((l) => `${l.slice(0, l.lastIndexOf('}'))},${rowSuffix(JSON.parse(l) as Record<string, unknown>, 'testhost')}}`);
+    await server.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.join('\n')}`);
+    // And once more (a replayed batch): FINAL must fold the copies.
+    await server.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(0, 100).join('\n')}`);
+
+    const srv = ['--server', server.url, '--table', TABLE];
+    let nonEmpty = 0;
+    for (const q of cases(mark, t0, t1)) {
+      if (process.env.PREC_TEST_VERBOSE) console.error(`case ${q}`);
+      const qa = q === '' ? [] : ['-q', q];
+      for (const extra of [['-A']]) {
+        const args = [...extra, ...qa, '-o', 'json', '-f', 'all,-host'];
+        const local = prec(['-i', d.logPath, ...args]);
+        const remote = prec([...srv, ...args]);
+        assert.equal(local.status, 0, `local ${q}: ${local.stderr}`);
+        assert.equal(remote.status, 0, `server ${q}: ${remote.stderr}`);
+        assert.equal(remote.stdout, local.stdout, `query ${JSON.stringify(q)} ${extra.join(' ')}`);
+        assert.equal(remote.stderr, local.stderr, `stderr of ${JSON.stringify(q)}`);
+        if (local.stdout !== '') nonEmpty++;
+      }
+    }
+    assert.ok(nonEmpty > 100, `${nonEmpty} non-empty answers`);
+    // host only when asked for.
+    const withHost = prec([...srv, '-A', '-q', `argv~=${mark}-a`, '-n', '1', '-o', 'json', '-f', '+host']);
+    assert.equal((JSON.parse(withHost.stdout) as { host: string }).host, 'testhost');
+    assert.equal(prec([...srv, '--host', 'otherhost', '-A', '-o', 'json']).stdout, '');
+    // Current ClickHouse (chDB 26.x, in process): the generated DDL, the same rows, the SQL of every
+    // case; the records it answers must equal 18.16's (which equal local prec's, above).
+    if (Session) {
+      const ch = new Session();
+      try {
+        ch.query(createTableSql(TABLE));
+        ch.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.join('\n')}\n`);
+        ch.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(0, 100).join('\n')}\n`);
+        for (const q of cases(mark, t0, t1)) {
+          const sql = caseSql(q);
+          const old = await server.query(`${sql}\nFORMAT JSONEachRow`);
+          const current = ch.query(`${sql}\nSETTINGS output_format_json_quote_64bit_integers = 0\nFORMAT JSONEachRow`, 'JSONEachRow');
+          assert.deepEqual(asRecords(current), asRecords(old), `chDB: ${q}`);
+        }
+      } finally {
+        ch.cleanup();
+      }
+    }
+    // The text views too.
+    for (const args of [['-A', '-q', `argv~=${mark}`, '--tree', '-f', 'comm'], ['-q', `argv~=${mark}`, '-o', 'csv', '-f', 'all,-host'], ['-n', '5']]) {
+      assert.equal(prec([...srv, ...args]).stdout, prec(['-i', d.logPath, ...args]).stdout, args.join(' '));
+    }
+  } finally {
+    await cluster.stop();
+    cluster.cleanup();
+    await d.cleanup();
+  }
+});
+
+test('quoteString: every literal reaches ClickHouse 18.16 unchanged', { skip: clickhouseMissing(), timeout: 120_000 }, async () => {
+  const cluster = await ClickHouseCluster.start(1);
+  try {
+    const server = cluster.servers[0]!;
+    const texts = ["'; DROP TABLE x; --", "it's", 'back\\slash\\', '\\\'', 'nul\0byte', 'new\nline\r\ttab', '\x01\x1f\x7f', 'ünïcødé ☃ 𝄞', '', "''"];
+    for (const t of texts) {
+      const out = await server.query(`SELECT hex(${quoteString(t)}) FORMAT TabSeparated`);
+      assert.equal(out.trim(), Buffer.from(t, 'utf8').toString('hex').toUpperCase(), JSON.stringify(t));
+    }
+  } finally {
+    await cluster.stop();
+    cluster.cleanup();
+  }
+});
+
+test('prec --server errors are one line and exit 1', { skip: clickhouseMissing(), timeout: 120_000 }, async () => {
+  const cluster = await ClickHouseCluster.start(1);
+  try {
+    const url = cluster.servers[0]!.url;
+    const cases: [string[], RegExp][] = [
+      [['--server', url, '--table', 'default.missing'], /^prec: server http:\/\/127\.0\.0\.1:\d+: .*missing.*doesn't exist/],
+      [['--server', url.replace('http://', 'http://nobody:wrong@')], /^prec: server http:\/\/127\.0\.0\.1:\d+: .*(password|user|nobody)/i],
+      [['--server', 'http://127.0.0.1:1'], /^prec: server http:\/\/127\.0\.0\.1:1: connection refused/],
+      [['--server', 'not a url'], /^prec: --server: not a URL/],
+      [['--server', url, '--table', 'a;b'], /^prec: --table: /],
+    ];
+    for (const [args, re] of cases) {
+      const r = prec(args);
+      assert.equal(r.status, 1, args.join(' '));
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    }
+  } finally {
+    await cluster.stop();
+    cluster.cleanup();
+  }
+});
