@@ -138,18 +138,13 @@ function makeKeys(path: string): number {
   return 0;
 }
 
-/** The key file's state, or undefined (chain-only, said once on stderr). */
+/** The key file's state, or undefined (chain-only). */
 function sealState(config: Config): SealState | undefined {
-  let state: SealState | undefined;
   try {
-    state = loadState(config.seal_key_path);
+    return loadState(config.seal_key_path);
   } catch (e) {
     throw new Fatal(e instanceof SealStateError ? e.message : oneLine(e));
   }
-  if (!state) {
-    say(`no seal key file at ${config.seal_key_path}: seals carry the hash chain only, no MAC (they detect damage, not a root intruder); run precd --setup-keys to create one`);
-  }
-  return state;
 }
 
 /** The sealing state, the writer with the sealer in its seal slot, and the log opened. */
@@ -171,6 +166,10 @@ function openWriter(config: Config, clock: MonoClock, lossRecord: (count: number
     }),
   });
   writer.open();
+  // Said once the log is open, so that a log that cannot be opened is precd's one line of error.
+  if (!state) {
+    say(`no seal key file at ${config.seal_key_path}: seals carry the hash chain only, no MAC (they detect damage, not a root intruder); run precd --setup-keys to create one`);
+  }
   return writer;
 }
 
