@@ -145,8 +145,6 @@ export const FIELDS = [
     { endOnly: true, optional: true, fromEnd: 'signal' }),
   field('exec_replaced', 'boolean', ['end'], ['command'], 'the program exec\'d again; the next start follows',
     { endOnly: true, optional: true, fromEnd: 'exec_replaced' }),
-  field('lost_samples', 'number', ['loss'], ['loss'], 'events dropped since the previous loss record'),
-  field('lost_samples_total', 'number', ['loss'], ['loss'], 'events dropped since precd started'),
   field('host', 'string', [], ['command', 'fail', 'loss'], 'host the record was shipped from (prec --server; absent in a local log)',
     { optional: true }),
   field('seal_seq', 'number', ['seal'], ['seal'], 'number of the seal: 1, 2, ... never reset'),
@@ -155,6 +153,8 @@ export const FIELDS = [
   field('chain', 'string', ['seal'], ['seal'], 'hex SHA-256 chain value after the last covered line'),
   field('prev_mac', 'string', ['seal'], ['seal'], 'mac of the previous seal; absent without a key file', { optional: true }),
   field('mac', 'string', ['seal'], ['seal'], 'hex HMAC-SHA256 of the seal under its epoch key; absent without a key file', { optional: true }),
+  field('lost_samples', 'number', ['loss'], ['loss'], 'events dropped since the previous loss record'),
+  field('lost_samples_total', 'number', ['loss'], ['loss'], 'events dropped since precd started'),
 ] as const;
 
 export type CatalogueField = (typeof FIELDS)[number];

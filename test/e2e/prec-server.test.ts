@@ -93,7 +93,8 @@ line" >/dev/null`,
     const t1 = new Date().toISOString();
     await d.stop();
     const lines = readLogText(d.logPath).split('\n').filter((l) => l.startsWith('{'));
-    assert.ok(lines.length > 400, `${lines.length} records`);
+    // 180 commands' starts and ends at least (PATH searches no longer add fail records: precd folds them).
+    assert.ok(lines.length >= 360, `${lines.length} records`);
 
     const server = cluster.servers[0]!;
     server.query = async (sql: string): Promise<string> => {
