@@ -79,7 +79,8 @@ test('user_only keeps only commands typed in an interactive shell; a rule can dr
     assert.equal(user[0]!.source, 'user');
     assert.equal(hasToken(recs, `${m}-system`), false, 'a system command is dropped');
     assert.equal(recs.some((x) => x.record_type === 'fail'), false, '-record_type=fail drops fails');
-    for (const x of recs) if (x.record_type !== 'loss') assert.equal(x.source, 'user');
+    // Loss and seal records are never filtered (SPEC 3, 12) and carry no source.
+    for (const x of recs) if (x.record_type !== 'loss' && x.record_type !== 'seal') assert.equal(x.source, 'user');
     assertEndsPaired(recs);
   } finally {
     await precd.cleanup();
