@@ -34,7 +34,7 @@ export async function runServerView(
   raw: ServerViewOptions,
   opts: { fields: string[]; limit: number; output: OutputFormat },
 ): Promise<void> {
-  const { compileAst, parseQuery, whereSql } = await import('../query/index.js');
+  const { compileAst, namesClause, parseQuery, whereSql } = await import('../query/index.js');
   const texts = raw.queries.length > 0 ? raw.queries : raw.allSources ? [] : [IMPLICIT_QUERY];
   const asts = texts.map((t) => parseQuery(t));
   const all: QueryNode | undefined = asts.length === 0 ? undefined : asts.length === 1 ? asts[0] : { kind: 'and', operands: asts };
@@ -42,9 +42,13 @@ export async function runServerView(
   const hidden = raw.queries.length > 0 ? new HiddenLosses(compiled.predicate) : undefined;
   const keys = [...compiled.keys];
   // The tree needs every row (ancestors of matches): it filters here, with the same AST.
-  const where = all === undefined || raw.tree ? undefined : `(${whereSql(all)}) OR row_type = 'loss'`;
+  const selected = all === undefined || raw.tree ? undefined : `(${whereSql(all)}) OR row_type = 'loss'`;
+  // Seal rows (SPEC 12) are shown only to a query naming record_type=seal, as for a log.
+  const showSeals = namesClause(asts, 'record_type', 'seal');
+  const where = showSeals ? selected : selected === undefined ? `row_type != 'seal'` : `(${selected}) AND row_type != 'seal'`;
   const matches = (row: RowBag): boolean =>
-    raw.tree ? compiled.predicate(row) : row.record_type !== 'loss' || (hidden ? hidden.filter(row) : compiled.predicate(row));
+    (showSeals || row.record_type !== 'seal') &&
+    (raw.tree ? compiled.predicate(row) : row.record_type !== 'loss' || (hidden ? hidden.filter(row) : compiled.predicate(row)));
   const query: ServerQuery = {
     where,
     whereBeforeJoin: !keys.some((k) => END_ONLY.has(k)),
