@@ -17,8 +17,8 @@ import { defaultInput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
 import { reportBadLines } from './report.js';
+import { buildSelection } from './selection.js';
 import { jsonGetter } from './values.js';
-import { parseWindow, withinWindow } from './window.js';
 
 export interface HuntOptions {
   readonly rules: readonly string[];
@@ -61,7 +61,8 @@ export async function runHunt(o: HuntOptions): Promise<void> {
   const format = parseFormat(o.output);
   if (o.tree && o.follow) throw new UsageError('--tree cannot be used with --follow (the tree is built from a finished read)');
   if (o.tree && format !== 'text') throw new UsageError('--tree shows text only');
-  const window = parseWindow(o.since, o.until);
+  // Every source (a webshell's commands have no terminal), the queries and the window, as for `prec -A`.
+  const sel = await buildSelection({ queries: o.queries, allSources: true, since: o.since, until: o.until }, false);
   const { loadRules, RuleSet } = await import('../hunt/index.js');
   const rules = loadRules(o.rules);
   const out = new Output(process.stdout);
@@ -70,15 +71,12 @@ export async function runHunt(o: HuntOptions): Promise<void> {
     return out.end();
   }
   const set = new RuleSet(rules.filter((r): r is SupportedRule => r.supported));
-  let filter: (row: RowBag) => boolean = () => true;
-  if (o.queries.length > 0) filter = (await import('../query/index.js')).compileQuery(o.queries).predicate;
-  filter = withinWindow(window, filter);
   const input = o.input ?? defaultInput();
   const abort = new AbortController();
   out.onClose(() => abort.abort());
   const hitText = await hitFormatter(format, set);
-  if (o.follow) await followHunt(set, filter, input, o.allLogs, out, abort, hitText);
-  else await huntFiles({ set, filter, input, window, format, tree: o.tree, allLogs: o.allLogs, out, signal: abort.signal, hitText });
+  if (o.follow) await followHunt(set, sel.matches, input, o.allLogs, out, abort, hitText);
+  else await huntFiles({ set, filter: sel.matches, input, window: sel.window, format, tree: o.tree, allLogs: o.allLogs, out, signal: abort.signal, hitText });
   await out.end();
 }
 
