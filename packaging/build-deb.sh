@@ -3,9 +3,10 @@
 #   dist/prec_<version>_<arch>.deb      Debian package (dpkg-deb), installs:
 #       /usr/lib/prec/                  the app: compiled JS, bin/, BPF object, addon, production node_modules,
 #                                       and its runtime: bin/node (the node that built it), lib/libbpf.so.1
-#       /usr/bin/prec, /usr/sbin/precd  small wrappers that run it with that node
-#       /lib/systemd/system/precd.service, /etc/logrotate.d/prec
+#       /usr/bin/prec, /usr/sbin/precd, /usr/bin/prec-ship  small wrappers that run it with that node
+#       /lib/systemd/system/{precd,prec-ship}.service, /etc/logrotate.d/prec
 #       /etc/prec/precd.conf            the example config (conffile), /var/log/prec (0750)
+#       /etc/prec/ship.conf             prec-ship's example config (conffile, 0600: it may hold credentials)
 #       /usr/share/doc/prec/            README, copyright, node.LICENSE; lintian overrides (with reasons)
 #   dist/prec_<version>_<arch>.tar.gz   the same file tree for hosts without dpkg (tar -C / -xzf)
 #   dist/prec-<version>.src.tar.gz      the sources of HEAD (git archive), when built from git
@@ -24,7 +25,7 @@ name="prec_${version}_${arch}"
 
 addon=addon/build/Release/prec_addon.node
 bpf_obj=build/bpf/prec.bpf.o
-for f in bin/prec.js bin/precd.js build/src/daemon/main.js build/src/cli/commands.js build/src/cli/commands/index.js "$bpf_obj" "$addon"; do
+for f in bin/prec.js bin/precd.js bin/prec-ship.js build/src/daemon/main.js build/src/ship/main.js build/src/cli/commands.js build/src/cli/commands/index.js "$bpf_obj" "$addon"; do
   [ -f "$f" ] || die "missing $f: run 'just build' first"
 done
 
@@ -127,10 +128,17 @@ cat > "$pkg/usr/sbin/precd" <<EOF
 # precd: the prec daemon (eBPF). Normally run by systemd: systemctl enable --now precd
 exec /usr/lib/prec/bin/node$precd_flags /usr/lib/prec/bin/precd.js "\$@"
 EOF
-chmod 0755 "$pkg/usr/bin/prec" "$pkg/usr/sbin/precd"
+cat > "$pkg/usr/bin/prec-ship" <<'EOF'
+#!/bin/sh
+# prec-ship: ships precd's log to ClickHouse and syslog. Normally run by systemd: prec-ship.service
+exec /usr/lib/prec/bin/node /usr/lib/prec/bin/prec-ship.js "$@"
+EOF
+chmod 0755 "$pkg/usr/bin/prec" "$pkg/usr/sbin/precd" "$pkg/usr/bin/prec-ship"
 install -m 0644 systemd/precd.service "$pkg/lib/systemd/system/precd.service"
+install -m 0644 systemd/prec-ship.service "$pkg/lib/systemd/system/prec-ship.service"
 install -m 0644 logrotate/prec "$pkg/etc/logrotate.d/prec"
 install -m 0644 packaging/precd.conf.example "$pkg/etc/prec/precd.conf"
+install -m 0600 packaging/ship.conf.example "$pkg/etc/prec/ship.conf"
 [ -f README.md ] && install -m 0644 README.md "$pkg/usr/share/doc/prec/README.md"
 license=$(node -p 'require("./package.json").license')
 libbpf_pkg=$(dpkg -S "$libbpf" 2>/dev/null | cut -d: -f1 | head -n 1 || true)
@@ -199,6 +207,8 @@ for s in postinst prerm postrm; do install -m 0755 "packaging/deb/$s" "$pkg/DEBI
 # Smoke test of the staged tree before packing it: both programs start from their install layout.
 "$app/bin/node" "$app/bin/prec.js" --version >/dev/null || die "staged prec --version failed"
 "$app/bin/node" "$app/bin/precd.js" --version >/dev/null || die "staged precd --version failed"
+"$app/bin/node" "$app/bin/prec-ship.js" --config "$pkg/etc/prec/ship.conf" --check-config >/dev/null ||
+  die "staged prec-ship --check-config failed"
 # Every native binding still loads after the pruning and stripping above.
 for nb in $(find "$app" -name '*.node' -type f); do
   "$app/bin/node" -e 'require(process.argv[1])' "$nb" || die "staged $nb does not load"
@@ -207,7 +217,8 @@ done
 dpkg-deb --root-owner-group -Zxz --build "$pkg" "$outdir/$name.deb" >/dev/null
 # Only prec's own paths: no entries for /, /etc, /usr..., whose modes tar would otherwise reset.
 tar -C "$pkg" --owner=0 --group=0 --numeric-owner -czf "$outdir/$name.tar.gz" \
-  etc/prec etc/logrotate.d/prec lib/systemd/system/precd.service usr/bin/prec usr/sbin/precd \
+  etc/prec etc/logrotate.d/prec lib/systemd/system/precd.service lib/systemd/system/prec-ship.service \
+  usr/bin/prec usr/sbin/precd usr/bin/prec-ship \
   usr/lib/prec usr/share/doc/prec usr/share/lintian/overrides/prec var/log/prec
 if git rev-parse --git-dir >/dev/null 2>&1; then
   git archive --format=tar.gz --prefix="prec-$version/" -o "$outdir/prec-$version.src.tar.gz" HEAD
