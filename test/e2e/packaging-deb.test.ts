@@ -27,6 +27,7 @@ const CONFFILES = ['/etc/prec/precd.conf', '/etc/logrotate.d/prec', '/etc/prec/s
 const INSTALLED_PATHS = [
   '/usr/bin/prec', '/usr/sbin/precd', '/usr/bin/prec-ship', '/usr/lib/prec', '/lib/systemd/system/precd.service',
   '/lib/systemd/system/prec-ship.service', '/etc/prec', '/etc/logrotate.d/prec', '/var/log/prec', '/var/lib/prec',
+  '/usr/share/bash-completion/completions/prec', '/usr/share/zsh/vendor-completions/_prec',
 ];
 
 function whyNotHere(): string | undefined {
@@ -61,6 +62,8 @@ test('just release builds the .deb, a binary tarball and a source tarball', { sk
   assert.match(tarList, /^usr\/sbin\/precd$/m);
   assert.match(tarList, /^usr\/bin\/prec-ship$/m);
   assert.match(tarList, /^lib\/systemd\/system\/prec-ship\.service$/m);
+  assert.match(tarList, /^usr\/share\/bash-completion\/completions\/prec$/m);
+  assert.match(tarList, /^usr\/share\/zsh\/vendor-completions\/_prec$/m);
   assert.match(tarList, /^usr\/lib\/prec\/build\/bpf\/prec\.bpf\.o$/m);
   // The same runtime as the .deb: the tarball needs no node on the host either.
   assert.match(tarList, /^usr\/lib\/prec\/bin\/node$/m);
@@ -118,6 +121,8 @@ test('the package declares its dependencies, conffiles and maintainer scripts', 
       ['etc/logrotate.d/prec', 'logrotate/prec'],
       ['etc/prec/precd.conf', 'packaging/precd.conf.example'],
       ['etc/prec/ship.conf', 'packaging/ship.conf.example'],
+      ['usr/share/bash-completion/completions/prec', 'build/completion/prec.bash'],
+      ['usr/share/zsh/vendor-completions/_prec', 'build/completion/_prec'],
     ] as const) {
       assert.equal(readFileSync(join(x, inPkg), 'utf8'), readFileSync(join(REPO_ROOT, inRepo), 'utf8'), inPkg);
     }
@@ -149,6 +154,8 @@ test('the package carries the app, production dependencies only, and the system 
     '/etc/prec/ship.conf',
     '/usr/lib/prec/bin/prec-ship.js',
     '/usr/lib/prec/build/src/ship/main.js',
+    '/usr/share/bash-completion/completions/prec',
+    '/usr/share/zsh/vendor-completions/_prec',
     '/etc/logrotate.d/prec',
     '/etc/prec/precd.conf',
     '/usr/lib/prec/package.json',
@@ -331,6 +338,13 @@ test('dpkg -i installs it; the installed prec, precd and prec-ship run; dpkg -r 
   const schema = run('/usr/bin/prec-ship', ['--print-schema']);
   assert.equal(schema.status, 0, schema.stderr);
   assert.match(schema.stdout, /^CREATE TABLE IF NOT EXISTS `default`\.`prec`$/m);
+
+  // Completion, found where the shells look: bash-completion's on-demand loader, a stock zsh's fpath.
+  const bashLoad = spawnSync('bash', ['--norc', '-c', 'source /usr/share/bash-completion/bash_completion && _completion_loader prec; complete -p prec; COMP_WORDS=(prec -f +uid,exit); COMP_CWORD=2; _prec_complete; echo "reply: ${COMPREPLY[*]}"'], { encoding: 'utf8' });
+  assert.match(bashLoad.stdout, /^complete -o default -F _prec_complete prec$/m, bashLoad.stderr);
+  assert.match(bashLoad.stdout, /^reply: \+uid,exit_status$/m);
+  const zshLoad = spawnSync('zsh', ['-fc', 'autoload -Uz compinit && compinit -u -D && print -r -- "prec: $_comps[prec]"'], { encoding: 'utf8' });
+  assert.match(zshLoad.stdout, /^prec: _prec$/m, zshLoad.stderr);
 
   // The installed precd (its addon, BPF object and node_modules from /usr/lib/prec) records a
   // command, and the installed prec reads it. Temporary log and lock: /var/log/prec stays empty.
