@@ -5,10 +5,9 @@
 // but none of that rule's other required texts is dropped before it is decoded or parsed; a row is
 // tested only against the rules it satisfies.
 //
-// Only the values of the keys the rules name are scanned (exe, argv, user, ... a tenth of a line):
-// each key's next `"key"` in the block is found by Buffer.indexOf (native, skipping the lines that
-// lack it, such as end records), then its value alone goes through the automaton. Key order and
-// blanks do not matter; a `"key"` not followed by a colon is a value, skipped.
+// The automaton also knows every record key (`"exe"` then a colon): a text counts only in the
+// value of its key. One table step per byte of the line, in JS (Buffer.indexOf costs ~0.4 us a
+// call: a native search per key and line is slower than this).
 //
 // The marker BASENAMES in a set stands for "argv[0]'s basename differs from exe's" (argv0_mismatch),
 // checked on the raw line (rawBasenamesDiffer) only when a rule still needs it.
@@ -16,16 +15,23 @@ import type { LineSelector } from '../log/index.js';
 import { FIELDS } from '../schema/index.js';
 import { Automaton, BASENAMES, KEYED, scanBytes } from './prefilter.js';
 
+/** Every key a record line may carry, found by the automaton: they say which value a text is in. */
+const LINE_KEYS: readonly string[] = FIELDS.filter((f) => f.records.length > 0).map((f) => f.name);
+const EXE = LINE_KEYS.indexOf('exe');
+const ARGV = LINE_KEYS.indexOf('argv');
+
 /** The tables of a gate, built once per rule set; each pass gets its own Gate (the stamps). */
 export class GateTables {
   readonly delta: Int32Array;
   readonly accepts: Uint8Array;
   readonly outputs: (number[] | undefined)[];
-  /** The keys whose values are scanned (those the texts are under). */
-  keys: string[];
-  /** Per key, `"key"` as bytes. */
-  readonly keyBytes: Buffer[];
-  /** Per text (automaton pattern), pairs of [set id, key index] it counts for. */
+  /** The keys the texts are under (a row's values scanned by rowRules). */
+  readonly keys: string[];
+  /** Per state, 1 + the key (index in LINE_KEYS) whose `"key"` ends there, or 0. */
+  readonly keyAt: Int32Array;
+  /** Per state, whether some text (not a key) ends there. */
+  readonly textAt: Uint8Array;
+  /** Per text (automaton pattern), pairs of [set id, key index in LINE_KEYS] it counts for. */
   readonly setsOf: number[][];
   /** Per set, its rule. */
   readonly ruleOf: number[];
@@ -57,8 +63,9 @@ export class GateTables {
           }
           const cut = keyed.indexOf(KEYED);
           const name = keyed.slice(0, cut);
-          let key = this.keys.indexOf(name);
-          if (key < 0) key = this.keys.push(name) - 1;
+          const key = LINE_KEYS.indexOf(name);
+          if (key < 0) throw new Error(`unchecked requirement ${keyed}`);
+          if (!this.keys.includes(name)) this.keys.push(name);
           const t = keyed.slice(cut + 1);
           let i = index.get(t);
           if (i === undefined) index.set(t, (i = texts.push(t) - 1)), this.setsOf.push([]);
@@ -67,22 +74,22 @@ export class GateTables {
       }
     });
     this.markerRules = this.markerSets.flatMap((s, r) => (s.length > 0 ? [r] : []));
-    // BASENAMES reads exe and argv: a line without them is dropped unread, one with them checked.
-    if (this.markerRules.length > 0) for (const k of ['exe', 'argv']) if (!this.keys.includes(k)) this.keys.push(k);
-    // In catalogue order, precd's key order: each searched from the one before (Gate.lineHits).
-    const order = (k: string): number => FIELDS.findIndex((f) => f.name === k);
-    const sorted = [...this.keys].sort((a, b) => order(a) - order(b));
-    for (let j = 0; j < this.setsOf.length; j++) for (let q = 1; q < this.setsOf[j]!.length; q += 2) this.setsOf[j]![q] = sorted.indexOf(this.keys[this.setsOf[j]![q]!]!);
-    this.keys = sorted;
-    this.keyBytes = this.keys.map((k) => Buffer.from(`"${k}"`));
     this.unconstrainedRules = this.need.flatMap((n, r) => (n === 0 ? [r] : []));
     this.unconstrained = this.unconstrainedRules.length > 0;
-    const a = new Automaton(texts.map(scanBytes));
+    const a = new Automaton([...texts.map(scanBytes), ...LINE_KEYS.map((k) => [0x22, ...Buffer.from(k), 0x22])]);
     // ASCII case folded into the table itself: an upper-case byte moves as its lower case does.
     for (let st = 0; st < a.outputs.length; st++) a.delta.copyWithin(st * 256 + 0x41, st * 256 + 0x61, st * 256 + 0x7b);
     this.delta = a.delta;
     this.accepts = a.accepts;
     this.outputs = a.outputs;
+    this.keyAt = new Int32Array(a.outputs.length);
+    this.textAt = new Uint8Array(a.outputs.length);
+    a.outputs.forEach((out, state) => {
+      for (const o of out ?? []) {
+        if (o >= texts.length) this.keyAt[state] = o - texts.length + 1;
+        else this.textAt[state] = 1;
+      }
+    });
   }
 }
 
@@ -102,8 +109,6 @@ function unicodeEscape(block: Buffer, i: number): number {
   return hex === '3c' ? 0x3c : hex === '3e' ? 0x3e : hex === '26' ? 0x26 : hex === '3d' ? 0x3d : hex === '27' ? 0x27 : -1;
 }
 
-const NOT_SEARCHED = -2;
-const RECORD_TYPE = Buffer.from('"record_type"');
 
 /** One pass's matching state over GateTables: which sets and rules the current line satisfied. */
 export class Gate {
@@ -111,22 +116,14 @@ export class Gate {
   private readonly setStamp: Int32Array;
   private readonly ruleStamp: Int32Array;
   private readonly ruleCount: Int32Array;
-  /** Per key (and record_type last), where its next `"key"` is in the current block (-1: nowhere after)... */
-  private readonly next: Int32Array;
-  /** ... when searched from here (NOT_SEARCHED: not yet in this block). */
-  private readonly from: Int32Array;
+  /** Where the values of exe and argv start on the current line (-1: not seen). */
+  private exeAt = -1;
+  private argvAt = -1;
 
   constructor(private readonly t: GateTables) {
     this.setStamp = new Int32Array(t.ruleOf.length);
     this.ruleStamp = new Int32Array(t.need.length);
     this.ruleCount = new Int32Array(t.need.length);
-    this.next = new Int32Array(t.keys.length + 1);
-    this.from = new Int32Array(t.keys.length + 1).fill(NOT_SEARCHED);
-  }
-
-  /** A new block: key positions are searched again. */
-  newBlock(): void {
-    this.from.fill(NOT_SEARCHED);
   }
 
   /** Record the texts ending at state `s` under `key`; true when that completes some rule (pushed to `done`). */
@@ -159,66 +156,16 @@ export class Gate {
     return have + open === this.t.need[r];
   }
 
-  /** Does the raw JSON line block[p, nl) satisfy some rule? (Non-ASCII in a scanned value: yes.) */
+  /** Does the raw JSON line block[p, nl) satisfy some rule? (Any byte above 0x7f: yes.) */
   lineHits(block: Buffer, p: number, nl: number): boolean {
-    const { keyBytes } = this.t;
+    const { delta, accepts, keyAt, textAt } = this.t;
     this.line++;
-    if (this.isEnd(block, p, nl)) return false;
-    let any = false;
-    // Keys are searched in catalogue order, each from the previous one found (precd's order: short
-    // hops); one not found after that hint is looked for before it, so that any order is read.
-    let hint = p;
-    for (let k = 0; k < keyBytes.length; k++) {
-      const key = keyBytes[k]!;
-      let at = this.find(block, k, hint);
-      if (!(at < nl && at >= 0) && hint > p) {
-        const before = block.subarray(p, hint).indexOf(key);
-        if (before >= 0) at = p + before;
-      }
-      if (at >= 0 && at < nl) hint = Math.max(hint, at);
-      while (at >= 0 && at < nl) {
-        any = true;
-        const v = valueStart(block, at + key.length, nl);
-        if (v >= 0 && this.scanValue(block, v, nl, k)) return true;
-        at = this.find(block, k, at + 1);
-      }
-    }
-    if (!any) return false;
-    for (const r of this.t.markerRules) if (this.onlyMarkersMissing(r) && rawBasenamesDiffer(block, p, nl)) return true;
-    return false;
-  }
-
-  /** The first `"key"` (key index k; keyBytes.length: record_type) at or after `from` in the block, or -1. */
-  private find(block: Buffer, k: number, from: number): number {
-    const cached = this.next[k]!;
-    if (this.from[k]! !== NOT_SEARCHED && this.from[k]! <= from && (cached === -1 || cached >= from)) return cached;
-    const at = block.indexOf(k === this.t.keyBytes.length ? RECORD_TYPE : this.t.keyBytes[k]!, from);
-    this.next[k] = at;
-    this.from[k] = from;
-    return at;
-  }
-
-  /**
-   * An end record (`"record_type":"end"`)? A command row takes exe, argv and the other scanned
-   * values from its start record only, so an end line never decides a rule: dropped unscanned.
-   */
-  private isEnd(block: Buffer, p: number, nl: number): boolean {
-    const at = this.find(block, this.t.keyBytes.length, p);
-    if (at < 0 || at >= nl) return false;
-    const v = valueStart(block, at + RECORD_TYPE.length, nl);
-    return v >= 0 && v + 5 <= nl && block[v] === 0x22 && block[v + 1] === 0x65 && block[v + 2] === 0x6e && block[v + 3] === 0x64 && block[v + 4] === 0x22;
-  }
-
-  /** The value starting at `v` (a string, an array of strings, or a scalar) through the automaton. */
-  private scanValue(block: Buffer, v: number, nl: number, key: number): boolean {
-    const { delta, accepts } = this.t;
-    const mode = block[v];
-    let inString = false;
+    this.exeAt = this.argvAt = -1;
     let s = 0;
-    for (let i = v; i < nl; i++) {
+    let key = -1;
+    for (let i = p; i < nl; i++) {
       let b = block[i]!;
       if (b >= 0x80) return true;
-      let end = false;
       if (b === 0x5c) {
         const n = block[i + 1];
         if (n === 0x2f) (b = 0x2f), i++;
@@ -228,20 +175,34 @@ export class Gate {
           else {
             // Any other escape is two bytes as written (`\"`, `\\`, `\n`...).
             s = delta[(s << 8) | b]!;
-            if (accepts[s] && this.hit(s, key, undefined)) return true;
+            if (accepts[s] && textAt[s] && this.hit(s, key, undefined)) return true;
             b = n ?? 0;
             i++;
           }
         }
-      } else if (b === 0x22) {
-        if (mode === 0x22) end = i > v;
-        else inString = !inString;
-      } else if (mode === 0x5b ? b === 0x5d && !inString : mode !== 0x22 && (b === 0x2c || b === 0x7d)) return false;
+      }
       s = delta[(s << 8) | b]!;
-      if (accepts[s] && this.hit(s, key, undefined)) return true;
-      if (end) return false;
+      if (accepts[s]) {
+        if (textAt[s] && this.hit(s, key, undefined)) return true;
+        if (keyAt[s]) key = this.keyFound(block, i + 1, nl, keyAt[s]! - 1, key);
+      }
+    }
+    for (const r of this.t.markerRules) {
+      if (this.onlyMarkersMissing(r) && this.exeAt >= 0 && this.argvAt >= 0 && rawBasenamesDiffer(block, this.exeAt, this.argvAt, nl)) return true;
     }
     return false;
+  }
+
+  /**
+   * `"name"` of key k ended before i: when a colon follows, the texts after it are in k's value
+   * (and exe's or argv's value start is noted); else it was a value, the key stays `current`.
+   */
+  private keyFound(block: Buffer, i: number, nl: number, k: number, current: number): number {
+    const v = valueStart(block, i, nl);
+    if (v < 0) return current;
+    if (k === EXE) this.exeAt = v;
+    else if (k === ARGV) this.argvAt = v;
+    return k;
   }
 
   /**
@@ -254,8 +215,9 @@ export class Gate {
     const { delta, accepts, keys } = this.t;
     const done: number[] = [];
     this.line++;
-    for (let k = 0; k < keys.length; k++) {
-      const value = row[keys[k]!];
+    for (const name of keys) {
+      const k = LINE_KEYS.indexOf(name);
+      const value = row[name];
       if (value === undefined) continue;
       const hay = JSON.stringify(value);
       let s = 0;
@@ -286,7 +248,6 @@ export class GateSelector implements LineSelector {
   select(block: Buffer): string[] {
     const out: string[] = [];
     const len = block.length;
-    this.gate.newBlock();
     for (let p = 0; p < len; ) {
       let nl = block.indexOf(0x0a, p);
       if (nl < 0) nl = len;
@@ -297,12 +258,7 @@ export class GateSelector implements LineSelector {
   }
 }
 
-const EXE_KEY = Buffer.from('"exe"');
-const ARGV_KEY = Buffer.from('"argv"');
-const EXE_VALUE = Buffer.from('"exe":"');
-const ARGV_VALUE = Buffer.from('"argv":["');
-
-/** The end of the plain JSON string starting at `from` (its closing quote), or -1 at an escape or the line's end. */
+/** The end of the plain JSON string whose text starts at `from` (its closing quote), or -1 at an escape or the line's end. */
 function plainStringEnd(block: Buffer, from: number, nl: number): number {
   for (let i = from; i < nl; i++) {
     const b = block[i]!;
@@ -312,29 +268,30 @@ function plainStringEnd(block: Buffer, from: number, nl: number): number {
   return -1;
 }
 
+/** Where the basename of the plain string block[from, end) starts. */
+function basenameStart(block: Buffer, from: number, end: number): number {
+  for (let i = end - 1; i >= from; i--) if (block[i] === 0x2f) return i + 1;
+  return from;
+}
+
 /**
- * Could the record on this line have argv0_mismatch (schema basenamesDiffer)? False only when it
- * surely cannot: it lacks the `exe` or the `argv` key, its argv is empty, or both values are plain
- * strings in precd's compact layout with equal basenames. Any other layout, escapes: true. `"exe":"`
- * cannot occur inside a JSON string (its quotes would be escaped), so the first one found is the key.
+ * Could the record on this line have argv0_mismatch (schema basenamesDiffer)? `exe` and `argv`: where
+ * their values start. False only when it surely cannot: argv is empty, or both values are plain
+ * strings with equal basenames; anything else (escapes, another type): true.
  */
-export function rawBasenamesDiffer(block: Buffer, p: number, nl: number): boolean {
-  const line = block.subarray(p, nl);
-  // Searched in the line alone: a miss must not scan the rest of the block.
-  const find = (needle: Buffer): number => {
-    const at = line.indexOf(needle);
-    return at >= 0 ? p + at : -1;
-  };
-  if (find(EXE_KEY) < 0 || find(ARGV_KEY) < 0) return false;
-  const e = find(EXE_VALUE);
-  const a = find(ARGV_VALUE);
-  if (e < 0 || a < 0) return !line.includes('"argv":[]');
-  const e0 = e + EXE_VALUE.length;
-  const a0 = a + ARGV_VALUE.length;
-  const eEnd = plainStringEnd(block, e0, nl);
-  const aEnd = plainStringEnd(block, a0, nl);
+export function rawBasenamesDiffer(block: Buffer, exe: number, argv: number, nl: number): boolean {
+  if (block[argv] !== 0x5b) return true;
+  let a = argv + 1;
+  while (a < nl && (block[a] === 0x20 || block[a] === 0x09)) a++;
+  if (block[a] === 0x5d) return false;
+  if (block[a] !== 0x22 || block[exe] !== 0x22) return true;
+  const eEnd = plainStringEnd(block, exe + 1, nl);
+  const aEnd = plainStringEnd(block, a + 1, nl);
   if (eEnd < 0 || aEnd < 0) return true;
-  const eBase = block.lastIndexOf(0x2f, eEnd - 1) >= e0 ? block.lastIndexOf(0x2f, eEnd - 1) + 1 : e0;
-  const aBase = block.lastIndexOf(0x2f, aEnd - 1) >= a0 ? block.lastIndexOf(0x2f, aEnd - 1) + 1 : a0;
-  return eEnd - eBase !== aEnd - aBase || block.compare(block, eBase, eEnd, aBase, aEnd) !== 0;
+  const eBase = basenameStart(block, exe + 1, eEnd);
+  const aBase = basenameStart(block, a + 1, aEnd);
+  if (eEnd - eBase !== aEnd - aBase) return true;
+  // In JS: a native compare costs more than these few bytes.
+  for (let i = 0; i < eEnd - eBase; i++) if (block[eBase + i] !== block[aBase + i]) return true;
+  return false;
 }
