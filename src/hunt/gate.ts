@@ -15,6 +15,9 @@ import type { LineSelector } from '../log/index.js';
 import { FIELDS } from '../schema/index.js';
 import { Automaton, BASENAMES, KEYED, scanBytes } from './prefilter.js';
 
+/** The values of a line a light rule reads. */
+export type LightRow = { exe?: string; argv?: string[] };
+
 /** Every key a record line may carry, found by the automaton: they say which value a text is in. */
 const LINE_KEYS: readonly string[] = FIELDS.filter((f) => f.records.length > 0).map((f) => f.name);
 const EXE = LINE_KEYS.indexOf('exe');
@@ -45,7 +48,15 @@ export class GateTables {
   readonly unconstrainedRules: number[];
   readonly unconstrained: boolean;
 
-  constructor(reqs: readonly (readonly (readonly string[])[])[]) {
+  /**
+   * @param light per rule, its predicate when it reads only exe and argv (and what derives from
+   * them): the line gate then decides such a rule exactly, on those two values of the line, rather
+   * than keeping every line that holds its texts.
+   */
+  constructor(
+    reqs: readonly (readonly (readonly string[])[])[],
+    readonly light: readonly (((row: LightRow) => boolean) | undefined)[] = [],
+  ) {
     const texts: string[] = [];
     const index = new Map<string, number>();
     this.keys = [];
@@ -119,6 +130,8 @@ export class Gate {
   /** Where the values of exe and argv start on the current line (-1: not seen). */
   private exeAt = -1;
   private argvAt = -1;
+  /** Light rules whose texts the current line holds: decided at its end, on its exe and argv. */
+  private readonly pending: number[] = [];
 
   constructor(private readonly t: GateTables) {
     this.setStamp = new Int32Array(t.ruleOf.length);
@@ -128,6 +141,7 @@ export class Gate {
 
   /** Record the texts ending at state `s` under `key`; true when that completes some rule (pushed to `done`). */
   private hit(s: number, key: number, done: number[] | undefined): boolean {
+    const light = done ? undefined : this.t.light;
     const { setsOf, ruleOf, need } = this.t;
     const line = this.line;
     let completed = false;
@@ -140,9 +154,10 @@ export class Gate {
         const r = ruleOf[set]!;
         if (this.ruleStamp[r] !== line) (this.ruleStamp[r] = line), (this.ruleCount[r] = 0);
         if (++this.ruleCount[r]! === need[r]) {
-          if (!done) return true;
-          done.push(r);
-          completed = true;
+          if (light?.[r]) this.pending.push(r);
+          else if (!done) return true;
+          else done.push(r), (completed = true);
+          continue;
         }
       }
     }
@@ -161,6 +176,7 @@ export class Gate {
     const { delta, accepts, keyAt, textAt } = this.t;
     this.line++;
     this.exeAt = this.argvAt = -1;
+    this.pending.length = 0;
     let s = 0;
     let key = -1;
     for (let i = p; i < nl; i++) {
@@ -188,9 +204,15 @@ export class Gate {
       }
     }
     for (const r of this.t.markerRules) {
-      if (this.onlyMarkersMissing(r) && this.exeAt >= 0 && this.argvAt >= 0 && rawBasenamesDiffer(block, this.exeAt, this.argvAt, nl)) return true;
+      if (this.onlyMarkersMissing(r) && this.exeAt >= 0 && this.argvAt >= 0 && rawBasenamesDiffer(block, this.exeAt, this.argvAt, nl)) {
+        if (!this.t.light[r]) return true;
+        this.pending.push(r);
+      }
     }
-    return false;
+    if (this.pending.length === 0) return false;
+    const row = lightRow(block, this.exeAt, this.argvAt, nl);
+    // Values it cannot read simply (escapes, another type): kept, the full row decides.
+    return row === undefined || this.pending.some((r) => this.t.light[r]!(row));
   }
 
   /**
@@ -266,6 +288,43 @@ function plainStringEnd(block: Buffer, from: number, nl: number): number {
     if (b === 0x5c) return -1;
   }
   return -1;
+}
+
+/** The end (its `]`) of the array of plain strings starting at `from`, or -1 at an escape or another value. */
+function plainArrayEnd(block: Buffer, from: number, nl: number): number {
+  let inString = false;
+  for (let i = from + 1; i < nl; i++) {
+    const b = block[i]!;
+    if (b === 0x5c) return -1;
+    if (b === 0x22) inString = !inString;
+    else if (b === 0x5d && !inString) return i;
+  }
+  return -1;
+}
+
+/**
+ * exe and argv of a line (value starts, -1: the line lacks the key), when both are plain: a string
+ * and an array of strings without escapes (all the line's bytes are ASCII here); else undefined.
+ */
+function lightRow(block: Buffer, exe: number, argv: number, nl: number): LightRow | undefined {
+  const row: LightRow = {};
+  if (exe >= 0) {
+    const end = block[exe] === 0x22 ? plainStringEnd(block, exe + 1, nl) : -1;
+    if (end < 0) return undefined;
+    row.exe = block.toString('latin1', exe + 1, end);
+  }
+  if (argv >= 0) {
+    const end = block[argv] === 0x5b ? plainArrayEnd(block, argv, nl) : -1;
+    if (end < 0) return undefined;
+    try {
+      const list: unknown = JSON.parse(block.toString('latin1', argv, end + 1));
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) return undefined;
+      row.argv = list as string[];
+    } catch {
+      return undefined;
+    }
+  }
+  return row;
 }
 
 /** Where the basename of the plain string block[from, end) starts. */

@@ -2,11 +2,20 @@
 // one gate for all rules (gate.ts: each rule's required texts in one automaton), used on the raw
 // lines before they are parsed and again on each row, so that a log is read once whatever the rule
 // count and a row meets only the predicates of the rules whose texts it holds.
-import { compileAst } from '../query/index.js';
+import { compileAst, type QueryNode } from '../query/index.js';
 import type { FieldBag } from '../schema/index.js';
 import { Gate, GateSelector, GateTables } from './gate.js';
 import { requirements, selective } from './prefilter.js';
 import type { SupportedRule } from './rule.js';
+
+/** The fields a rule may read to be decided on a line's exe and argv alone (gate.ts LightRow). */
+const LIGHT_FIELDS = new Set(['exe', 'argv', 'command', 'argv0_mismatch']);
+
+function readsOnly(node: QueryNode, fields: ReadonlySet<string>): boolean {
+  if (node.kind === 'clause') return fields.has(node.key);
+  if (node.kind === 'not') return readsOnly(node.operand, fields);
+  return node.operands.every((o) => readsOnly(o, fields));
+}
 
 export class RuleSet {
   private readonly predicates: ((row: FieldBag) => boolean)[];
@@ -18,7 +27,8 @@ export class RuleSet {
 
   constructor(readonly rules: readonly SupportedRule[]) {
     this.predicates = rules.map((r) => compileAst([r.ast]).predicate);
-    this.tables = new GateTables(rules.map((r) => selective(requirements(r.ast))));
+    const light = rules.map((r, i) => (readsOnly(r.ast, LIGHT_FIELDS) ? this.predicates[i] : undefined));
+    this.tables = new GateTables(rules.map((r) => selective(requirements(r.ast))), light);
     this.gate = new Gate(this.tables);
     this.all = rules.map((_, i) => i);
   }

@@ -128,7 +128,7 @@ test('prefilter requirements: an AND needs every operand, so a line with only a 
   const r = compiled("  sel:\n    Image|endswith: /bash\n    CommandLine|contains: ' -int '\n  condition: sel");
   assert.deepEqual(requirements(r.ast), [['exe\u0001/bash\u0003'], ['argv\u0001-int']]);
   const set = new RuleSet([r]);
-  const lines = ['{"exe":"/usr/bin/bash","argv":["bash","-int"]}', '{"exe":"/usr/bin/bash","argv":["bash","-c","x"]}', '{"exe":"/usr/bin/sh","argv":["sh","-int"]}'];
+  const lines = ['{"exe":"/usr/bin/bash","argv":["bash","-int","x"]}', '{"exe":"/usr/bin/bash","argv":["bash","-c","x"]}', '{"exe":"/usr/bin/sh","argv":["sh","-int"]}'];
   assert.deepEqual(set.selector()!.select(Buffer.from(lines.join('\n'))), [lines[0]]);
   // An OR needs one of its operands' sets; NOT nothing; a stored boolean its key.
   const o = compiled('  a:\n    Image|endswith: /nc\n  b:\n    CommandLine|contains: socat\n  condition: a or b and not a');
