@@ -1,12 +1,10 @@
-// The prefilter shared by every rule: one RE2 alternation of literal texts, at least one of which
-// the raw line of any row matching any rule contains, run once over each block of the log before
-// anything is decoded or parsed. An OR of rules can only prefilter when every rule gives such a set.
-//
-// Per rule, a set of literals such that every matching line contains at least one (a disjunctive
-// set, unlike query/needles.ts whose needles are all required): a text clause (`=`, `~=`, `^=`,
-// `$=`, and wildcard patterns) gives its longest literal run; an AND the best set of its operands;
-// an OR the union of its operands' sets (none when one operand has none); NOT, `!` operators,
-// numbers and other regular expressions give none.
+// What a rule requires of the raw line of any row it matches, for the gate shared by every rule
+// (gate.ts), and the automaton it runs. Per rule, sets of literal texts (requirements): every set
+// needed, one text of each present, each under the key whose value holds it (unlike
+// query/needles.ts, a set is disjunctive). A text clause (`=`, `~=`, `^=`, `$=`, wildcard patterns)
+// gives each of its literal runs, a regular expression its literal alternatives; an AND all its
+// operands' sets; an OR sets derived from one set per operand; NOT, `!` operators, numbers and
+// other regular expressions none. `literals` is the older single-set form (one set per rule).
 //
 // Soundness: matching ignores case (RE2's case folding is a superset of the ASCII folding the rules
 // use; any line with a byte above 0x7f is kept, so Unicode folding, `İ` say, cannot drop a row); each
