@@ -34,6 +34,8 @@ export class GateTables {
   readonly keyAt: Int32Array;
   /** Per state, whether some text (not a key) ends there. */
   readonly textAt: Uint8Array;
+  /** Per key (index in LINE_KEYS), 1 when its value goes through the automaton: some text is under it. */
+  readonly scanned: Uint8Array;
   /** Per text (automaton pattern), pairs of [set id, key index in LINE_KEYS] it counts for. */
   readonly setsOf: number[][];
   /** Per set, its rule. */
@@ -93,6 +95,7 @@ export class GateTables {
     this.delta = a.delta;
     this.accepts = a.accepts;
     this.outputs = a.outputs;
+    this.scanned = Uint8Array.from(LINE_KEYS, (k) => (this.keys.includes(k) ? 1 : 0));
     this.keyAt = new Int32Array(a.outputs.length);
     this.textAt = new Uint8Array(a.outputs.length);
     a.outputs.forEach((out, state) => {
@@ -173,7 +176,7 @@ export class Gate {
 
   /** Does the raw JSON line block[p, nl) satisfy some rule? (Any byte above 0x7f: yes.) */
   lineHits(block: Buffer, p: number, nl: number): boolean {
-    const { delta, accepts, keyAt, textAt } = this.t;
+    const { delta, accepts, keyAt, textAt, scanned } = this.t;
     this.line++;
     this.exeAt = this.argvAt = -1;
     this.pending.length = 0;
@@ -200,7 +203,15 @@ export class Gate {
       s = delta[(s << 8) | b]!;
       if (accepts[s]) {
         if (textAt[s] && this.hit(s, key, undefined)) return true;
-        if (keyAt[s]) key = this.keyFound(block, i + 1, nl, keyAt[s]! - 1, key);
+        if (keyAt[s]) {
+          const k = keyAt[s]! - 1;
+          const v = this.keyFound(block, i + 1, nl, k);
+          if (v >= 0) {
+            key = k;
+            // A value no text is under (timestamp, cgroup, ...) is skipped, not stepped through.
+            if (!scanned[k]) (i = skipValue(block, v, nl) - 1), (s = 0);
+          }
+        }
       }
     }
     for (const r of this.t.markerRules) {
@@ -216,15 +227,14 @@ export class Gate {
   }
 
   /**
-   * `"name"` of key k ended before i: when a colon follows, the texts after it are in k's value
-   * (and exe's or argv's value start is noted); else it was a value, the key stays `current`.
+   * `"name"` of key k ended before i: when a colon follows, where its value starts (exe's and argv's
+   * noted), else -1 (it was a value).
    */
-  private keyFound(block: Buffer, i: number, nl: number, k: number, current: number): number {
+  private keyFound(block: Buffer, i: number, nl: number, k: number): number {
     const v = valueStart(block, i, nl);
-    if (v < 0) return current;
-    if (k === EXE) this.exeAt = v;
-    else if (k === ARGV) this.argvAt = v;
-    return k;
+    if (v >= 0 && k === EXE) this.exeAt = v;
+    else if (v >= 0 && k === ARGV) this.argvAt = v;
+    return v;
   }
 
   /**
@@ -290,6 +300,21 @@ function plainStringEnd(block: Buffer, from: number, nl: number): number {
   return -1;
 }
 
+/** The position after the JSON value starting at `v` (a string, an array, a scalar), or the line's end. */
+function skipValue(block: Buffer, v: number, nl: number): number {
+  const first = block[v];
+  let inString = first === 0x22;
+  for (let i = v + 1; i < nl; i++) {
+    const b = block[i]!;
+    if (b === 0x5c) i++;
+    else if (b === 0x22) {
+      if (first === 0x22) return i + 1;
+      inString = !inString;
+    } else if (!inString && (first === 0x5b ? b === 0x5d : b === 0x2c || b === 0x7d)) return first === 0x5b ? i + 1 : i;
+  }
+  return nl;
+}
+
 /** The end (its `]`) of the array of plain strings starting at `from`, or -1 at an escape or another value. */
 function plainArrayEnd(block: Buffer, from: number, nl: number): number {
   let inString = false;
@@ -300,6 +325,19 @@ function plainArrayEnd(block: Buffer, from: number, nl: number): number {
     else if (b === 0x5d && !inString) return i;
   }
   return -1;
+}
+
+/** `["a","b"]` (no escapes inside) as its strings: split at `","` in precd's layout, else parsed. */
+function plainArray(text: string): string[] | undefined {
+  if (text === '[]') return [];
+  const parts = text.slice(2, -2).split('","');
+  if (text.startsWith('["') && text.endsWith('"]') && parts.every((x) => !x.includes('"'))) return parts;
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) && list.every((x) => typeof x === 'string') ? (list as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -316,13 +354,8 @@ function lightRow(block: Buffer, exe: number, argv: number, nl: number): LightRo
   if (argv >= 0) {
     const end = block[argv] === 0x5b ? plainArrayEnd(block, argv, nl) : -1;
     if (end < 0) return undefined;
-    try {
-      const list: unknown = JSON.parse(block.toString('latin1', argv, end + 1));
-      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) return undefined;
-      row.argv = list as string[];
-    } catch {
-      return undefined;
-    }
+    row.argv = plainArray(block.toString('latin1', argv, end + 1));
+    if (row.argv === undefined) return undefined;
   }
   return row;
 }
