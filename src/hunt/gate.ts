@@ -25,7 +25,7 @@ const ARGV = LINE_KEYS.indexOf('argv');
 
 /** The tables of a gate, built once per rule set; each pass gets its own Gate (the stamps). */
 export class GateTables {
-  readonly delta: Int32Array;
+  readonly delta: Uint16Array | Int32Array;
   readonly accepts: Uint8Array;
   readonly outputs: (number[] | undefined)[];
   /** The keys the texts are under (a row's values scanned by rowRules). */
@@ -92,7 +92,8 @@ export class GateTables {
     const a = new Automaton([...texts.map(scanBytes), ...LINE_KEYS.map((k) => [0x22, ...Buffer.from(k), 0x22])]);
     // ASCII case folded into the table itself: an upper-case byte moves as its lower case does.
     for (let st = 0; st < a.outputs.length; st++) a.delta.copyWithin(st * 256 + 0x41, st * 256 + 0x61, st * 256 + 0x7b);
-    this.delta = a.delta;
+    // Half the memory when it fits: the table is read once per byte, and cache misses are its cost.
+    this.delta = a.outputs.length <= 0xffff ? Uint16Array.from(a.delta) : a.delta;
     this.accepts = a.accepts;
     this.outputs = a.outputs;
     this.scanned = Uint8Array.from(LINE_KEYS, (k) => (this.keys.includes(k) ? 1 : 0));
