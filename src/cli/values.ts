@@ -1,7 +1,7 @@
 // How one field of a row is shown. Shared by every format, so that timestamps, durations and
 // `command` read the same in text, table, csv and json. Each field gets its own getter, made once
 // per run, so that nothing is looked up per row.
-import { fieldByName, formatDuration, shortTimestamp, type FieldType } from '../schema/index.js';
+import { basenamesDiffer, fieldByName, formatDuration, shortTimestamp, type FieldType } from '../schema/index.js';
 import { quoteCommand } from './shellquote.js';
 import type { RowBag } from '../rows/index.js';
 
@@ -16,6 +16,10 @@ export type TextGetter = (row: RowBag) => string | undefined;
 /** The value as JSON shows it: numbers and booleans typed, argv an array, null when the row lacks it. */
 export function jsonGetter(field: string, opts: ValueOptions): JsonGetter {
   const spec = fieldByName(field);
+  if (spec?.basenamesOf) {
+    const [a, b] = spec.basenamesOf;
+    return (row) => basenamesDiffer(row[a], row[b]) ?? null;
+  }
   if (spec?.derivedFrom !== undefined) return derivedGetter(spec.name, spec.type, spec.derivedFrom);
   if (!opts.fullTime && spec?.type === 'timestamp') {
     return (row) => {

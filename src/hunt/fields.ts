@@ -16,4 +16,4 @@ export const FIELD_MAP: Readonly<Record<string, string>> = {
  * Fields of prec's own pack that Sigma has no name for: written under the catalogue name itself
  * (`exe_deleted: true`). Accepted when the catalogue of this build has them.
  */
-export const NATIVE_FIELDS: readonly string[] = ['exe_deleted', 'exe_memfd'];
+export const NATIVE_FIELDS: readonly string[] = ['exe_deleted', 'exe_memfd', 'argv0_mismatch'];

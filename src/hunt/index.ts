@@ -6,4 +6,5 @@ export { compileRuleText } from './compile.js';
 export { loadRules, DEFAULT_RULES_DIR } from './load.js';
 export { FIELD_MAP } from './fields.js';
 export { RuleSet } from './match.js';
-export { literals, LiteralSelector } from './prefilter.js';
+export { literals, requirements } from './prefilter.js';
+export { GateSelector, rawBasenamesDiffer } from './gate.js';

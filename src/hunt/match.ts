@@ -1,69 +1,53 @@
 // Every supported rule against each row: one predicate per rule (compiled from its AST once), and
-// one prefilter for all rules (prefilter.ts), so that a log is read once whatever the rule count.
-import { compileAst } from '../query/index.js';
+// one gate for all rules (gate.ts: each rule's required texts in one automaton), used on the raw
+// lines before they are parsed and again on each row, so that a log is read once whatever the rule
+// count and a row meets only the predicates of the rules whose texts it holds.
+import { compileAst, type QueryNode } from '../query/index.js';
 import type { FieldBag } from '../schema/index.js';
-import { Automaton, LiteralSelector, literals, scanBytes } from './prefilter.js';
+import { Gate, GateSelector, GateTables } from './gate.js';
+import { requirements, selective } from './prefilter.js';
 import type { SupportedRule } from './rule.js';
+
+/** The fields a rule may read to be decided on a line's exe and argv alone (gate.ts LightRow). */
+const LIGHT_FIELDS = new Set(['exe', 'argv', 'command', 'argv0_mismatch']);
+
+function readsOnly(node: QueryNode, fields: ReadonlySet<string>): boolean {
+  if (node.kind === 'clause') return fields.has(node.key);
+  if (node.kind === 'not') return readsOnly(node.operand, fields);
+  return node.operands.every((o) => readsOnly(o, fields));
+}
 
 export class RuleSet {
   private readonly predicates: ((row: FieldBag) => boolean)[];
-  /** The prefilter's texts, or undefined when some rule gives none (every line is then read). */
-  readonly literals: readonly string[] | undefined;
-
-  /** Row-level prefilter: an automaton over the row's JSON text, and per literal the rules it admits. */
-  private readonly automaton: Automaton;
-  private readonly rulesOf: number[][];
-  /** Rules without a literal set: tested on every row. */
-  private readonly always: number[];
+  private readonly tables: GateTables;
+  private readonly gate: Gate;
+  private readonly all: number[];
+  /** PREC_NO_PREFILTER=1: no gate at all, every rule on every row (read once: process.env is slow). */
+  private readonly noGate = process.env.PREC_NO_PREFILTER === '1';
 
   constructor(readonly rules: readonly SupportedRule[]) {
     this.predicates = rules.map((r) => compileAst([r.ast]).predicate);
-    const sets = rules.map((r) => literals(r.ast));
-    this.literals = rules.length > 0 && sets.every((s) => s !== undefined) ? [...new Set(sets.flat() as string[])] : undefined;
-    const texts = [...new Set(sets.flatMap((s) => s ?? []))];
-    const index = new Map(texts.map((t, i) => [t, i]));
-    this.rulesOf = texts.map(() => []);
-    this.always = [];
-    sets.forEach((set, r) => {
-      if (set === undefined) this.always.push(r);
-      else for (const t of set) this.rulesOf[index.get(t)!]!.push(r);
-    });
-    this.automaton = new Automaton(texts.map(scanBytes));
+    const light = rules.map((r, i) => (readsOnly(r.ast, LIGHT_FIELDS) ? this.predicates[i] : undefined));
+    this.tables = new GateTables(rules.map((r) => selective(requirements(r.ast))), light);
+    this.gate = new Gate(this.tables);
+    this.all = rules.map((_, i) => i);
   }
 
   /**
-   * The rules worth testing on a row: those with a literal in the row's JSON text (ASCII case
-   * folded, the same text the line prefilter saw, re-encoded), and those without literals. A row
-   * with any non-ASCII character tests every rule (Unicode case folding may make ASCII of it).
+   * A fresh line prefilter for one pass over the log, or undefined when it cannot be used (some
+   * rule requires no text, or PREC_NO_PREFILTER=1, which shows that the output does not depend on it).
    */
-  private candidates(row: FieldBag): Uint8Array | undefined {
-    const hay = JSON.stringify(row);
-    const { delta, outputs } = this.automaton;
-    const marks = new Uint8Array(this.rules.length);
-    let s = 0;
-    for (let i = 0; i < hay.length; i++) {
-      let c = hay.charCodeAt(i);
-      if (c >= 0x80) return undefined;
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      s = delta[s * 256 + c]!;
-      const out = outputs[s];
-      if (out) for (const t of out) for (const r of this.rulesOf[t]!) marks[r] = 1;
-    }
-    for (const r of this.always) marks[r] = 1;
-    return marks;
+  selector(): GateSelector | undefined {
+    if (this.rules.length === 0 || this.tables.unconstrained || this.noGate) return undefined;
+    return new GateSelector(this.tables);
   }
 
-  /** A fresh prefilter for one pass over the log, or undefined when it cannot be used. */
-  selector(): LiteralSelector | undefined {
-    return this.literals && new LiteralSelector(this.literals);
-  }
-
-  /** The indices (into `rules`) of the rules the row matches. */
+  /** The indices (into `rules`) of the rules the row matches, in rule order. */
   match(row: FieldBag): number[] {
-    const hits: number[] = [];
     const ps = this.predicates;
-    const marks = this.candidates(row);
-    for (let i = 0; i < ps.length; i++) if ((!marks || marks[i]) && ps[i]!(row)) hits.push(i);
-    return hits;
+    const candidates = this.noGate ? this.all : this.gate.rowRules(row) ?? this.all;
+    const hits: number[] = [];
+    for (const i of candidates) if (ps[i]!(row)) hits.push(i);
+    return hits.sort((a, b) => a - b);
   }
 }

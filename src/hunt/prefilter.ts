@@ -1,12 +1,10 @@
-// The prefilter shared by every rule: one RE2 alternation of literal texts, at least one of which
-// the raw line of any row matching any rule contains, run once over each block of the log before
-// anything is decoded or parsed. An OR of rules can only prefilter when every rule gives such a set.
-//
-// Per rule, a set of literals such that every matching line contains at least one (a disjunctive
-// set, unlike query/needles.ts whose needles are all required): a text clause (`=`, `~=`, `^=`,
-// `$=`, and wildcard patterns) gives its longest literal run; an AND the best set of its operands;
-// an OR the union of its operands' sets (none when one operand has none); NOT, `!` operators,
-// numbers and other regular expressions give none.
+// What a rule requires of the raw line of any row it matches, for the gate shared by every rule
+// (gate.ts), and the automaton it runs. Per rule, sets of literal texts (requirements): every set
+// needed, one text of each present, each under the key whose value holds it (unlike
+// query/needles.ts, a set is disjunctive). A text clause (`=`, `~=`, `^=`, `$=`, wildcard patterns)
+// gives each of its literal runs, a regular expression its literal alternatives; an AND all its
+// operands' sets; an OR sets derived from one set per operand; NOT, `!` operators, numbers and
+// other regular expressions none. `literals` is the older single-set form (one set per rule).
 //
 // Soundness: matching ignores case (RE2's case folding is a superset of the ASCII folding the rules
 // use; any line with a byte above 0x7f is kept, so Unicode folding, `İ` say, cannot drop a row); each
@@ -14,8 +12,7 @@
 // fields a literal is cut at spaces (the JSON has `","` between arguments); lines that do not start
 // with `{` are kept for the bad-line count.
 import { fieldByName } from '../schema/index.js';
-import type { QueryNode } from '../query/index.js';
-import type { LineSelector } from '../log/index.js';
+import type { ClauseNode, QueryNode } from '../query/index.js';
 
 /** Characters written as themselves by every JSON encoder (query/needles.ts SAFE_VALUE, plus more). */
 const PLAIN = /[A-Za-z0-9 _.:@%+,;!#$^*()[\]{}|~`?-]/;
@@ -122,22 +119,31 @@ function best(sets: string[][]): string[] {
   return sets.reduce((a, b) => (score(b) > score(a) ? b : a));
 }
 
+/**
+ * The literal sets of a clause, every one required (a match holds one text of each): each literal
+ * run of a plain value (anchored with the JSON quote where it starts or ends the field), or each
+ * set of a regular expression's alternatives. [] when it gives none.
+ */
+function clauseSets(node: ClauseNode): string[][] {
+  const spec = fieldByName(node.key);
+  if (!spec || spec.endOnly || !['=', '~=', '^=', '$=', '/='].includes(node.op)) return [];
+  const argvBased = spec.type === 'string[]' || spec.derivedFrom === 'argv';
+  if (spec.type !== 'string' && spec.type !== 'string[]') return [];
+  if (!argvBased && !spec.records.includes('start')) return [];
+  if (node.op !== '/=') return anchoredRuns(node.value, node.op, argvBased).map((t) => [t]);
+  // Each candidate set, its texts cut into runs: a set survives only when every text keeps one.
+  return (regexRuns(node.value) ?? []).flatMap((set) => {
+    const cut = set.map((t) => runs(t, argvBased).reduce((a, b) => (b.length > a.length ? b : a), ''));
+    return cut.every((t) => t !== '') ? [cut] : [];
+  });
+}
+
 /** A literal set of a query node (see the header), or undefined. */
 export function literals(node: QueryNode): Literals {
   switch (node.kind) {
     case 'clause': {
-      const spec = fieldByName(node.key);
-      if (!spec || spec.endOnly || !['=', '~=', '^=', '$=', '/='].includes(node.op)) return undefined;
-      const argvBased = spec.type === 'string[]' || spec.derivedFrom === 'argv';
-      if (spec.type !== 'string' && spec.type !== 'string[]') return undefined;
-      if (!argvBased && !spec.records.includes('start')) return undefined;
-      // Each candidate set, its texts cut into runs: a set survives only when every text keeps one.
-      if (node.op !== '/=') return [anchoredRun(node.value, node.op, argvBased)].filter((t) => t !== '') as string[] | undefined;
-      const candidates = (regexRuns(node.value) ?? []).flatMap((set) => {
-        const cut = set.map((t) => runs(t, argvBased).reduce((a, b) => (b.length > a.length ? b : a), ''));
-        return cut.every((t) => t !== '') ? [cut] : [];
-      });
-      return candidates.length > 0 ? best(candidates) : undefined;
+      const sets = clauseSets(node);
+      return sets.length > 0 ? best(sets) : undefined;
     }
     case 'not':
       return undefined;
@@ -152,22 +158,98 @@ export function literals(node: QueryNode): Literals {
   }
 }
 
+/** The key a text is found under in a record line: the clause's field, or the one it is derived from. */
+function lineKey(key: string): string {
+  const spec = fieldByName(key)!;
+  return spec.derivedFrom ?? spec.name;
+}
+
+/** Most sets an OR keeps (any subset of a rule's required sets is still required: capping is sound). */
+const MAX_OR_SETS = 8;
+
+/**
+ * An OR of requirements as requirements: (A1 and A2) or (B1 and B2) needs (A1 or B1), (A1 or B2),
+ * (A2 or B1) and (A2 or B2); sets holding another set are dropped (implied by it), and the best
+ * MAX_OR_SETS kept.
+ */
+function orSets(each: string[][][]): string[][] {
+  let acc: string[][] = [[]];
+  for (const sets of each) {
+    const next = acc.flatMap((a) => sets.map((b) => [...new Set([...a, ...b])]));
+    const minimal = next.filter((x, i) => !next.some((y, j) => j !== i && y.length <= x.length && y.every((t) => x.includes(t)) && (y.length < x.length || j < i)));
+    const score = (x: string[]): number => Math.min(...x.map((t) => t.length)) * 100 - x.length;
+    acc = minimal.sort((x, y) => score(y) - score(x)).slice(0, MAX_OR_SETS);
+  }
+  return acc;
+}
+
+/**
+ * A rule's requirements: sets of texts, every set needed, one text of each present in the line of
+ * any row the rule matches, each text as `KEY\u0001TEXT`: found in the value of that key (gate.ts
+ * tracks the key it is in). An AND needs all its operands' sets, an OR what orSets derives, NOT
+ * nothing; [] when nothing is known: the rule needs every line. Besides literal runs: a stored
+ * boolean `=true` needs `true` under its key, and argv0_mismatch `=true` the BASENAMES marker
+ * (checked on the raw line, gate.ts).
+ */
+export function requirements(node: QueryNode): string[][] {
+  switch (node.kind) {
+    case 'clause': {
+      const spec = fieldByName(node.key);
+      if (spec?.type === 'boolean' && node.op === '=' && node.value === 'true') {
+        if (spec.basenamesOf) return [[BASENAMES]];
+        return spec.records.includes('start') ? [[`${spec.name}${KEYED}true`]] : [];
+      }
+      return clauseSets(node).map((set) => set.map((t) => `${lineKey(node.key)}${KEYED}${t}`));
+    }
+    case 'not':
+      return [];
+    case 'and':
+      return node.operands.flatMap(requirements);
+    case 'or': {
+      const each = node.operands.map(requirements);
+      return each.every((sets) => sets.length > 0) ? orSets(each) : [];
+    }
+  }
+}
+
+/** A text found in most values (`-`, `/`, `1`, `-c`): requiring it drops almost nothing. */
+function common(keyed: string): boolean {
+  const t = keyed.slice(keyed.indexOf(KEYED) + 1).replace(OPEN, '').replace(CLOSE, '');
+  return t.length === 1 ? /^[A-Za-z0-9./_:=,@+-]$/.test(t) : t.length === 2 && /^[-A-Za-z0-9][A-Za-z0-9]$/.test(t);
+}
+
+/**
+ * The requirements worth checking: sets holding a common text cost an automaton hit on most values
+ * and drop almost no line, so they are left out (dropping a required set is sound), unless every set
+ * has one (the best is then kept, so that the rule still constrains the lines).
+ */
+export function selective(sets: string[][]): string[][] {
+  const kept = sets.filter((set) => !set.some(common));
+  return kept.length > 0 || sets.length === 0 ? kept : [best(sets)];
+}
+
+/** Between the key and the text of a requirement. */
+export const KEYED = '\u0001';
+
+/** In a requirement set: argv[0]'s basename differs from exe's (gate.ts rawBasenamesDiffer). */
+export const BASENAMES = '\u0000basenames';
+
 /** Mark the start and the end of a JSON string (jsonPattern writes them as `"`). */
 const OPEN = '\u0002';
 const CLOSE = '\u0003';
 
 /**
- * The most selective run of a clause's value: the longest, where a value that starts (`^=`, `=`)
- * or ends (`$=`, `=`) the field's text also gives the JSON quote before or after it (`exe$="/w"`
- * needs `/w"`, not just `/w`); '' when it has none.
+ * The literal runs of a clause's value, where a value that starts (`^=`, `=`) or ends (`$=`, `=`)
+ * the field's text also gives the JSON quote before or after it (`exe$="/w"` needs `/w"`, not
+ * just `/w`).
  */
-function anchoredRun(value: string, op: string, argvBased: boolean): string {
+function anchoredRuns(value: string, op: string, argvBased: boolean): string[] {
   const parts = runs(value, argvBased);
-  if (parts.length === 0) return '';
+  if (parts.length === 0) return [];
   if ((op === '^=' || op === '=') && value.startsWith(parts[0]!)) parts[0] = OPEN + parts[0]!;
   const last = parts.length - 1;
   if ((op === '$=' || op === '=') && value.endsWith(parts[last]!.replace(OPEN, ''))) parts[last] = parts[last]! + CLOSE;
-  return parts.reduce((a, b) => (b.length > a.length ? b : a));
+  return parts;
 }
 
 /**
@@ -238,68 +320,5 @@ export class Automaton {
         }
       }
     }
-  }
-}
-
-/** `\u003c` and the like: the character some encoders escape, or -1. */
-function unicodeEscape(block: Buffer, i: number): number {
-  if (block[i + 1] !== 0x75 || block[i + 2] !== 0x30 || block[i + 3] !== 0x30) return -1;
-  const hex = block.toString('latin1', i + 4, i + 6).toLowerCase();
-  const code = hex === '3c' ? 0x3c : hex === '3e' ? 0x3e : hex === '26' ? 0x26 : hex === '3d' ? 0x3d : hex === '27' ? 0x27 : -1;
-  return code;
-}
-
-/**
- * A LineSelector keeping the lines where any of `texts` occurs, ignoring ASCII case, for all rules
- * at once: one automaton step per byte. `\/` and the `\u00XX` escapes of `< > & = '` are read as
- * the character; lines with a byte above 0x7f, and lines not starting with `{`, are kept.
- */
-export class LiteralSelector implements LineSelector {
-  private readonly delta: Int32Array;
-  private readonly accepts: Uint8Array;
-
-  constructor(texts: readonly string[]) {
-    const a = new Automaton([...new Set(texts)].map(scanBytes));
-    this.delta = a.delta;
-    this.accepts = a.accepts;
-  }
-
-  select(block: Buffer): string[] {
-    const out: string[] = [];
-    const { delta, accepts } = this;
-    const len = block.length;
-    for (let p = 0; p < len; ) {
-      let nl = block.indexOf(0x0a, p);
-      if (nl < 0) nl = len;
-      if (nl > p && (block[p] !== 0x7b || this.lineHits(block, p, nl, delta, accepts))) out.push(block.toString('utf8', p, nl));
-      p = nl + 1;
-    }
-    return out;
-  }
-
-  private lineHits(block: Buffer, p: number, nl: number, delta: Int32Array, accepts: Uint8Array): boolean {
-    let s = 0;
-    for (let i = p; i < nl; i++) {
-      let b = block[i]!;
-      if (b >= 0x80) return true;
-      if (b === 0x5c) {
-        const n = block[i + 1];
-        if (n === 0x2f) (b = 0x2f), i++;
-        else {
-          const u = unicodeEscape(block, i);
-          if (u >= 0) (b = u), (i += 5);
-          else {
-            // Any other escape is two bytes as written (`\"`, `\\`, `\n`...).
-            s = delta[s * 256 + b]!;
-            if (accepts[s]) return true;
-            b = n ?? 0;
-            i++;
-          }
-        }
-      } else if (b >= 0x41 && b <= 0x5a) b += 0x20;
-      s = delta[s * 256 + b]!;
-      if (accepts[s]) return true;
-    }
-    return false;
   }
 }

@@ -9,7 +9,7 @@
 // Safety: the generated source is made only of fixed templates and catalogue field names (checked
 // against the catalogue and written as JSON string literals). Query values and log content never
 // enter the source; clause tests are passed in as constants (c0, c1, ...) and rows are only read.
-import { fieldByName, formatTimestamp, parseDuration, parseInstant, lastInstantNanos, parseTimeValue, type FieldBag, type FieldSpec } from '../schema/index.js';
+import { basenamesDiffer, fieldByName, formatTimestamp, parseDuration, parseInstant, lastInstantNanos, parseTimeValue, type FieldBag, type FieldSpec } from '../schema/index.js';
 import type { ClauseNode, QueryNode } from './ast.js';
 import { joined, operatorSpec, type OperatorSpec } from './operators.js';
 
@@ -35,7 +35,12 @@ export function isFinalized(row: FieldBag): boolean {
 
 /** The field a clause reads from the row: the clause's own, or the one it is derived from. */
 function source(spec: FieldSpec): string {
-  return spec.derivedFrom ?? spec.name;
+  return spec.basenamesOf?.[0] ?? spec.derivedFrom ?? spec.name;
+}
+
+/** The second value a clause test gets: the other compared field, or the clause's own key. */
+function second(spec: FieldSpec): string {
+  return spec.basenamesOf?.[1] ?? spec.name;
 }
 
 function checkedSpec(key: string): FieldSpec {
@@ -52,8 +57,11 @@ export function clauseTest(clause: ClauseNode): ValueTest {
   switch (spec.type) {
     case 'number':
       return numberTest(op, Number(clause.value));
-    case 'boolean':
-      return orderTest(op, booleanDifference(clause.value === 'true'));
+    case 'boolean': {
+      const difference = booleanDifference(clause.value === 'true');
+      if (spec.basenamesOf) return orderTest(op, (a, b) => difference(basenamesDiffer(a, b)));
+      return orderTest(op, difference);
+    }
     case 'timestamp': {
       const compare = timestampComparator(clause.value);
       return orderTest(op, (x) => (typeof x === 'string' ? compare(x) : NaN));
@@ -200,7 +208,7 @@ export function compileNode(node: QueryNode): Predicate {
       const spec = checkedSpec(node.key);
       const test = clauseTest(node);
       const from = source(spec);
-      const key = node.key;
+      const key = second(spec);
       if (spec.endOnly) return (row) => typeof row[FINALIZED_BY] === 'string' && test(row[from], row[key]);
       return (row) => test(row[from], row[key]);
     }
@@ -242,7 +250,8 @@ function emit(tests: ValueTest[], node: QueryNode): string {
     case 'clause': {
       const spec = checkedSpec(node.key);
       const from = source(spec);
-      const call = `c${tests.push(clauseTest(node)) - 1}(${prop(from)}${from === node.key ? '' : `, ${prop(node.key)}`})`;
+      const other = second(spec);
+      const call = `c${tests.push(clauseTest(node)) - 1}(${prop(from)}${from === other ? '' : `, ${prop(other)}`})`;
       return spec.endOnly ? `(typeof ${prop(FINALIZED_BY)} === "string" && ${call})` : call;
     }
   }

@@ -58,8 +58,19 @@ function argvBased(spec: FieldSpec): boolean {
   return spec.type === 'string[]' || (spec.derivedFrom !== undefined && checkedSpec(spec.derivedFrom).type === 'string[]');
 }
 
+/**
+ * basenamesDiffer (schema/values.ts) in SQL: NULL when either field is absent or the list empty,
+ * else 0/1. `(?s)` so that a path holding a newline is cut at its last `/` as in JS.
+ */
+function basenamesDifferSql([list, other]: readonly [string, string]): string {
+  const base = (x: string): string => `replaceRegexpOne(${x}, '(?s)^.*/', '')`;
+  const first = `${quoteIdent(list)}[1]`;
+  return `if(${quoteIdent(presenceColumn(list))} = 1 AND notEmpty(${quoteIdent(list)}), ${base(first)} != ${base(quoteIdent(other))}, NULL)`;
+}
+
 /** The row's value of a field as a column expression (derived fields from their source). */
 function valueExpr(spec: FieldSpec): string {
+  if (spec.basenamesOf) return basenamesDifferSql(spec.basenamesOf);
   if (argvBased(spec)) return `arrayStringConcat(${quoteIdent(spec.derivedFrom ?? spec.name)}, ' ')`;
   if (spec.name === 'record_type') return quoteIdent(ROW_TYPE_COLUMN);
   if (spec.type === 'timestamp') return quoteIdent(spec.fromEnd !== undefined ? END_TIME_NS_COLUMN : 'time_ns');

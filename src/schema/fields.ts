@@ -39,6 +39,13 @@ export interface FieldSpec {
    */
   readonly derivedFrom?: string;
   /**
+   * A boolean not stored in any record or row either: whether the basenames (text after the last
+   * `/`) of these two fields differ, the first an argument list read by its first element
+   * (`argv0_mismatch`: argv[0] against exe). Absent when either is absent or the list is empty.
+   * Back ends compute it with basenamesDiffer (values.ts) or its SQL twin.
+   */
+  readonly basenamesOf?: readonly [string, string];
+  /**
    * A command row takes this field from its end record, under this key of the end record
    * (`end_timestamp` is the end's `timestamp`). Absent for fields a row takes from its start.
    */
@@ -65,7 +72,7 @@ function field<
   description: string,
   opts: {
     endOnly?: boolean; optional?: O; defaultOutput?: boolean; values?: readonly string[];
-    derivedFrom?: string; fromEnd?: E; required?: boolean;
+    derivedFrom?: string; fromEnd?: E; required?: boolean; basenamesOf?: readonly [string, string];
   } = {},
 ): Omit<FieldSpec, 'name' | 'type' | 'records' | 'optional' | 'fromEnd'> & {
   name: N; type: T; records: R; optional: O; fromEnd: E;
@@ -81,6 +88,7 @@ function field<
     defaultOutput: opts.defaultOutput ?? false,
     values: opts.values,
     derivedFrom: opts.derivedFrom,
+    basenamesOf: opts.basenamesOf,
     fromEnd: opts.fromEnd as E,
     description,
   };
@@ -120,6 +128,8 @@ export const FIELDS = [
   field('argc', 'number', START_FAIL, CMD_FAIL, 'real argument count'),
   field('argv_truncated', 'boolean', START_FAIL, CMD_FAIL, 'present when argv was cut by the limits', { optional: true }),
   field('argv_raw', 'string', START_FAIL, CMD_FAIL, 'base64 of NUL-separated raw argv when not valid UTF-8', { optional: true }),
+  field('argv0_mismatch', 'boolean', [], CMD_FAIL, "argv[0]'s basename differs from exe's (`exec -a`, a symlink, a login shell's `-bash`)",
+    { optional: true, basenamesOf: ['argv', 'exe'] }),
   field('cgroup', 'string', START_FAIL, CMD_FAIL, 'cgroup v2 path'),
   field('container_id', 'string', START_FAIL, CMD_FAIL, '64-hex container id named by the cgroup path', { optional: true }),
   field('tty', 'string', START_FAIL, CMD_FAIL, 'controlling terminal', { optional: true }),

@@ -179,3 +179,19 @@ function daysInMonth(year: number, month: number): number {
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
+
+/** The text after the last `/` (all of it when there is none). */
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * A `basenamesOf` field (fields.ts): whether the basenames of two values differ, the first read
+ * by its first element when it is a list (argv[0]); undefined when either is missing or the list
+ * is empty. The SQL back end computes the same (query/sql.ts basenamesDifferSql).
+ */
+export function basenamesDiffer(a: unknown, b: unknown): boolean | undefined {
+  const first = Array.isArray(a) ? a[0] : a;
+  if (typeof first !== 'string' || typeof b !== 'string') return undefined;
+  return basename(first) !== basename(b);
+}

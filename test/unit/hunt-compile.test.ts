@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileAst, printQuery } from '../../src/query/index.js';
-import { compileRuleText, LiteralSelector, literals, RuleError, RuleSet, type CompiledRule, type SupportedRule } from '../../src/hunt/index.js';
+import { compileRuleText, literals, requirements, rawBasenamesDiffer, RuleError, RuleSet, type CompiledRule, type SupportedRule } from '../../src/hunt/index.js';
 
 function rule(detection: string, extra = ''): string {
   return `title: T\nid: r1\nlevel: high\n${extra}logsource:\n  category: process_creation\n  product: linux\ndetection:\n${detection}\n`;
@@ -122,7 +122,42 @@ test('prefilter literals: anchored runs, OR unions, NOT gives none, regex altern
   const set = new RuleSet([compiled('  sel:\n    Image|endswith: /bash\n  condition: sel')]);
   const lines = ['{"exe":"/usr/bin/BASH","argv":["bash"]}', '{"exe":"/usr/bin/bashful","argv":["x"]}', '{"exe":"\\/bin\\/bash"}', '{"exe":"/bin/\u00e9"}', 'not json'];
   assert.deepEqual(set.selector()!.select(Buffer.from(lines.join('\n'))), [lines[0], lines[2], lines[3], lines[4]]);
-  assert.ok(new LiteralSelector(['x']));
+});
+
+test('prefilter requirements: an AND needs every operand, so a line with only a broad text is dropped', () => {
+  const r = compiled("  sel:\n    Image|endswith: /bash\n    CommandLine|contains: ' -int '\n  condition: sel");
+  assert.deepEqual(requirements(r.ast), [['exe\u0001/bash\u0003'], ['argv\u0001-int']]);
+  const set = new RuleSet([r]);
+  const lines = ['{"exe":"/usr/bin/bash","argv":["bash","-int","x"]}', '{"exe":"/usr/bin/bash","argv":["bash","-c","x"]}', '{"exe":"/usr/bin/sh","argv":["sh","-int"]}'];
+  assert.deepEqual(set.selector()!.select(Buffer.from(lines.join('\n'))), [lines[0]]);
+  // An OR needs one of its operands' sets; NOT nothing; a stored boolean its key.
+  const o = compiled('  a:\n    Image|endswith: /nc\n  b:\n    CommandLine|contains: socat\n  condition: a or b and not a');
+  assert.deepEqual(requirements(o.ast), [['exe\u0001/nc\u0003', 'argv\u0001socat']]);
+  assert.deepEqual(requirements(compiled('  sel:\n    exe_deleted: true\n  condition: sel').ast), [['exe_deleted\u0001true']]);
+  // (A and B) or (A and C) needs A, and B or C.
+  const ab = compiled("  a:\n    CommandLine|contains: '| bash '\n  b:\n    CommandLine|contains: '| sh '\n  condition: a or b");
+  assert.deepEqual(requirements(ab.ast), [['argv\u0001bash', 'argv\u0001sh'], ['argv\u0001|']]);
+  // The key matters: the text in another field's value does not count.
+  const k = new RuleSet([compiled('  sel:\n    Image|endswith: /bash\n  condition: sel')]);
+  const kl = ['{"exe":"/usr/bin/ls","parent_exe":"/usr/bin/bash"}', '{"parent_exe":"/usr/bin/ls", "exe" : "/usr/bin/bash"}', '{"argv":["/bin/bash"],"exe":"/x"}'];
+  assert.deepEqual(k.selector()!.select(Buffer.from(kl.join('\n'))), [kl[1]]);
+});
+
+test('prefilter: argv0_mismatch lines are kept by the raw basename test, only when the basenames may differ', () => {
+  const set = new RuleSet([compiled('  sel:\n    argv0_mismatch: true\n  condition: sel')]);
+  const lines = [
+    '{"exe":"/usr/bin/sleep","argv":["fakename","0"]}',
+    '{"exe":"/usr/bin/sleep","argv":["/bin/sleep","0"]}',
+    '{"exe":"/usr/bin/sleep","argv":[]}',
+    '{"exe":"/usr/bin/sleep"}',
+    '{"exe":"/usr/bin/sleep","argv":["a\\"b"]}',
+    '{"exe": "/usr/bin/sleep", "argv": ["sleep"]}',
+    '{"exe":"/usr/bin/sl","argv":["sleep"]}',
+    '{"exe":"/usr/bin/sleep","argv":["sleepy"]}',
+  ];
+  assert.deepEqual(set.selector()!.select(Buffer.from(lines.join('\n'))), [lines[0], lines[4], lines[6], lines[7]]);
+  const buf = Buffer.from(lines[1]!);
+  assert.equal(rawBasenamesDiffer(buf, lines[1]!.indexOf('"/usr'), lines[1]!.indexOf('['), buf.length), false);
 });
 
 test('the rule set tests only rules with a literal in the row, and every rule on non-ASCII rows', () => {

@@ -57,6 +57,8 @@ const CASES: Record<string, [Row, Row]> = {
   exec_a_masquerade: [sh('exec -a "[kworker/0:1]" /tmp/x'), sh('exec /usr/bin/env true')],
   exe_deleted: [row('/tmp/x (deleted)', ['x'], { exe_deleted: true }), row('/tmp/x', ['x'], { exe_deleted: false })],
   exe_memfd: [row('/memfd:x (deleted)', ['x'], { exe_memfd: true }), row('/usr/bin/x', ['x'], { exe_memfd: false })],
+  // Same basename through another directory is no mismatch.
+  argv0_mismatch: [row('/usr/bin/sleep', ['[kworker/0:1]', '60']), row('/usr/bin/sleep', ['/bin/sleep', '60'])],
 };
 
 const byName = new Map(PACK.map((r) => [r.file.replace(/^.*\/prec_/, '').replace(/\.yml$/, ''), r]));
@@ -86,10 +88,24 @@ for (const [name, [hit, miss]] of Object.entries(CASES)) {
   });
 }
 
-test('prec pack: argv0_mismatch stays unsupported (needs a field comparison Sigma cannot express)', () => {
-  const r = byName.get('argv0_mismatch')!;
-  assert.equal(r.supported, false);
-  assert.match((r as { reason: string }).reason, /Argv0MismatchesImage is not recorded/);
+test('prec pack: argv0_mismatch stays quiet on the legitimate mismatches it filters', () => {
+  const rule = byName.get('argv0_mismatch')!;
+  assert.ok(rule.supported);
+  const p = compileAst([rule.ast]).predicate;
+  const quiet = [
+    row('/usr/bin/bash', ['-bash']),
+    row('/usr/bin/busybox', ['ls', '-l']),
+    row('/usr/bin/dash', ['sh', '-c', 'id']),
+    row('/usr/bin/dash', ['/bin/sh']),
+    row('/usr/bin/python3.12', ['python3', 'x.py']),
+    row('/usr/bin/mawk', ['awk', '{print}']),
+    row('/usr/bin/vim.basic', ['vi', 'f']),
+    row('/usr/bin/convert-im6.q16', ['convert', 'a.png', 'b.jpg']),
+  ];
+  for (const r of quiet) assert.equal(p(r), false, JSON.stringify(r.argv));
+  // But a shell named like something else, or a renamed interpreter, still fires.
+  assert.equal(p(row('/usr/bin/bash', ['sshd'])), true);
+  assert.equal(p(row('/usr/bin/python3.12', ['[kthreadd]'])), true);
 });
 
 /** The table docs/hunting.md must carry, generated from the rules. */
