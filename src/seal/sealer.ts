@@ -13,16 +13,21 @@
 import { ChainSegment, ZERO_CHAIN } from './chain.js';
 import { evolveKey } from './keys.js';
 import { sealLine, ZERO_MAC } from './record.js';
-import type { SealState } from './state.js';
+import type { ChainState, SealState } from './state.js';
 
 export interface SealOut {
   write(line: string): void;
 }
 
 export interface SealerOptions {
-  /** The key file's state; undefined: chain-only seals (no MAC), seal_seq from 1 in this run. */
+  /** The key file's state; undefined: chain-only seals (no MAC). */
   readonly state: SealState | undefined;
-  /** Saves the state after a seal reached the file (state.ts saveState); may throw. */
+  /** Chain-only seals: where the last run left off (state.ts loadChainState); absent: seal_seq from 1. */
+  readonly chainOnly?: ChainState;
+  /**
+   * Saves the state after a seal reached the file (state.ts saveState, or saveChainState of its
+   * seal_seq and chain when chain-only); may throw.
+   */
   readonly persist: (state: SealState) => void;
   /** Timestamp of a seal record (the records' format). */
   readonly now: () => string;
@@ -30,8 +35,11 @@ export interface SealerOptions {
   readonly report: (message: string) => void;
 }
 
-/** Chain-only runs keep their state in memory; the key is a placeholder never used for a MAC. */
-const CHAIN_ONLY: SealState = { epoch: 0, key: Buffer.alloc(0), sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC };
+/** Chain-only runs: the key is a placeholder never used for a MAC, the epoch follows seal_seq. */
+function chainOnly(from: ChainState | undefined): SealState {
+  const sealSeq = from?.sealSeq ?? 0;
+  return { epoch: sealSeq, key: Buffer.alloc(0), sealSeq, chain: from?.chain ?? ZERO_CHAIN, mac: ZERO_MAC };
+}
 
 export class Sealer {
   private readonly keyed: boolean;
@@ -44,7 +52,7 @@ export class Sealer {
 
   constructor(private readonly opts: SealerOptions) {
     this.keyed = opts.state !== undefined;
-    this.state = opts.state ?? CHAIN_ONLY;
+    this.state = opts.state ?? chainOnly(opts.chainOnly);
     this.segment = new ChainSegment(this.state.chain);
     this.saved = { state: this.state, segment: this.segment.copy() };
   }
@@ -71,7 +79,7 @@ export class Sealer {
   }
 
   committed(): void {
-    if (this.unsaved && this.keyed) this.save();
+    if (this.unsaved) this.save();
     this.unsaved = false;
     this.saved = { state: this.state, segment: this.segment.copy() };
   }
@@ -106,11 +114,12 @@ export class Sealer {
   private save(): void {
     try {
       this.opts.persist(this.state);
-      if (this.failedSave) this.opts.report('seal key file saved again');
+      if (this.failedSave) this.opts.report(`seal ${this.keyed ? 'key' : 'chain'} file saved again`);
       this.failedSave = false;
     } catch (e) {
       if (!this.failedSave) {
-        this.opts.report(`cannot save the sealing state: ${(e as Error).message} (the key in memory evolved; a restart would reuse an old key)`);
+        const risk = this.keyed ? 'the key in memory evolved; a restart would reuse an old key' : 'a restart would repeat seal_seq values';
+        this.opts.report(`cannot save the sealing state: ${(e as Error).message} (${risk})`);
       }
       this.failedSave = true;
     }
