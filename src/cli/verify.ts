@@ -1,14 +1,17 @@
 // `prec verify` (SPEC section 12): reads the log files the way `prec -a` does (any compression,
 // oldest first), feeds every decompressed line to src/seal's Verifier and prints one verdict per
 // file. Exit status: 0 everything verified, 1 tampering or damage found, 2 could not verify
-// (bad or wrong key, unreadable key file, no seal in the files, usage errors).
+// (bad or wrong key, unreadable key file, no seal in the files, usage errors, server unreachable).
+// With --server, the local seals are also compared with the copy prec-ship shipped (verify-server.ts).
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { readLogBatches } from '../log/index.js';
 import { resolveInputs } from '../rows/index.js';
 import { parseVerificationKey } from '../seal/keys.js';
 import { Verifier, type FileReport } from '../seal/verify.js';
 import { escapeText } from './escape.js';
 import { defaultInput } from './options.js';
+import { compareWithServer, LocalSeals, serverReportLines, type ServerReport } from './verify-server.js';
 
 export interface VerifyOptions {
   input?: string;
@@ -16,6 +19,10 @@ export interface VerifyOptions {
   key?: string;
   keyFile?: string;
   output?: string;
+  /** Compare with the seals shipped to this ClickHouse (--server, --table, --host). */
+  server?: string;
+  table?: string;
+  host?: string;
 }
 
 /** Could not verify: exit status 2. */
@@ -47,9 +54,11 @@ export interface VerifyResult {
   readonly verdict: 'PASS' | 'FAIL' | 'CANNOT VERIFY';
   readonly reason?: string;
   readonly files: FileReport[];
+  readonly server?: ServerReport;
 }
 
-export async function verifyFiles(files: readonly string[], key: Buffer | undefined): Promise<VerifyResult> {
+/** `onLine`: every line as read, with its file and 1-based line number (the server comparison takes the seals). */
+export async function verifyFiles(files: readonly string[], key: Buffer | undefined, onLine?: (file: string, line: number, text: string) => void): Promise<VerifyResult> {
   const v = new Verifier(key);
   const reports: FileReport[] = [];
   for (const file of files) {
@@ -58,7 +67,13 @@ export async function verifyFiles(files: readonly string[], key: Buffer | undefi
       onWarning: (m: string) => v.damage(m),
       onBadLine: () => v.line('\u0000(unreadable line)'),
     };
-    for await (const batch of readLogBatches(file, opts)) for (const line of batch) v.line(line);
+    let n = 0;
+    for await (const batch of readLogBatches(file, opts)) {
+      for (const line of batch) {
+        v.line(line);
+        onLine?.(file, ++n, line);
+      }
+    }
     reports.push(v.endFile());
   }
   const mode = key ? 'mac' : 'chain-only';
@@ -81,9 +96,26 @@ export async function runVerify(o: VerifyOptions): Promise<number> {
   } catch (e) {
     throw new CannotVerify((e as Error).message);
   }
-  const result = await verifyFiles(files, key);
+  const result = o.server === undefined ? await verifyFiles(files, key) : await withServer(o, files, key);
   process.stdout.write(output === 'json' ? `${JSON.stringify(result)}\n` : textReport(result));
   return result.verdict === 'PASS' ? 0 : result.verdict === 'FAIL' ? 1 : 2;
+}
+
+/** Local verification plus the comparison with the server's seals: FAIL if either fails. */
+async function withServer(o: VerifyOptions, files: readonly string[], key: Buffer | undefined): Promise<VerifyResult> {
+  const { serverTarget } = await import('./server.js');
+  const target = serverTarget(o.server, o.table)!;
+  const local = new LocalSeals();
+  const result = await verifyFiles(files, key, (f, n, line) => local.add(f, n, line));
+  let server: ServerReport;
+  try {
+    server = await compareWithServer(target, o.host ?? hostname(), local.seals);
+  } catch (e) {
+    throw new CannotVerify((e as Error).message);
+  }
+  if (result.verdict === 'FAIL' || server.verdict === 'FAIL') return { ...result, verdict: 'FAIL', server };
+  if (result.verdict === 'CANNOT VERIFY') return { ...result, server };
+  return server.verdict === 'PASS' ? { ...result, server } : { ...result, verdict: 'CANNOT VERIFY', reason: server.notes[0], server };
 }
 
 function textReport(r: VerifyResult): string {
@@ -102,6 +134,7 @@ function textReport(r: VerifyResult): string {
     }
     for (const n of f.notes) out.push(`  note: ${escapeText(n)}`);
   }
+  if (r.server) out.push(...serverReportLines(r.server, escapeText));
   out.push(r.mode === 'mac' ? 'mode: MAC (every seal checked under the key of its own epoch)' : `mode: ${CHAIN_ONLY_NOTE}`);
   out.push(r.verdict === 'CANNOT VERIFY' ? `CANNOT VERIFY: ${r.reason}` : r.verdict);
   return `${out.join('\n')}\n`;

@@ -11,7 +11,11 @@ export default class Verify extends PrecCommand {
     'seal under the key of its own epoch. Per file: PASS or FAIL, the records verified and their time range, ' +
     'the unsealed tail, seal_seq gaps between files, and the first bad line. ' +
     'Exit status: 0 verified, 1 tampering or damage found, 2 could not verify.';
-  static override examples = ['<%= config.bin %> verify -a --key-file /media/usb/prec.key', '<%= config.bin %> verify -i /var/log/prec/prec.log.1'];
+  static override examples = [
+    '<%= config.bin %> verify -a --key-file /media/usb/prec.key',
+    '<%= config.bin %> verify -i /var/log/prec/prec.log.1',
+    '<%= config.bin %> verify -a --server http://ch.example:8123',
+  ];
   static override strict = true;
 
   static override flags = {
@@ -20,6 +24,9 @@ export default class Verify extends PrecCommand {
     key: Flags.string({ summary: 'Verification key (64 hex digits, printed once by precd --setup-keys).' }),
     'key-file': Flags.string({ summary: 'File holding the verification key.' }),
     output: Flags.string({ char: 'o', summary: 'Output format: text or json.' }),
+    server: Flags.string({ summary: 'Also compare the seals with those prec-ship shipped to this ClickHouse (http[s]://[user:password@]host:port): finds a cut log end or a deleted file.' }),
+    table: Flags.string({ summary: 'With --server: the table prec-ship fills (default: table of /etc/prec/prec.conf, else default.prec).' }),
+    host: Flags.string({ summary: 'With --server: the host name prec-ship ships this log as (default: this host\'s name).' }),
   };
 
   override async run(): Promise<void> {
@@ -31,6 +38,9 @@ export default class Verify extends PrecCommand {
       key: flagValue(flags.key),
       keyFile: flagValue(flags['key-file']),
       output: flagValue(flags.output),
+      server: flagValue(flags.server),
+      table: flagValue(flags.table),
+      host: flagValue(flags.host),
     });
   }
 
