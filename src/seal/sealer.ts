@@ -17,6 +17,12 @@ import type { ChainState, SealState } from './state.js';
 
 export interface SealOut {
   write(line: string): void;
+  /**
+   * The bytes of the lines written since the previous call, as the writer's batch holds them
+   * (src/daemon/seal.ts LineOut); with it the chain hashes the batch instead of encoding each line
+   * again (the writer's path cost). Absent: each line is encoded for the chain on its own.
+   */
+  bytesSince?(): Buffer;
 }
 
 export interface SealerOptions {
@@ -49,6 +55,8 @@ export class Sealer {
   private saved: { state: SealState; segment: ChainSegment };
   private unsaved = false;
   private failedSave = false;
+  /** A seal line is being written: batch bytes handed over now are its own, which the chain skips. */
+  private writingSeal = false;
 
   constructor(private readonly opts: SealerOptions) {
     this.keyed = opts.state !== undefined;
@@ -62,8 +70,19 @@ export class Sealer {
   }
 
   line(line: string, out: SealOut): void {
-    this.segment.add(line);
+    if (!out.bytesSince) {
+      this.segment.add(line);
+      out.write(line);
+      return;
+    }
+    // Hashed later from the batch (taking(), or bytesSince() at the next seal); counted now.
     out.write(line);
+    this.segment.count++;
+  }
+
+  /** The batch goes to the frame: the bytes of the lines written since the last bytesSince(). */
+  taking(bytes: Buffer): void {
+    if (!this.writingSeal) this.segment.addBytes(bytes);
   }
 
   opened(out: SealOut): void {
@@ -91,6 +110,7 @@ export class Sealer {
   }
 
   private seal(out: SealOut): void {
+    if (out.bytesSince) this.segment.addBytes(out.bytesSince());
     const s = this.state;
     // An opening seal covers no line and carries the chain unchanged (chain.ts).
     const chain = this.segment.count === 0 ? s.chain : this.segment.value();
@@ -108,7 +128,13 @@ export class Sealer {
     this.state = { epoch: s.epoch + 1, key: this.keyed ? evolveKey(s.key) : s.key, sealSeq: s.sealSeq + 1, chain, mac };
     this.segment = new ChainSegment(chain);
     this.unsaved = true;
-    out.write(line);
+    this.writingSeal = true;
+    try {
+      out.write(line);
+    } finally {
+      this.writingSeal = false;
+    }
+    out.bytesSince?.(); // the seal line's own bytes: not part of the chain (chain.ts)
   }
 
   private save(): void {

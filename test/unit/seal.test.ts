@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { lstatSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainSegment, ZERO_CHAIN } from '../../src/seal/chain.js';
@@ -11,6 +11,8 @@ import { EpochKeys, evolveKey, parseVerificationKey } from '../../src/seal/keys.
 import { macInput, parseSeal, sealLine, ZERO_MAC } from '../../src/seal/record.js';
 import { chainStatePath, loadChainState, loadState, saveChainState, saveState, setupKeys, SealStateError, type ChainState, type SealState } from '../../src/seal/state.js';
 import { Sealer } from '../../src/seal/sealer.js';
+import { LogWriter } from '../../src/daemon/writer.js';
+import { CHUNK_BYTES } from '../../src/daemon/output/batch.js';
 import { Verifier, type FileReport } from '../../src/seal/verify.js';
 import { recordKeys } from '../../src/schema/index.js';
 
@@ -248,6 +250,54 @@ test('seal.chain: beside the key file, saved 0600 and atomically, read back; a l
     assert.throws(() => loadChainState(link), /symbolic link: refused/);
     writeFileSync(join(dir, 'bad.chain'), 'prec-seal-chain 1\nseal_seq x\n', { mode: 0o600 });
     assert.throws(() => loadChainState(join(dir, 'bad.chain')), SealStateError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Sealer in the real LogWriter hashes the batch bytes: seals written as batches fill (256 KiB) and across a reopen verify', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seal-writer-'));
+  try {
+    const key = randomBytes(32);
+    const saved: SealState[] = [];
+    const path = join(dir, 'prec.log');
+    const sealer = new Sealer({ state: { epoch: 0, key, sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC }, persist: (x) => saved.push(x), now: () => '2026-12-07T10:00:00.000000000+00:00', report: () => {} });
+    const w = new LogWriter({ path, compress: 'no', level: 0, flushIntervalMs: 60_000, report: () => {}, lossRecord: () => '{}', seal: sealer });
+    w.open();
+    // Batches go to the frame when they reach CHUNK_BYTES (UTF-16 units) or at a flush (every seal).
+    // Lines of ~100 units fill a batch until just below that size, then a seal line (~330 units)
+    // crosses it: the batch is taken while the seal is written, and the chain must skip its bytes.
+    let units = 0;
+    let n = 0;
+    for (let round = 0; round < 6; round++) {
+      if (round === 3) {
+        renameSync(path, `${path}.1`);
+        w.reopen();
+      }
+      for (;;) {
+        const line = JSON.stringify({ timestamp: '2026-12-07T10:00:00.0+00:00', event_id: `20261207100000-${n}`, argv: ['x', 'é'.repeat(n % 7), 'p'.repeat(n % 40)], record_type: 'start' });
+        w.write(line);
+        n++;
+        units += line.length + 1;
+        if (units >= CHUNK_BYTES - 150) break;
+      }
+      w.tick();
+      units = 0;
+    }
+    w.close();
+    const v = new Verifier(key);
+    const reports: FileReport[] = [];
+    for (const f of [`${path}.1`, path]) {
+      v.beginFile(f);
+      const ls = readFileSync(f, 'utf8').split('\n');
+      ls.pop();
+      for (const l of ls) v.line(l);
+      reports.push(v.endFile());
+    }
+    assert.deepEqual(reports.map((r) => r.verdict), ['PASS', 'PASS'], JSON.stringify(reports.map((r) => r.problem)));
+    assert.equal(reports[0]!.verified + reports[1]!.verified, n);
+    assert.equal(reports[1]!.unsealedTail, 0);
+    assert.equal(saved.at(-1)!.sealSeq, reports[1]!.lastSeal);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
