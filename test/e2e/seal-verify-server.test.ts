@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ClickHouseCluster, clickhouseMissing } from '../helpers/clickhouse.js';
-import { Precd, REPO_ROOT, marker, run, sleep } from '../helpers/precd.js';
+import { Precd, REPO_ROOT, marker, sleep } from '../helpers/precd.js';
 import { runShipSync, Shipper, writeShipConfig } from '../helpers/ship.js';
 import { sealLine } from '../../src/seal/record.js';
+import { commands, isSeal, lines, write } from '../helpers/seal-log.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (precd)' : clickhouseMissing();
 const PREC_BIN = join(REPO_ROOT, 'bin', 'prec.js');
@@ -55,22 +56,8 @@ function verify(log: string, ...args: string[]): Result {
   return out;
 }
 
-const isSeal = (l: string) => l.includes('"record_type":"seal"');
 
-function lines(path: string): string[] {
-  const l = readFileSync(path, 'utf8').split('\n');
-  l.pop();
-  return l;
-}
 
-function write(path: string, ls: string[]): void {
-  writeFileSync(path, ls.map((l) => `${l}\n`).join(''));
-}
-
-function commands(mark: string, n: number): void {
-  const r = run('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/echo ${mark}-$i >/dev/null; i=$((i+1)); done`]);
-  assert.equal(r.status, 0);
-}
 
 async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,13 +6,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Precd, REPO_ROOT, marker, run, runPrecdSync, sleep, writeConfig } from '../helpers/precd.js';
 import { readLogLines } from '../../src/log/index.js';
 import { sealLine } from '../../src/seal/record.js';
+import { commands, isSeal, lines, write } from '../helpers/seal-log.js';
 import { loadState } from '../../src/seal/state.js';
 
 const PREC_BIN = join(REPO_ROOT, 'bin', 'prec.js');
@@ -35,11 +36,6 @@ function verify(log: string, ...args: string[]): Verdict {
   return out;
 }
 
-/** Runs `/bin/echo MARK-i` n times from one shell. */
-function commands(mark: string, n: number): void {
-  const r = run('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/echo ${mark}-$i >/dev/null; i=$((i+1)); done`]);
-  assert.equal(r.status, 0);
-}
 
 /** True when a line of the log, as prec reads it (a frame cut by kill -9 does not stop it), has `text`. */
 async function logHas(path: string, text: string): Promise<boolean> {
@@ -59,17 +55,7 @@ async function waitFor(path: string, text: string): Promise<void> {
   assert.fail(`${text} never reached ${path}`);
 }
 
-function lines(path: string): string[] {
-  const l = readFileSync(path, 'utf8').split('\n');
-  l.pop();
-  return l;
-}
 
-function write(path: string, ls: string[]): void {
-  writeFileSync(path, ls.map((l) => `${l}\n`).join(''));
-}
-
-const isSeal = (l: string) => l.includes('"record_type":"seal"');
 
 /** 1-based line of the first line after the last seal before 0-based index i: where a bad segment starts. */
 function segmentStart(ls: string[], i: number): number {
