@@ -86,9 +86,13 @@ test('prec verify --server: PASS untouched; a cut end, an emptied newest file, a
   const mark = marker('sealsrv');
   try {
     for (let round = 0; round < 3; round++) {
-      commands(`${mark}r${round}`, 8);
-      await waitFor(`round ${round} in the log`, () => readFileSync(log, 'utf8').includes(`${mark}r${round}-7`));
-      await sleep(2500); // periodic seals cover them, and a few more
+      // Two bursts, each covered by a periodic seal (a seal is due only when lines were written
+      // since the last one): every file gets its opening seal and at least two more.
+      for (const burst of ['a', 'b']) {
+        commands(`${mark}r${round}${burst}`, 8);
+        await waitFor(`round ${round}${burst} in the log`, () => readFileSync(log, 'utf8').includes(`${mark}r${round}${burst}-7`));
+        await sleep(2500);
+      }
       if (round === 2) break;
       if (round === 1) renameSync(`${log}.1`, `${log}.2`);
       renameSync(log, `${log}.1`);
@@ -158,7 +162,7 @@ test('prec verify --server: PASS untouched; a cut end, an emptied newest file, a
       // An intruder edits a sealed line of a chain-only log and recomputes every chain after it:
       // the local chain verifies, the shipped seals do not match.
       name: 'a sealed argv in prec.log.1 changed and the chain recomputed',
-      damage: (c) => rechain(c, `${mark}r1-3`, 'innocent'),
+      damage: (c) => rechain(c, `${mark}r1a-3`, 'innocent'),
       kind: 'differs', file: 'prec.log.1', line: (c) => lines(`${c}.1`).findIndex((l, i) => isSeal(l) && i > lines(`${c}.1`).findIndex((x) => x.includes('innocent'))) + 1,
       localVerdict: 'PASS',
     },
