@@ -1,7 +1,7 @@
 // Daemon pipeline throughput on replayed events: decode -> enrich -> filter -> serialize -> zstd
 // (the real LogWriter, level 3, into a temp file), in one process, on one core.
 //
-//   npx tsc -p . && node --max-semi-space-size=8 build/bench/pipeline.bench.js [--events N] [--save FILE | --replay FILE] [--no-seal]
+//   npx tsc -p . && node --max-semi-space-size=8 build/bench/pipeline.bench.js [--events N] [--save FILE | --replay FILE] [--no-seal | --pairs N]
 //   (with precd's node flags: the first line of bin/precd.js; `just bench` passes them)
 //   (root, to record real events; --save keeps the recording, --replay reuses one without recording)
 //
@@ -11,7 +11,10 @@
 // >= 100,000 events/s on one core. Prints text lines and one JSON line.
 // Sealing (issue 17) runs as in precd with a key file: the hash chain over every line, MACed seals
 // at open and close, the key file saved after each; --no-seal leaves the seal slot empty (the
-// figure before sealing, for the <= 5 % cost bar).
+// figure before sealing, for the <= 5 % cost bar). --pairs N measures that cost in one process:
+// N pairs of runs without and with sealing, alternating, and their median change (run node with
+// --expose-gc: each run then starts on a collected heap; without it the second run of a pair paid
+// for the first one's garbage, about 10 %).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,22 +91,40 @@ async function record(): Promise<Buffer[]> {
   return raw;
 }
 
-async function main(): Promise<void> {
-  const events = parseEvents();
-  const replay = option('--replay');
-  if (!replay && process.getuid?.() !== 0) throw new Error('must run as root: it records real kernel events first');
-  const raw = replay ? loadRecords(replay) : await record();
-  const save = option('--save');
-  if (save) saveRecords(save, raw);
-  const kinds = { exec: 0, exit: 0, fail: 0 };
-  for (const r of raw) kinds[decode(r).kind]++;
+interface RunResult {
+  /** Wall seconds spent in the sealer's hashing calls (the batch bytes, the seals), sealed runs only. */
+  readonly sealSeconds: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly stats: Pipeline['stats'];
+  readonly bytes: number;
+}
 
+/** One replay of `events` events through a fresh pipeline and writer (sealed as precd with a key file, or not). */
+function runOnce(raw: Buffer[], events: number, sealing: boolean): RunResult {
+  // With --expose-gc (--pairs): the previous run's garbage is collected before, not during, this one.
+  (globalThis as { gc?: () => void }).gc?.();
   const dir = mkdtempSync(join(tmpdir(), 'prec-pipeline-bench-'));
   const logPath = join(dir, 'prec.log');
   let loss: LossMonitor | undefined;
-  const sealing = !process.argv.includes('--no-seal');
   const keyPath = join(dir, 'seal.key');
   if (sealing) setupKeys(keyPath);
+  const sealer = sealing
+    ? new Sealer({ state: loadState(keyPath), persist: (st) => saveState(keyPath, st), now: () => new Date().toISOString(), report: (m) => process.stderr.write(`seal: ${m}\n`) })
+    : undefined;
+  // The time inside the sealer's batch hashing and seals, measured around those calls (a few
+  // hundred per run): the share of the run they take, which the load of the host does not skew.
+  let sealNs = 0n;
+  if (sealer) {
+    for (const name of ['taking', 'opened', 'tick', 'closing'] as const) {
+      const f = sealer[name].bind(sealer) as (a: never) => void;
+      sealer[name] = ((a: never) => {
+        const t = process.hrtime.bigint();
+        f(a);
+        sealNs += process.hrtime.bigint() - t;
+      }) as never;
+    }
+  }
   const writer = new LogWriter({
     path: logPath,
     compress: 'zstd',
@@ -111,9 +132,7 @@ async function main(): Promise<void> {
     flushIntervalMs: 200,
     report: (m) => process.stderr.write(`writer: ${m}\n`),
     lossRecord: (n) => loss!.unwrittenLine(n),
-    seal: sealing
-      ? new Sealer({ state: loadState(keyPath), persist: (st) => saveState(keyPath, st), now: () => new Date().toISOString(), report: (m) => process.stderr.write(`seal: ${m}\n`) })
-      : undefined,
+    seal: sealer,
   });
   writer.open();
   // Two rules that match almost nothing: every record runs through both predicates.
@@ -145,6 +164,54 @@ async function main(): Promise<void> {
   const bytes = statSync(logPath).size;
   rmSync(dir, { recursive: true, force: true });
 
+  return { sealSeconds: Number(sealNs) / 1e9, seconds, cpuSeconds, stats: st, bytes };
+}
+
+/**
+ * --pairs N: the sealing cost measured in ONE process, runs alternating without and with sealing
+ * (ABBA order, after one warm-up run of each), so that the load of a shared machine, which drifts
+ * over seconds, weighs on both sides of every pair alike. Prints each pair and the median change.
+ */
+function pairs(raw: Buffer[], events: number, n: number): void {
+  runOnce(raw, events, false);
+  runOnce(raw, events, true);
+  const changes: number[] = [];
+  const shares: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const order = i % 2 === 0 ? [false, true] : [true, false];
+    const r = new Map(order.map((sealed) => [sealed, runOnce(raw, events, sealed)] as const));
+    const plain = events / r.get(false)!.cpuSeconds;
+    const sealed = events / r.get(true)!.cpuSeconds;
+    changes.push((sealed - plain) / plain);
+    shares.push(r.get(true)!.sealSeconds / r.get(true)!.seconds);
+    console.log(`pair ${i + 1}: no seal ${Math.round(plain).toLocaleString('en-US')}, sealed ${Math.round(sealed).toLocaleString('en-US')} events per CPU-second: ${(100 * changes.at(-1)!).toFixed(1)} %; hashing and seals took ${(100 * shares.at(-1)!).toFixed(1)} % of the sealed run`);
+  }
+  const pct = (x: number) => Number((100 * x).toFixed(2));
+  console.log(JSON.stringify({
+    bench: 'pipeline-seal-pairs', events, pairs: n, median_change_pct: pct(median(changes)), median_seal_share_pct: pct(median(shares)),
+    changes_pct: changes.map(pct), seal_share_pct: shares.map(pct),
+  }));
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const events = parseEvents();
+  const replay = option('--replay');
+  if (!replay && process.getuid?.() !== 0) throw new Error('must run as root: it records real kernel events first');
+  const raw = replay ? loadRecords(replay) : await record();
+  const save = option('--save');
+  if (save) saveRecords(save, raw);
+  const kinds = { exec: 0, exit: 0, fail: 0 };
+  for (const r of raw) kinds[decode(r).kind]++;
+
+  const sealing = !process.argv.includes('--no-seal');
+  const pairCount = option('--pairs');
+  if (pairCount !== undefined) return pairs(raw, events, Number(pairCount));
+  const { seconds, cpuSeconds, stats: st, bytes } = runOnce(raw, events, sealing);
   const perSecond = Math.round(events / seconds);
   const perCpuSecond = Math.round(events / cpuSeconds);
   console.log(`${replay ? `loaded from ${replay}` : 'recorded'} ${raw.length} raw kernel records (${kinds.exec} exec, ${kinds.exit} exit, ${kinds.fail} fail) from a storm of ${STORM_EXECS} execs`);

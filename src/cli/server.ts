@@ -47,7 +47,7 @@ export function serverTarget(server: string | undefined, table: string | undefin
   return { url, table: t };
 }
 
-function connect(target: ServerTarget): ClickHouseClient {
+export function connect(target: ServerTarget): ClickHouseClient {
   const url = new URL(target.url);
   const username = decodeURIComponent(url.username) || undefined;
   const password = decodeURIComponent(url.password) || undefined;

@@ -6,7 +6,9 @@
 // verified whole or not at all (every file begins with an opening seal, so a later file verifies on
 // its own), and files wholly outside the window are not read. The report then says how many of
 // the window's records each file holds and how many a verified seal covers.
+// With --server, the local seals are also compared with the copy prec-ship shipped (verify-server.ts).
 import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { discoverLogTimes, readLogBatches } from '../log/index.js';
 import { filesInRange, type TimeRange } from '../rows/index.js';
 import { formatTimestamp, parseTimestampNs } from '../schema/index.js';
@@ -16,6 +18,7 @@ import { escapeText } from './escape.js';
 import { defaultInput } from './options.js';
 import { Progress } from './progress.js';
 import { parseWindow } from './window.js';
+import { compareWithServer, LocalSeals, serverReportLines, type ServerReport } from './verify-server.js';
 
 export interface VerifyOptions {
   input?: string;
@@ -25,6 +28,10 @@ export interface VerifyOptions {
   output?: string;
   since?: string;
   until?: string;
+  /** Compare with the seals shipped to this ClickHouse (--server, --table, --host). */
+  server?: string;
+  table?: string;
+  host?: string;
 }
 
 /** Could not verify: exit status 2. */
@@ -64,6 +71,7 @@ export interface VerifyResult {
   readonly reason?: string;
   readonly window?: VerifyWindow;
   readonly files: FileReport[];
+  readonly server?: ServerReport;
 }
 
 export interface VerifyReadOptions {
@@ -71,6 +79,8 @@ export interface VerifyReadOptions {
   readonly inWindow?: InWindow;
   /** Compressed bytes read of all the files together (Progress.onBytes). */
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Every line as read, with its file and 1-based line number (the server comparison takes the seals). */
+  readonly onLine?: (file: string, line: number, text: string) => void;
 }
 
 export async function verifyFiles(files: readonly string[], key: Buffer | undefined, o: VerifyReadOptions = {}): Promise<VerifyResult> {
@@ -87,7 +97,13 @@ export async function verifyFiles(files: readonly string[], key: Buffer | undefi
       onBadLine: () => v.line('\u0000(unreadable line)'),
       onProgress: o.onProgress && ((read: number) => o.onProgress!(done + read, Math.max(total, done + read))),
     };
-    for await (const batch of readLogBatches(file, opts)) for (const line of batch) v.line(line);
+    let n = 0;
+    for await (const batch of readLogBatches(file, opts)) {
+      for (const line of batch) {
+        v.line(line);
+        o.onLine?.(file, ++n, line);
+      }
+    }
     reports.push(v.endFile());
     before += sizes[i]!;
   }
@@ -139,11 +155,15 @@ export async function runVerify(o: VerifyOptions): Promise<number> {
   const output = o.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new CannotVerify(`-o: expected text or json, got ${JSON.stringify(output)}`);
   const window = parseWindow(o.since, o.until);
+  // The server's seals are compared with whole sets of files: a window would leave files out.
+  if (o.server !== undefined && window) throw new CannotVerify('--server compares every local file with the server: not with --since/--until');
   const key = readKey(o);
   const { files, skipped } = await chooseFiles(o, window);
   const progress = new Progress(process.stderr, { label: 'verifying' });
-  const verified = await progress.around(() => verifyFiles(files, key, { inWindow: window && inWindowOf(window), onProgress: progress.onBytes }));
-  let result: VerifyResult = verified;
+  const local = o.server === undefined ? undefined : new LocalSeals();
+  const onLine = local && ((f: string, n: number, line: string) => local.add(f, n, line));
+  const verified = await progress.around(() => verifyFiles(files, key, { inWindow: window && inWindowOf(window), onProgress: progress.onBytes, onLine }));
+  let result: VerifyResult = local ? await withServer(o, verified, local) : verified;
   if (window) {
     const w: VerifyWindow = { since: window.since !== undefined ? localTime(window.since) : undefined, until: window.until !== undefined ? localTime(window.until) : undefined, skipped };
     result = { ...verified, window: w };
@@ -151,6 +171,21 @@ export async function runVerify(o: VerifyOptions): Promise<number> {
   }
   process.stdout.write(output === 'json' ? `${JSON.stringify(result)}\n` : textReport(result));
   return result.verdict === 'PASS' ? 0 : result.verdict === 'FAIL' ? 1 : 2;
+}
+
+/** Local verification plus the comparison with the server's seals: FAIL if either fails. */
+async function withServer(o: VerifyOptions, result: VerifyResult, local: LocalSeals): Promise<VerifyResult> {
+  const { serverTarget } = await import('./server.js');
+  const target = serverTarget(o.server, o.table)!;
+  let server: ServerReport;
+  try {
+    server = await compareWithServer(target, o.host ?? hostname(), local.seals);
+  } catch (e) {
+    throw new CannotVerify((e as Error).message);
+  }
+  if (result.verdict === 'FAIL' || server.verdict === 'FAIL') return { ...result, verdict: 'FAIL', server };
+  if (result.verdict === 'CANNOT VERIFY') return { ...result, server };
+  return server.verdict === 'PASS' ? { ...result, server } : { ...result, verdict: 'CANNOT VERIFY', reason: server.notes[0], server };
 }
 
 function textReport(r: VerifyResult): string {
@@ -171,6 +206,7 @@ function textReport(r: VerifyResult): string {
     if (f.window) out.push(`  in the window: ${f.window.verified} of ${f.window.records} records verified${f.window.from !== undefined ? ` ${f.window.from} .. ${f.window.to}` : ''}`);
   }
   if (r.window) out.push(windowLine(r.window));
+  if (r.server) out.push(...serverReportLines(r.server, escapeText));
   out.push(r.mode === 'mac' ? 'mode: MAC (every seal checked under the key of its own epoch)' : `mode: ${CHAIN_ONLY_NOTE}`);
   out.push(r.verdict === 'CANNOT VERIFY' ? `CANNOT VERIFY: ${r.reason}` : r.verdict);
   return `${out.join('\n')}\n`;

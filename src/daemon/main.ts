@@ -12,7 +12,7 @@ import { compileFilter } from './filter.js';
 import { acquireLock, type InstanceLock } from './lock.js';
 import { LogWriter } from './writer.js';
 import { Sealer } from '../seal/sealer.js';
-import { loadState, saveState, setupKeys, SealStateError, type SealState } from '../seal/state.js';
+import { chainStatePath, loadChainState, loadState, saveChainState, saveState, setupKeys, SealStateError, type ChainState, type SealState } from '../seal/state.js';
 import { LossMonitor } from './loss.js';
 import { MetricsFile } from './metrics.js';
 import { Pipeline } from './pipeline.js';
@@ -138,18 +138,27 @@ function makeKeys(path: string): number {
   return 0;
 }
 
-/** The key file's state, or undefined (chain-only). */
-function sealState(config: Config): SealState | undefined {
+/** The key file's state, or undefined (chain-only: then where the chain-only seals left off, if known). */
+function sealState(config: Config): { state: SealState | undefined; chainOnly?: ChainState } {
   try {
-    return loadState(config.seal_key_path);
+    const state = loadState(config.seal_key_path);
+    if (state) return { state };
+    return { state, chainOnly: loadChainState(chainStatePath(config.seal_key_path)) };
   } catch (e) {
     throw new Fatal(e instanceof SealStateError ? e.message : oneLine(e));
   }
 }
 
+/** Saves the state after a seal: the key file, or the chain-only file when there is no key. */
+function sealPersister(config: Config, keyed: boolean): (s: SealState) => void {
+  if (keyed) return (s) => saveState(config.seal_key_path, s);
+  const path = chainStatePath(config.seal_key_path);
+  return (s) => saveChainState(path, s);
+}
+
 /** The sealing state, the writer with the sealer in its seal slot, and the log opened. */
 function openWriter(config: Config, clock: MonoClock, lossRecord: (count: number) => string): LogWriter {
-  const state = sealState(config);
+  const { state, chainOnly } = sealState(config);
   const writer = new LogWriter({
     path: config.log_path,
     compress: config.compress,
@@ -160,7 +169,8 @@ function openWriter(config: Config, clock: MonoClock, lossRecord: (count: number
     // Every line on its way to the file passes here, loss records included.
     seal: new Sealer({
       state,
-      persist: (s) => saveState(config.seal_key_path, s),
+      chainOnly,
+      persist: sealPersister(config, state !== undefined),
       now: () => clock.now(),
       report: (m) => say(m),
     }),

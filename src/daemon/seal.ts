@@ -8,6 +8,12 @@
 export interface LineOut {
   /** One serialized record, without newline. */
   write(line: string): void;
+  /**
+   * The exact bytes (UTF-8, each line ending with its newline) of the lines written since the
+   * previous call, or since the batch last went to the frame (SealStage.taking got those): a stage
+   * hashes them without encoding every line a second time. The view is valid until the next write.
+   */
+  bytesSince(): Buffer;
 }
 
 export interface SealStage {
@@ -26,6 +32,8 @@ export interface SealStage {
   committed(): void;
   /** A write error discarded every line passed on since the last committed(): they are not in the file. */
   discarded(): void;
+  /** The batch goes to the frame: the bytes of the lines written to it since the last bytesSince() (same bytes contract). */
+  taking(bytes: Buffer): void;
 }
 
 /** The empty slot: every line passes unchanged; no lines of its own. */
@@ -37,5 +45,6 @@ export function passThrough(): SealStage {
     closing: () => {},
     committed: () => {},
     discarded: () => {},
+    taking: () => {},
   };
 }

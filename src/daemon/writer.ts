@@ -70,9 +70,9 @@ export class LogWriter {
 
   constructor(private readonly opts: LogWriterOptions) {
     this.file = new LogFile(opts.path, opts.compress);
-    this.encoder = new LineEncoder(this.file, opts.compress, opts.level);
-    this.errors = new WriteErrors({ ...opts, retry: () => this.retry() });
     this.seal = opts.seal ?? passThrough();
+    this.encoder = new LineEncoder(this.file, opts.compress, opts.level, (bytes) => this.seal.taking(bytes));
+    this.errors = new WriteErrors({ ...opts, retry: () => this.retry() });
   }
 
   /** Opens (creates) the log; throws LogOpenError when it cannot, for precd to refuse to start. */
@@ -187,6 +187,7 @@ export class LogWriter {
       if (this.encoder.push(line)) this.feed(false);
       this.flushTimer ??= this.startFlushTimer();
     },
+    bytesSince: () => this.encoder.sinceMark(),
   };
 
   /** A file was (re)opened: the seal slot's first lines, flushed at once. */
@@ -268,5 +269,5 @@ export class LogWriter {
   }
 
   /** The seal slot's output while resuming: the batch, encoded at once by retry(). */
-  private readonly toBatch: LineOut = { write: (line) => void this.encoder.push(line) };
+  private readonly toBatch: LineOut = { write: (line) => void this.encoder.push(line), bytesSince: () => this.encoder.sinceMark() };
 }

@@ -51,6 +51,15 @@ export class ChainSegment {
     this.buf[this.used++] = 0x0a;
   }
 
+  /**
+   * Lines already encoded, each with its newline, in order after those added so far (precd's batch
+   * bytes): hashed as they are. Their number is the caller's to add to `count`.
+   */
+  addBytes(bytes: Buffer): void {
+    this.drain();
+    if (bytes.length > 0) this.hash.update(bytes);
+  }
+
   /** The chain value after the lines added so far (the segment stays usable). */
   value(): Buffer {
     this.drain();

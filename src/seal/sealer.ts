@@ -13,16 +13,27 @@
 import { ChainSegment, ZERO_CHAIN } from './chain.js';
 import { evolveKey } from './keys.js';
 import { sealLine, ZERO_MAC } from './record.js';
-import type { SealState } from './state.js';
+import type { ChainState, SealState } from './state.js';
 
 export interface SealOut {
   write(line: string): void;
+  /**
+   * The bytes of the lines written since the previous call, as the writer's batch holds them
+   * (src/daemon/seal.ts LineOut); with it the chain hashes the batch instead of encoding each line
+   * again (the writer's path cost). Absent: each line is encoded for the chain on its own.
+   */
+  bytesSince?(): Buffer;
 }
 
 export interface SealerOptions {
-  /** The key file's state; undefined: chain-only seals (no MAC), seal_seq from 1 in this run. */
+  /** The key file's state; undefined: chain-only seals (no MAC). */
   readonly state: SealState | undefined;
-  /** Saves the state after a seal reached the file (state.ts saveState); may throw. */
+  /** Chain-only seals: where the last run left off (state.ts loadChainState); absent: seal_seq from 1. */
+  readonly chainOnly?: ChainState;
+  /**
+   * Saves the state after a seal reached the file (state.ts saveState, or saveChainState of its
+   * seal_seq and chain when chain-only); may throw.
+   */
   readonly persist: (state: SealState) => void;
   /** Timestamp of a seal record (the records' format). */
   readonly now: () => string;
@@ -30,8 +41,11 @@ export interface SealerOptions {
   readonly report: (message: string) => void;
 }
 
-/** Chain-only runs keep their state in memory; the key is a placeholder never used for a MAC. */
-const CHAIN_ONLY: SealState = { epoch: 0, key: Buffer.alloc(0), sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC };
+/** Chain-only runs: the key is a placeholder never used for a MAC, the epoch follows seal_seq. */
+function chainOnly(from: ChainState | undefined): SealState {
+  const sealSeq = from?.sealSeq ?? 0;
+  return { epoch: sealSeq, key: Buffer.alloc(0), sealSeq, chain: from?.chain ?? ZERO_CHAIN, mac: ZERO_MAC };
+}
 
 export class Sealer {
   private readonly keyed: boolean;
@@ -41,10 +55,12 @@ export class Sealer {
   private saved: { state: SealState; segment: ChainSegment };
   private unsaved = false;
   private failedSave = false;
+  /** A seal line is being written: batch bytes handed over now are its own, which the chain skips. */
+  private writingSeal = false;
 
   constructor(private readonly opts: SealerOptions) {
     this.keyed = opts.state !== undefined;
-    this.state = opts.state ?? CHAIN_ONLY;
+    this.state = opts.state ?? chainOnly(opts.chainOnly);
     this.segment = new ChainSegment(this.state.chain);
     this.saved = { state: this.state, segment: this.segment.copy() };
   }
@@ -54,8 +70,19 @@ export class Sealer {
   }
 
   line(line: string, out: SealOut): void {
-    this.segment.add(line);
+    if (!out.bytesSince) {
+      this.segment.add(line);
+      out.write(line);
+      return;
+    }
+    // Hashed later from the batch (taking(), or bytesSince() at the next seal); counted now.
     out.write(line);
+    this.segment.count++;
+  }
+
+  /** The batch goes to the frame: the bytes of the lines written since the last bytesSince(). */
+  taking(bytes: Buffer): void {
+    if (!this.writingSeal) this.segment.addBytes(bytes);
   }
 
   opened(out: SealOut): void {
@@ -71,7 +98,7 @@ export class Sealer {
   }
 
   committed(): void {
-    if (this.unsaved && this.keyed) this.save();
+    if (this.unsaved) this.save();
     this.unsaved = false;
     this.saved = { state: this.state, segment: this.segment.copy() };
   }
@@ -83,6 +110,7 @@ export class Sealer {
   }
 
   private seal(out: SealOut): void {
+    if (out.bytesSince) this.segment.addBytes(out.bytesSince());
     const s = this.state;
     // An opening seal covers no line and carries the chain unchanged (chain.ts).
     const chain = this.segment.count === 0 ? s.chain : this.segment.value();
@@ -100,17 +128,24 @@ export class Sealer {
     this.state = { epoch: s.epoch + 1, key: this.keyed ? evolveKey(s.key) : s.key, sealSeq: s.sealSeq + 1, chain, mac };
     this.segment = new ChainSegment(chain);
     this.unsaved = true;
-    out.write(line);
+    this.writingSeal = true;
+    try {
+      out.write(line);
+    } finally {
+      this.writingSeal = false;
+    }
+    out.bytesSince?.(); // the seal line's own bytes: not part of the chain (chain.ts)
   }
 
   private save(): void {
     try {
       this.opts.persist(this.state);
-      if (this.failedSave) this.opts.report('seal key file saved again');
+      if (this.failedSave) this.opts.report(`seal ${this.keyed ? 'key' : 'chain'} file saved again`);
       this.failedSave = false;
     } catch (e) {
       if (!this.failedSave) {
-        this.opts.report(`cannot save the sealing state: ${(e as Error).message} (the key in memory evolved; a restart would reuse an old key)`);
+        const risk = this.keyed ? 'the key in memory evolved; a restart would reuse an old key' : 'a restart would repeat seal_seq values';
+        this.opts.report(`cannot save the sealing state: ${(e as Error).message} (${risk})`);
       }
       this.failedSave = true;
     }

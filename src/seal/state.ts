@@ -79,24 +79,33 @@ export function parseState(text: string, path: string): SealState {
 
 /** The state in the key file; undefined when there is no file (chain-only sealing). */
 export function loadState(path: string): SealState | undefined {
+  const text = readStateFile(path, 'seal key file');
+  return text === undefined ? undefined : parseState(text, path);
+}
+
+/**
+ * The text of a state file opened without following a link, a regular file not open to others;
+ * undefined when there is none. `what` names it in errors ("seal key file", "seal chain file").
+ */
+function readStateFile(path: string, what: string): string | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new SealStateError(`seal key file ${path} is a symbolic link: refused`);
-    throw new SealStateError(`seal key file ${path}: cannot read it (${code ?? String(e)})`);
+    if (code === 'ELOOP') throw new SealStateError(`${what} ${path} is a symbolic link: refused`);
+    throw new SealStateError(`${what} ${path}: cannot read it (${code ?? String(e)})`);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new SealStateError(`seal key file ${path} is not a regular file`);
+    if (!st.isFile()) throw new SealStateError(`${what} ${path} is not a regular file`);
     if ((st.mode & 0o077) !== 0) {
-      throw new SealStateError(`seal key file ${path} is readable or writable by others (mode ${(st.mode & 0o777).toString(8)}; must be 600)`);
+      throw new SealStateError(`${what} ${path} is readable or writable by others (mode ${(st.mode & 0o777).toString(8)}; must be 600)`);
     }
     const buf = Buffer.alloc(MAX_FILE);
     const n = readSync(fd, buf, 0, MAX_FILE, 0);
-    return parseState(buf.subarray(0, n).toString('utf8'), path);
+    return buf.subarray(0, n).toString('utf8');
   } finally {
     closeSync(fd);
   }
@@ -104,6 +113,11 @@ export function loadState(path: string): SealState | undefined {
 
 /** Replaces the key file atomically and durably (see the header). Throws the system error. */
 export function saveState(path: string, s: SealState): void {
+  writeStateFile(path, serializeState(s));
+}
+
+/** Writes `text` to a temporary file in the same directory, fsyncs it, renames it over `path`, fsyncs the directory. */
+function writeStateFile(path: string, text: string): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.tmp`);
   try {
@@ -113,7 +127,7 @@ export function saveState(path: string, s: SealState): void {
   }
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    const data = Buffer.from(serializeState(s));
+    const data = Buffer.from(text);
     let off = 0;
     while (off < data.length) off += writeSync(fd, data, off, data.length - off);
     fsyncSync(fd);
@@ -127,6 +141,44 @@ export function saveState(path: string, s: SealState): void {
   } finally {
     closeSync(dfd);
   }
+}
+
+// Chain-only sealing (no key file) keeps its place in a file of its own next to where the key file
+// would be (seal.chain in seal_key_path's directory), written like the key file after every seal:
+//
+//   prec-seal-chain 1
+//   seal_seq <N>              seal_seq of the last seal written; the next is N+1
+//   chain <64 hex>            chain value of that seal
+//
+// so seal_seq is never reset and the chain goes on across restarts in this mode too (SPEC 12). It
+// holds no secret: it only spares the verifier a new chain at every start. Lost, a new chain begins
+// at seal_seq 1 (prec verify notes it).
+
+/** Where a chain-only run keeps its state: seal.chain beside the key file. */
+export function chainStatePath(keyPath: string): string {
+  return join(dirname(keyPath), 'seal.chain');
+}
+
+export interface ChainState {
+  readonly sealSeq: number;
+  readonly chain: Buffer;
+}
+
+const CHAIN_MAGIC = 'prec-seal-chain 1';
+
+/** The chain-only state, or undefined when there is no file yet. */
+export function loadChainState(path: string): ChainState | undefined {
+  const text = readStateFile(path, 'seal chain file');
+  if (text === undefined) return undefined;
+  const m = /^prec-seal-chain 1\nseal_seq (\d{1,15})\nchain ([0-9a-f]{64})\n$/.exec(text);
+  if (!m) throw new SealStateError(`seal chain file ${path}: not a prec chain state (expected "${CHAIN_MAGIC}", seal_seq, chain)`);
+  return { sealSeq: Number(m[1]), chain: Buffer.from(m[2]!, 'hex') };
+}
+
+/** Saves the chain-only state like the key file (atomic, fsync'd, 0600), creating its directory (0700). */
+export function saveChainState(path: string, s: ChainState): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeStateFile(path, `${CHAIN_MAGIC}\nseal_seq ${s.sealSeq}\nchain ${s.chain.toString('hex')}\n`);
 }
 
 /** `precd --setup-keys`: a new key(0) and empty state; refuses to replace an existing key file. Returns key(0). */

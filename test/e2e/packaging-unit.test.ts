@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { stringify } from 'smol-toml';
 import { DEFAULT_CONFIG } from '../../src/daemon/defaults.js';
+import { loadState } from '../../src/seal/state.js';
 import { PRECD_BIN, PRECD_NODE_FLAGS, READY_RE, REPO_ROOT, marker, readLogRecords, recordsFor, sleep, type Rec } from '../helpers/precd.js';
 
 const UNIT_PATH = join(REPO_ROOT, 'systemd', 'precd.service');
@@ -92,6 +93,8 @@ const HANDLED: Record<string, 'emulated' | 'traced' | 'manager'> = {
   RestartSec: 'manager',
   LogsDirectory: 'emulated',
   LogsDirectoryMode: 'emulated',
+  StateDirectory: 'emulated',
+  StateDirectoryMode: 'emulated',
   LimitMEMLOCK: 'emulated',
   CapabilityBoundingSet: 'emulated',
   AmbientCapabilities: 'emulated',
@@ -141,6 +144,10 @@ test('the unit declares the hardening of the packaging contract and keeps precd 
   assert.ok(covered(dirname(DEFAULT_CONFIG.metrics_path)), `ReadWritePaths covers ${dirname(DEFAULT_CONFIG.metrics_path)}`);
   assert.equal(`/var/log/${one('LogsDirectory')}`, dirname(DEFAULT_CONFIG.log_path), 'LogsDirectory is the log directory');
   assert.equal(one('LogsDirectoryMode'), '0750');
+  // The sealing state (key file, or seal.chain beside it) is rewritten after every seal: systemd
+  // makes the StateDirectory writable and creates it root-only.
+  assert.equal(`/var/lib/${one('StateDirectory')}`, dirname(DEFAULT_CONFIG.seal_key_path), 'StateDirectory holds the seal key file');
+  assert.equal(one('StateDirectoryMode'), '0700');
 });
 
 test('systemd-analyze verify accepts the unit', { skip: needs(['systemd-analyze']) }, () => {
@@ -255,20 +262,26 @@ function sandboxScript(dir: string, configInSandbox: string, traceInSandbox: str
     .map((p) => p.replace(/^[-+]+/, ''));
   const logsDir = one('LogsDirectory') ? `/var/log/${one('LogsDirectory')}` : undefined;
   if (logsDir && !rwPaths.includes(logsDir)) rwPaths.push(logsDir); // systemd makes it writable too
+  const stateDir = one('StateDirectory') ? `/var/lib/${one('StateDirectory')}` : undefined;
+  if (stateDir && !rwPaths.includes(stateDir)) rwPaths.push(stateDir); // likewise
   const inaccessibleFile = join(dir, 'inaccessible-file');
   const inaccessibleDir = join(dir, 'inaccessible-dir');
 
-  // ReadWritePaths (and LogsDirectory): a directory of the test, bound over the unit's path. A
-  // missing mount point (no /var/log/prec on this host) is made on a tmpfs over its parent.
+  // ReadWritePaths (and LogsDirectory, StateDirectory): a directory of the test, bound over the
+  // unit's path. A missing mount point (no /var/log/prec or /var/lib/prec on this host: systemd
+  // would create it, the test must not) is made on a tmpfs over its parent, mounted first so that
+  // the bindings below it (/var/lib/prometheus/node-exporter under a tmpfs /var/lib) land on it.
+  const tmpfsParents = [...new Set(rwPaths.filter((p) => !existsSync(p)).map((p) => dirname(p)))];
+  for (const parent of tmpfsParents) {
+    assert.ok(existsSync(parent), `${parent} exists`);
+    s.push(`mount -t tmpfs -o mode=0755 tmpfs ${sh(parent)}`);
+  }
   for (const p of rwPaths) {
     const src = join(dir, 'rw', p);
     mkdirSync(src, { recursive: true, mode: 0o755 });
     if (p === logsDir) chmodSync(src, parseInt(one('LogsDirectoryMode') ?? '0755', 8));
-    if (!existsSync(p)) {
-      assert.ok(existsSync(dirname(p)), `${dirname(p)} exists`);
-      s.push(`mount -t tmpfs -o mode=0755 tmpfs ${sh(dirname(p))}`, `mkdir ${sh(p)}`);
-    }
-    s.push(`mount --bind ${sh(src)} ${sh(p)}`);
+    if (p === stateDir) chmodSync(src, parseInt(one('StateDirectoryMode') ?? '0755', 8));
+    s.push(`[ -d ${sh(p)} ] || mkdir -p ${sh(p)}`, `mount --bind ${sh(src)} ${sh(p)}`);
   }
   // The app (the package installs it in /usr/lib/prec): this tree, bound inside the writable /run
   // binding, because PrivateTmp and ProtectHome would hide a checkout in /tmp or /root.
@@ -308,7 +321,7 @@ function sandboxScript(dir: string, configInSandbox: string, traceInSandbox: str
     s.push(`mount -o remount,bind,ro ${sh(mp)}`);
   }
   // The tmpfs made for a missing ReadWritePaths mount point is part of the read-only OS too.
-  for (const p of rwPaths) if (!existsSync(p)) s.push(`mount -o remount,bind,ro ${sh(dirname(p))}`);
+  for (const parent of tmpfsParents) s.push(`mount -o remount,bind,ro ${sh(parent)}`);
 
   if (yes('PrivateDevices')) s.push(`mount --move ${sh(newDev)} /dev`);
   if (yes('ProtectHome')) {
@@ -388,6 +401,13 @@ test('precd starts, records, reloads and stops cleanly inside the sandbox the un
   // precd on its shipped defaults except what a test must change: a short flush for a quick read.
   writeFileSync(join(runDir, 'precd-test.conf'), stringify({ flush_interval_ms: 50 }));
   const script = sandboxScript(dir, '/run/precd-test.conf', '/run/precd.trace');
+  // A sealing key made by `precd --setup-keys` (by the admin, outside the unit) where the sandbox's
+  // /var/lib/prec is: precd must be able to rewrite it there after every seal.
+  const hostKey = join(dir, 'rw', DEFAULT_CONFIG.seal_key_path);
+  writeFileSync(join(dir, 'setup.conf'), stringify({ seal_key_path: hostKey }));
+  const setup = spawnSync(process.execPath, [...PRECD_NODE_FLAGS, PRECD_BIN, '--setup-keys', '-c', join(dir, 'setup.conf')], { encoding: 'utf8' });
+  assert.equal(setup.status, 0, setup.stderr);
+  const verificationKey = setup.stdout.trim().split('\n').at(-1)!;
 
   const unshareFlags = ['--mount', '--propagation', 'private'];
   if (yes('PrivateNetwork')) unshareFlags.push('--net');
@@ -451,6 +471,19 @@ test('precd starts, records, reloads and stops cleanly inside the sandbox the un
   assert.equal(statSync(hostLog).mode & 0o777, 0o640, 'log file 0640');
   assert.equal(statSync(dirname(hostLog)).mode & 0o777, 0o750, 'log dir 0750');
   assert.ok(existsSync(join(dir, 'rw', DEFAULT_CONFIG.lock_path)), 'lock file in the writable /run');
+
+  // The sealing state: MACed seals at start, before the reload's reopen, after it and at the stop,
+  // and the key file rewritten (evolved) after each one, inside the sandbox.
+  const seals = recs.filter((r) => r.record_type === 'seal');
+  assert.ok(seals.length >= 3 && seals.every((x) => typeof x.mac === 'string'), `MACed seals: ${JSON.stringify(seals)}`);
+  assert.doesNotMatch(stderr, /cannot save the sealing state/);
+  const state = loadState(hostKey)!;
+  assert.equal(state.sealSeq, seals.at(-1)!.seal_seq, 'the key file holds the state after the last seal');
+  assert.equal(state.epoch, state.sealSeq);
+  assert.equal(statSync(hostKey).mode & 0o777, 0o600, 'key file 0600');
+  assert.equal(statSync(dirname(hostKey)).mode & 0o777, 0o700, 'state dir 0700');
+  const v = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'prec.js'), 'verify', '-i', hostLog, '--key', verificationKey], { encoding: 'utf8' });
+  assert.equal(v.status, 0, v.stdout + v.stderr);
 
   // The seccomp-based directives, checked against every syscall precd and its children made.
   const trace = readFileSync(join(runDir, 'precd.trace'), 'utf8').split('\n');

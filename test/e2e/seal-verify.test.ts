@@ -6,13 +6,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Precd, REPO_ROOT, marker, run, runPrecdSync, sleep, writeConfig } from '../helpers/precd.js';
 import { readLogLines } from '../../src/log/index.js';
 import { sealLine } from '../../src/seal/record.js';
+import { commands, isSeal, lines, write } from '../helpers/seal-log.js';
 import { loadState } from '../../src/seal/state.js';
 
 const PREC_BIN = join(REPO_ROOT, 'bin', 'prec.js');
@@ -35,11 +36,6 @@ function verify(log: string, ...args: string[]): Verdict {
   return out;
 }
 
-/** Runs `/bin/echo MARK-i` n times from one shell. */
-function commands(mark: string, n: number): void {
-  const r = run('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/echo ${mark}-$i >/dev/null; i=$((i+1)); done`]);
-  assert.equal(r.status, 0);
-}
 
 /** True when a line of the log, as prec reads it (a frame cut by kill -9 does not stop it), has `text`. */
 async function logHas(path: string, text: string): Promise<boolean> {
@@ -59,17 +55,7 @@ async function waitFor(path: string, text: string): Promise<void> {
   assert.fail(`${text} never reached ${path}`);
 }
 
-function lines(path: string): string[] {
-  const l = readFileSync(path, 'utf8').split('\n');
-  l.pop();
-  return l;
-}
 
-function write(path: string, ls: string[]): void {
-  writeFileSync(path, ls.map((l) => `${l}\n`).join(''));
-}
-
-const isSeal = (l: string) => l.includes('"record_type":"seal"');
 
 /** 1-based line of the first line after the last seal before 0-based index i: where a bad segment starts. */
 function segmentStart(ls: string[], i: number): number {
@@ -286,4 +272,37 @@ test('kill -9 then restart: PASS with the unsealed tail reported, and the chain 
   assert.equal(f.interrupted[0]!.line, 2);
   const t = verify(second.logPath, '--key', key);
   assert.match(t.stdout, /unsealed tail of an interrupted run: \d+ line\(s\) from line 2/);
+});
+
+test('chain-only precd (no key file) restarted twice: seal_seq keeps rising across the three runs, one chain, PASS', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'precd-seal-'));
+  dirs.push(dir);
+  const config = { seal_interval_s: 1, compress: 'zstd' };
+  const mark = marker('chainonly');
+  const runs: number[][] = [];
+  let logPath = '';
+  for (let i = 0; i < 3; i++) {
+    const precd = await Precd.start({ dir, config });
+    logPath = precd.logPath;
+    assert.match(precd.stderr, /no seal key file at .*: seals carry the hash chain only/);
+    commands(`${mark}r${i}`, 4);
+    await waitFor(logPath, `${mark}r${i}-3`);
+    await sleep(1500); // a periodic seal covers them
+    assert.equal((await precd.stop()).code, 0);
+    const seqs: number[] = [];
+    for await (const line of readLogLines(logPath)) if (isSeal(line)) seqs.push((JSON.parse(line) as { seal_seq: number }).seal_seq);
+    runs.push(seqs.slice(runs.flat().length));
+  }
+  assert.ok(runs.every((r) => r.length >= 2), `each run wrote an opening seal and at least one more: ${JSON.stringify(runs)}`);
+  const all = runs.flat();
+  assert.deepEqual(all, all.map((_s, i) => i + 1), `seal_seq 1, 2, ... strictly increasing across restarts: ${JSON.stringify(runs)}`);
+  assert.ok(!existsSync(join(dir, 'seal.key')), 'no key file was made');
+  assert.match(readFileSync(join(dir, 'seal.chain'), 'utf8'), new RegExp(`^prec-seal-chain 1\\nseal_seq ${all.at(-1)}\\n`));
+  const r = verify(logPath, '-o', 'json');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.json!.mode, 'chain-only');
+  assert.equal(r.json!.files[0]!.verdict, 'PASS');
+  const t = verify(logPath);
+  assert.doesNotMatch(t.stdout, /new chain begins/, 'the restarts continue the chain');
+  assert.match(t.stdout, new RegExp(`seals #1\\.\\.#${all.at(-1)}`));
 });

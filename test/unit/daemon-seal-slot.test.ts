@@ -16,10 +16,15 @@ import { fillDisk, smallDisk } from '../helpers/disk.js';
 
 const IS_ROOT = process.getuid?.() === 0;
 
-/** Keeps what it passed on: lines since the last commit are dropped when the writer discards them. */
+/**
+ * Keeps what it passed on, and the batch bytes it was handed (taking): lines and bytes since the
+ * last commit are dropped when the writer discards them.
+ */
 class RecordingStage implements SealStage {
   readonly committedLines: string[] = [];
   private passed: string[] = [];
+  readonly committedBytes: Buffer[] = [];
+  private passedBytes: Buffer[] = [];
   closings = 0;
 
   line(line: string, out: LineOut): void {
@@ -34,11 +39,23 @@ class RecordingStage implements SealStage {
   committed(): void {
     this.committedLines.push(...this.passed);
     this.passed = [];
+    this.committedBytes.push(...this.passedBytes);
+    this.passedBytes = [];
   }
   discarded(): void {
     this.passed = [];
+    this.passedBytes = [];
+  }
+  taking(bytes: Buffer): void {
+    this.passedBytes.push(Buffer.from(bytes)); // a copy: the view is the writer's reused buffer
+  }
+  /** The bytes handed over, as text: what a stage hashing them saw. */
+  get committedText(): string {
+    return Buffer.concat(this.committedBytes).toString('utf8');
   }
 }
+
+const asText = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'seal-slot-test-'));
@@ -91,6 +108,7 @@ test('zstd: the slot sees every line of both files in file order, and its closin
   assert.deepEqual(rotated, [...a, JSON.stringify({ record_type: 'closing', n: 1 })]);
   assert.deepEqual(current, [...b, JSON.stringify({ record_type: 'closing', n: 2 })]);
   assert.deepEqual(stage.committedLines, [...rotated, ...current]);
+  assert.equal(stage.committedText, asText([...rotated, ...current]), 'taking() got exactly the bytes of every line, once');
 });
 
 for (const compress of ['zstd', 'no'] as const) {
@@ -127,5 +145,6 @@ for (const compress of ['zstd', 'no'] as const) {
       JSON.stringify({ record_type: 'closing', n: 1 }),
     ]);
     assert.deepEqual(stage.committedLines, lines);
+    assert.equal(stage.committedText, asText(lines), 'taking() got exactly the bytes of the file, discarded batches rolled back');
   });
 }

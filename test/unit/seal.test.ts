@@ -3,14 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { lstatSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainSegment, ZERO_CHAIN } from '../../src/seal/chain.js';
 import { EpochKeys, evolveKey, parseVerificationKey } from '../../src/seal/keys.js';
 import { macInput, parseSeal, sealLine, ZERO_MAC } from '../../src/seal/record.js';
-import { loadState, saveState, setupKeys, SealStateError, type SealState } from '../../src/seal/state.js';
+import { chainStatePath, loadChainState, loadState, saveChainState, saveState, setupKeys, SealStateError, type ChainState, type SealState } from '../../src/seal/state.js';
 import { Sealer } from '../../src/seal/sealer.js';
+import { LogWriter } from '../../src/daemon/writer.js';
+import { CHUNK_BYTES } from '../../src/daemon/output/batch.js';
 import { Verifier, type FileReport } from '../../src/seal/verify.js';
 import { recordKeys } from '../../src/schema/index.js';
 
@@ -87,10 +89,10 @@ test('the key file: 0600, atomic replace, symlinks and readable files refused, s
 });
 
 /** A sealed log made by the Sealer: opening seal, then `segments` of lines each closed by a seal. */
-function sealedLog(key: Buffer | undefined, segments: number[][]): { lines: string[]; saved: SealState[] } {
+function sealedLog(key: Buffer | undefined, segments: number[][], chainOnly?: ChainState): { lines: string[]; saved: SealState[] } {
   const saved: SealState[] = [];
   const state = key ? { epoch: 0, key, sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC } : undefined;
-  const s = new Sealer({ state, persist: (x) => saved.push(x), now: () => '2026-12-07T10:00:00.000000000+00:00', report: () => {} });
+  const s = new Sealer({ state, chainOnly, persist: (x) => saved.push(x), now: () => '2026-12-07T10:00:00.000000000+00:00', report: () => {} });
   const lines: string[] = [];
   const out = { write: (l: string) => lines.push(l) };
   s.opened(out);
@@ -210,4 +212,93 @@ test('chain-only: a restart (seal_seq 1 again) begins a new chain; an interrupte
   assert.match(r.notes.join('\n'), /new chain begins/);
   const key = randomBytes(32);
   assert.equal(verify(a, key).problem?.kind, 'no-mac', 'a key given to a chain-only log');
+});
+
+test('chain-only: the state saved after each seal carries seal_seq and the chain into the next run', () => {
+  const a = sealedLog(undefined, [[1, 2], [3]]);
+  assert.deepEqual(a.saved.map((s) => s.sealSeq), [1, 2, 3], 'saved after every seal, as with a key');
+  const last = a.saved.at(-1)!;
+  const b = sealedLog(undefined, [[4]], { sealSeq: last.sealSeq, chain: last.chain });
+  const seals = b.lines.filter((l) => l.includes('"record_type":"seal"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(seals.map((s) => [s.seal_seq, s.epoch, s.records]), [[4, 3, 0], [5, 4, 1]]);
+  assert.equal(seals[0]!.chain, last.chain.toString('hex'), 'the opening seal carries the chain on');
+  assert.equal(seals[0]!.mac, undefined);
+  const r = verify([...a.lines, a.lines[1]!, ...b.lines]);
+  assert.equal(r.verdict, 'PASS', JSON.stringify(r));
+  assert.deepEqual([r.firstSeal, r.lastSeal, r.verified], [1, 5, 4]);
+  assert.doesNotMatch(r.notes.join('\n'), /new chain begins/);
+  assert.deepEqual(r.interrupted, [{ line: 7, count: 1 }], 'the line after the last seal of the first run is its unsealed tail');
+});
+
+test('seal.chain: beside the key file, saved 0600 and atomically, read back; a link or a file open to others is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seal-chain-'));
+  try {
+    const path = chainStatePath(join(dir, 'sub', 'seal.key'));
+    assert.equal(path, join(dir, 'sub', 'seal.chain'));
+    assert.equal(loadChainState(path), undefined);
+    const chain = randomBytes(32);
+    saveChainState(path, { sealSeq: 41, chain });
+    saveChainState(path, { sealSeq: 42, chain });
+    assert.deepEqual(loadChainState(path), { sealSeq: 42, chain });
+    assert.equal(lstatSync(path).mode & 0o777, 0o600);
+    assert.equal(lstatSync(join(dir, 'sub')).mode & 0o777, 0o700);
+    assert.deepEqual(readdirSync(join(dir, 'sub')), ['seal.chain'], 'no temporary file left');
+    chmodSync(path, 0o644);
+    assert.throws(() => loadChainState(path), /seal chain file .* readable or writable by others/);
+    const link = join(dir, 'link.chain');
+    symlinkSync(path, link);
+    assert.throws(() => loadChainState(link), /symbolic link: refused/);
+    writeFileSync(join(dir, 'bad.chain'), 'prec-seal-chain 1\nseal_seq x\n', { mode: 0o600 });
+    assert.throws(() => loadChainState(join(dir, 'bad.chain')), SealStateError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Sealer in the real LogWriter hashes the batch bytes: seals written as batches fill (256 KiB) and across a reopen verify', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seal-writer-'));
+  try {
+    const key = randomBytes(32);
+    const saved: SealState[] = [];
+    const path = join(dir, 'prec.log');
+    const sealer = new Sealer({ state: { epoch: 0, key, sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC }, persist: (x) => saved.push(x), now: () => '2026-12-07T10:00:00.000000000+00:00', report: () => {} });
+    const w = new LogWriter({ path, compress: 'no', level: 0, flushIntervalMs: 60_000, report: () => {}, lossRecord: () => '{}', seal: sealer });
+    w.open();
+    // Batches go to the frame when they reach CHUNK_BYTES (UTF-16 units) or at a flush (every seal).
+    // Lines of ~100 units fill a batch until just below that size, then a seal line (~330 units)
+    // crosses it: the batch is taken while the seal is written, and the chain must skip its bytes.
+    let units = 0;
+    let n = 0;
+    for (let round = 0; round < 6; round++) {
+      if (round === 3) {
+        renameSync(path, `${path}.1`);
+        w.reopen();
+      }
+      for (;;) {
+        const line = JSON.stringify({ timestamp: '2026-12-07T10:00:00.0+00:00', event_id: `20261207100000-${n}`, argv: ['x', 'é'.repeat(n % 7), 'p'.repeat(n % 40)], record_type: 'start' });
+        w.write(line);
+        n++;
+        units += line.length + 1;
+        if (units >= CHUNK_BYTES - 150) break;
+      }
+      w.tick();
+      units = 0;
+    }
+    w.close();
+    const v = new Verifier(key);
+    const reports: FileReport[] = [];
+    for (const f of [`${path}.1`, path]) {
+      v.beginFile(f);
+      const ls = readFileSync(f, 'utf8').split('\n');
+      ls.pop();
+      for (const l of ls) v.line(l);
+      reports.push(v.endFile());
+    }
+    assert.deepEqual(reports.map((r) => r.verdict), ['PASS', 'PASS'], JSON.stringify(reports.map((r) => r.problem)));
+    assert.equal(reports[0]!.verified + reports[1]!.verified, n);
+    assert.equal(reports[1]!.unsealedTail, 0);
+    assert.equal(saved.at(-1)!.sealSeq, reports[1]!.lastSeal);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

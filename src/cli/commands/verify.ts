@@ -13,7 +13,12 @@ export default class Verify extends PrecCommand {
     'files that may hold the window are verified (each whole: files wholly outside it are not read), and each ' +
     "report says how many of the window's records a verified seal covers. " +
     'Exit status: 0 verified, 1 tampering or damage found, 2 could not verify.';
-  static override examples = ['<%= config.bin %> verify -a --key-file /media/usb/prec.key', '<%= config.bin %> verify -i /var/log/prec/prec.log.1', '<%= config.bin %> verify -a --since "2026-12-01 10:00" --until "2026-12-01 11:00"'];
+  static override examples = [
+    '<%= config.bin %> verify -a --key-file /media/usb/prec.key',
+    '<%= config.bin %> verify -i /var/log/prec/prec.log.1',
+    '<%= config.bin %> verify -a --since "2026-12-01 10:00" --until "2026-12-01 11:00"',
+    '<%= config.bin %> verify -a --server http://ch.example:8123',
+  ];
   static override strict = true;
 
   static override flags = {
@@ -21,6 +26,9 @@ export default class Verify extends PrecCommand {
     'all-logs': sharedFlags['all-logs'],
     since: sharedFlags.since,
     until: sharedFlags.until,
+    server: Flags.string({ summary: 'Also compare the seals with those prec-ship shipped to this ClickHouse (http[s]://[user:password@]host:port): finds a cut log end or a deleted file.' }),
+    table: Flags.string({ summary: 'With --server: the table prec-ship fills (default: table of /etc/prec/prec.conf, else default.prec).' }),
+    host: Flags.string({ summary: 'With --server: the host name prec-ship ships this log as (default: this host\'s name).' }),
     key: Flags.string({ summary: 'Verification key (64 hex digits, printed once by precd --setup-keys).' }),
     'key-file': Flags.string({ summary: 'File holding the verification key.' }),
     output: Flags.string({ char: 'o', summary: 'Output format: text or json.' }),
@@ -37,6 +45,9 @@ export default class Verify extends PrecCommand {
       output: flagValue(flags.output),
       since: flagValue(flags.since),
       until: flagValue(flags.until),
+      server: flagValue(flags.server),
+      table: flagValue(flags.table),
+      host: flagValue(flags.host),
     });
   }
 

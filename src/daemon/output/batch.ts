@@ -19,6 +19,8 @@ export class PendingLines {
   count = 0;
   /** UTF-16 units of the lines plus their newlines: the batch size is measured as it always was. */
   units = 0;
+  /** Where the bytes not yet handed out by sinceMark() begin. */
+  private mark = 0;
 
   push(line: string): void {
     // A UTF-16 unit never takes more than 3 bytes of UTF-8; the newline 1.
@@ -28,6 +30,16 @@ export class PendingLines {
     this.buf[this.used++] = 0x0a;
     this.count++;
     this.units += line.length + 1;
+  }
+
+  /**
+   * The bytes queued since the previous call (or since the queue was emptied): the seal slot hashes
+   * them here instead of encoding each line a second time. The view is valid until the next push().
+   */
+  sinceMark(): Buffer {
+    const data = this.buf.subarray(this.mark, this.used);
+    this.mark = this.used;
+    return data;
   }
 
   /** The queued bytes and an empty queue. The view is valid until the next push(): the frames
@@ -40,6 +52,7 @@ export class PendingLines {
 
   clear(): void {
     this.used = 0;
+    this.mark = 0;
     this.count = 0;
     this.units = 0;
     // Give back what one huge record made it grow to.

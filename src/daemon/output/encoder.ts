@@ -23,7 +23,14 @@ export class LineEncoder {
     private readonly file: LogFile,
     private readonly compress: Compress,
     private readonly level: number,
+    /** Gets the bytes of the lines queued since the last sinceMark(), just before the batch goes to the frame. */
+    private readonly tap?: (bytes: Buffer) => void,
   ) {}
+
+  /** The bytes of the lines queued since the previous call or tap (see PendingLines.sinceMark). */
+  sinceMark(): Buffer {
+    return this.pending.sinceMark();
+  }
 
   /** Queues one line (no newline); true once the batch is large enough to be encoded now. */
   push(line: string): boolean {
@@ -67,6 +74,7 @@ export class LineEncoder {
   }
 
   private take(): Buffer {
+    if (this.tap && this.pending.count > 0) this.tap(this.pending.sinceMark());
     this.unflushed += this.pending.count;
     const data = this.pending.take();
     this.unflushedBytes += data.length;
