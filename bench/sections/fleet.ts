@@ -330,7 +330,7 @@ async function serverQuery(repoRoot: string, resultsDir: string, ch: ClickHouseS
     await chq(ch, createTableSql(table));
     log(`fleet: loading ${g.records} records into ${table}`);
     const t = await timed(
-      `node build/bench/fleetload.js ${q(g.path)} ${HOST} | clickhouse-client --port ${ch.tcpPort} --input_format_skip_unknown_fields=1 --query ${q(`INSERT INTO ${table} FORMAT JSONEachRow`)}`,
+      `node build/bench/fleetload.js ${q(g.path)} ${HOST} | clickhouse-client --port ${ch.tcpPort} --input_format_skip_unknown_fields=1 --max_insert_block_size=100000 --query ${q(`INSERT INTO ${table} FORMAT JSONEachRow`)}`,
       { cwd: repoRoot, timeoutMs: 7_200_000 },
     );
     if (t.status !== 0) throw new Error(`load: ${t.stderr.trim().split('\n').pop()}`);
