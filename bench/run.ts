@@ -3,6 +3,7 @@
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
 //   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet]
+//                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
 //
 // --quick shrinks every size (a smoke run, not for the docs); --only runs some sections and carries
 // the others over from the previous latest.json.
@@ -30,17 +31,22 @@ const RESULTS = join(REPO, 'bench', 'results');
 const PACKAGES = ['auditd', 'bpftrace', 'time', 'jq', 'zstd', 'gzip', 'gcc', 'libc6-dev'];
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}] [--fleet-commands N,N]\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only: SectionName[] } {
+function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleetCommands?: number[] } {
   let quick = false;
+  let fleetCommands: number[] | undefined;
   let only: SectionName[] = [...SECTIONS];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') quick = true;
-    else if (a === '--only' || a.startsWith('--only=')) {
+    else if (a === '--fleet-commands' || a.startsWith('--fleet-commands=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      fleetCommands = (v ?? '').split(',').map(Number);
+      if (!fleetCommands.length || fleetCommands.some((n) => !Number.isInteger(n) || n < 1000)) usage('--fleet-commands needs a list of sizes (>= 1000)');
+    } else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(7) : argv[++i];
       if (!v) usage('--only needs a list');
       only = v.split(',').map((s) => {
@@ -49,7 +55,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: SectionName[] } {
       });
     } else usage(`unknown argument ${a}`);
   }
-  return { quick, only };
+  return { quick, only, fleetCommands };
 }
 
 function version(cmd: string, args: string[]): string {
@@ -58,7 +64,7 @@ function version(cmd: string, args: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, only, fleetCommands } = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('must run as root (precd, auditd and bpftrace load kernel probes)');
   const started = new Date();
   mkdirSync(RESULTS, { recursive: true });
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
       ship_commands: quick ? 100_000 : 1_000_000,
       lag_rate: quick ? 100 : 500,
       lag_seconds: quick ? 10 : 60,
-      query_commands: quick ? [100_000] : [1_000_000, 10_000_000],
+      query_commands: fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
       rounds: quick ? 1 : 3,
     },
   };
