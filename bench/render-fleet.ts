@@ -51,8 +51,8 @@ function lagMd(f: FleetResults): string {
   return `### Lag exec → queryable at ${int(l.rate)} execs/s (goal: p99 ≤ 2 s)
 
 Real precd and real prec-ship on temp paths, ${l.config}. bench/pace.c fork+execs \`/bin/true MARKER-I\`
-at ${int(l.rate)}/s for ${int(l.seconds)} s on a fixed schedule (achieved ${num(l.pace.execs_per_s)}/s, latest start ${num(l.pace.behind_max_ms)} ms behind
-schedule). ClickHouse is polled every 100 ms for the markers' start records; each is dated at the start of the first
+at ${int(l.rate)}/s for ${int(l.seconds)} s on a fixed schedule under SCHED_FIFO (achieved ${num(l.pace.execs_per_s)}/s, latest start ${num(l.pace.behind_max_ms)} ms behind
+schedule${l.pace.skipped === undefined ? ', no cap on running children' : `, ${int(l.pace.skipped)} starts skipped with 256 children still running`}). ClickHouse is polled every 100 ms for the markers' start records; each is dated at the start of the first
 query that returned it (a query sees the parts that existed when it began), and its lag is that minus the
 record's own \`timestamp\` (the exec, from the kernel). An exec never seen counts as infinitely late.${l.error ? `\n\n**Error:** ${l.error}` : ''}
 
