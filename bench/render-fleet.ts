@@ -45,6 +45,9 @@ ${table(
 `;
 }
 
+/** A lag percentile as read back: JSON has no Infinity (an exec never seen), it wrote null. */
+const late = (x: number | null): number => (x === null ? Infinity : x);
+
 function lagMd(f: FleetResults): string {
   const l = f.lag;
   if (!l) return '';
@@ -58,7 +61,7 @@ record's own \`timestamp\` (the exec, from the kernel). An exec never seen count
 
 ${table(
     ['execs', 'seen', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'goal p99 ≤ 2 s', 'load (1 min) before → after'],
-    [[int(l.pace.n), int(l.seen), int(l.p50_ms), int(l.p90_ms), int(l.p99_ms), int(l.max_ms), goal(l.error ? undefined : l.p99_ms <= 2000), loads(l.load1)]],
+    [[int(l.pace.n), int(l.seen), ...[l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms].map((x) => int(late(x))), goal(l.error ? undefined : late(l.p99_ms) <= 2000), loads(l.load1)]],
   )}
 `;
 }
