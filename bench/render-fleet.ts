@@ -1,11 +1,8 @@
 // Renders the fleet section (issue 16, SPEC 11) of docs/benchmarks.md from a results file: its own
 // block between fleet:begin and fleet:end, apart from the main generated block, so that
 // `just bench --only fleet` rewrites just this. Hand-written notes come from bench/notes-fleet.md.
-//
-//   node build/bench/render-fleet.js [RESULTS.json]      (default: bench/results/latest.json)
+// `node build/bench/render.js [RESULTS.json]` renders it too.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Results } from './lib/results.js';
 import type { FleetResults } from './sections/fleet.js';
 
@@ -107,7 +104,8 @@ export function renderFleetBlock(r: Results, notes: string): string {
     `## Fleet: prec-ship and \`prec --server\` (issue 16)`,
     `Run of ${r.meta.started.slice(0, 16).replace('T', ' ')} UTC, commit ${r.meta.commit}, ${r.meta.host.cpus} cores shared with other sessions' builds and tests
 (the 1-minute load average is given with each figure). ClickHouse ${f.clickhouse} (Debian's clickhouse-server), a temp instance
-on loopback ports (test/helpers/clickhouse.ts), stopped by pid. Reproduce with \`just bench --only fleet\` (as root).`,
+on loopback ports (test/helpers/clickhouse.ts), stopped by pid. Reproduce with \`just bench --only fleet --fleet-commands ${f.params.query_commands.join(',')}\` (as root; without
+--fleet-commands: 1,000,000 and 10,000,000).`,
     notes.trim() ? `### Notes\n\n${notes.trim()}\n` : '',
     throughputMd(f),
     lagMd(f),
@@ -133,12 +131,4 @@ export function renderFleetDocs(r: Results, docPath: string, notesPath: string):
     doc = `${doc.trimEnd()}\n\n${block}\n`;
   }
   writeFileSync(docPath, doc);
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const repo = fileURLToPath(new URL('../../', import.meta.url));
-  const file = process.argv[2] ?? join(repo, 'bench', 'results', 'latest.json');
-  const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
-  renderFleetDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes-fleet.md'));
-  process.stderr.write(`bench: fleet section of docs/benchmarks.md rendered from ${file}\n`);
 }
