@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Results } from './lib/results.js';
+import { SECTIONS, type Results } from './lib/results.js';
+import { renderFleetDocs } from './render-fleet.js';
 import type { CaptureRow } from './sections/capture.js';
 import type { ExternalResult } from './sections/external.js';
 import type { QueryRun } from './sections/query.js';
@@ -399,6 +400,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const repo = fileURLToPath(new URL('../../', import.meta.url));
   const file = process.argv[2] ?? join(repo, 'bench', 'results', 'latest.json');
   const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
-  renderDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes.md'));
+  // As run.ts: a results file of `--only fleet` alone must not render the main block from nothing.
+  if (SECTIONS.some((s) => s !== 'fleet' && r[s] !== undefined)) renderDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes.md'));
+  if (r.fleet) renderFleetDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes-fleet.md'));
   process.stderr.write(`bench: docs/benchmarks.md rendered from ${file}\n`);
 }

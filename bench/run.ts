@@ -2,7 +2,8 @@
 // by side with what a user would run instead. Writes bench/results/results-<time>.json and
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
-//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query]
+//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet]
+//                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
 //
 // --quick shrinks every size (a smoke run, not for the docs); --only runs some sections and carries
 // the others over from the previous latest.json.
@@ -12,7 +13,7 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePackages, log, runAborters } from './lib/proc.js';
-import { buildStorm } from './lib/storm.js';
+import { buildStorm, buildTool } from './lib/storm.js';
 import { SECTIONS, type Params, type Results, type SectionName } from './lib/results.js';
 import { captureSection } from './sections/capture.js';
 import { auditdSlowdown, precdSlowdown } from './sections/slowdown.js';
@@ -20,7 +21,9 @@ import { bytesSection } from './sections/bytes.js';
 import { followSection } from './sections/follow.js';
 import { querySection } from './sections/query.js';
 import { externalBench } from './sections/external.js';
+import { fleetSection } from './sections/fleet.js';
 import { renderDocs } from './render.js';
+import { renderFleetDocs } from './render-fleet.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = join(REPO, 'bench', 'results');
@@ -28,17 +31,22 @@ const RESULTS = join(REPO, 'bench', 'results');
 const PACKAGES = ['auditd', 'bpftrace', 'time', 'jq', 'zstd', 'gzip', 'gcc', 'libc6-dev'];
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}] [--fleet-commands N,N]\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only: SectionName[] } {
+function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleetCommands?: number[] } {
   let quick = false;
+  let fleetCommands: number[] | undefined;
   let only: SectionName[] = [...SECTIONS];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') quick = true;
-    else if (a === '--only' || a.startsWith('--only=')) {
+    else if (a === '--fleet-commands' || a.startsWith('--fleet-commands=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      fleetCommands = (v ?? '').split(',').map(Number);
+      if (!fleetCommands.length || fleetCommands.some((n) => !Number.isInteger(n) || n < 1000)) usage('--fleet-commands needs a list of sizes (>= 1000)');
+    } else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(7) : argv[++i];
       if (!v) usage('--only needs a list');
       only = v.split(',').map((s) => {
@@ -47,7 +55,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: SectionName[] } {
       });
     } else usage(`unknown argument ${a}`);
   }
-  return { quick, only };
+  return { quick, only, fleetCommands };
 }
 
 function version(cmd: string, args: string[]): string {
@@ -56,7 +64,7 @@ function version(cmd: string, args: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, only, fleetCommands } = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('must run as root (precd, auditd and bpftrace load kernel probes)');
   const started = new Date();
   mkdirSync(RESULTS, { recursive: true });
@@ -76,6 +84,13 @@ async function main(): Promise<void> {
     follow_samples: quick ? 40 : 200,
     query_commands: quick ? 100_000 : 1_000_000,
     query_rounds: quick ? 1 : 3,
+    fleet: {
+      ship_commands: quick ? 100_000 : 1_000_000,
+      lag_rate: quick ? 100 : 500,
+      lag_seconds: quick ? 10 : 60,
+      query_commands: fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
+      rounds: quick ? 1 : 3,
+    },
   };
 
   const previous: Partial<Results> =
@@ -128,6 +143,7 @@ async function main(): Promise<void> {
   await run('pipeline', () => externalBench(REPO, 'pipeline'));
   await run('query_predicate', () => externalBench(REPO, 'query'));
   await run('query', () => querySection(REPO, RESULTS, params.query_commands, params.query_rounds));
+  await run('fleet', () => fleetSection(REPO, RESULTS, buildTool(REPO, 'pace'), params.fleet!));
 
   const finished = new Date();
   res.meta.finished = finished.toISOString();
@@ -139,7 +155,10 @@ async function main(): Promise<void> {
   if (quick) {
     log('quick run: results written, docs/benchmarks.md left as it is');
   } else {
-    renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
+    // The fleet block stands apart: `--only fleet` on a machine without an earlier latest.json must
+    // not render the main block from nothing.
+    if (SECTIONS.some((s) => s !== 'fleet' && res[s] !== undefined)) renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
+    if (res.fleet) renderFleetDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes-fleet.md'));
     log('docs/benchmarks.md rendered');
   }
   log(`done in ${res.meta.duration_s.toFixed(0)} s; results in bench/results/results-${stamp}.json`);

@@ -6,6 +6,7 @@ import type { BytesRow } from '../sections/bytes.js';
 import type { FollowResult } from '../sections/follow.js';
 import type { QueryResults } from '../sections/query.js';
 import type { ExternalResult } from '../sections/external.js';
+import type { FleetParams, FleetResults } from '../sections/fleet.js';
 
 export interface Meta {
   started: string;
@@ -32,6 +33,7 @@ export interface Params {
   follow_samples: number;
   query_commands: number;
   query_rounds: number;
+  fleet?: FleetParams;
 }
 
 export interface Results {
@@ -43,7 +45,8 @@ export interface Results {
   query?: QueryResults;
   pipeline?: ExternalResult;
   query_predicate?: ExternalResult;
+  fleet?: FleetResults;
 }
 
-export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query'] as const;
+export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet'] as const;
 export type SectionName = (typeof SECTIONS)[number];

@@ -19,8 +19,13 @@ export interface StormResult {
 export const STORM_PROGRAM = '/bin/true';
 
 export function buildStorm(repoRoot: string): string {
-  const src = join(repoRoot, 'bench', 'storm.c');
-  const bin = join(repoRoot, 'build', 'bench', 'storm');
+  return buildTool(repoRoot, 'storm');
+}
+
+/** Compiles bench/NAME.c to build/bench/NAME when the source is newer; returns the binary. */
+export function buildTool(repoRoot: string, name: string): string {
+  const src = join(repoRoot, 'bench', `${name}.c`);
+  const bin = join(repoRoot, 'build', 'bench', name);
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
     mkdirSync(join(repoRoot, 'build', 'bench'), { recursive: true });
     mustRun('gcc', ['-O2', '-Wall', '-Wextra', '-o', bin, src]);

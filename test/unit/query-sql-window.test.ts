@@ -29,7 +29,11 @@ test('the window is on the start time, in the starts part only, as whole numbers
   const sql = selectRowsSql({ table: 'default.prec', since: 1795327445000000001n, until: 1795327446000000000n });
   const [starts, ends] = sql.split('ANY LEFT JOIN');
   assert.match(starts!, /WHERE record_type != 'end' AND time_ns >= \(1795327445000000001\) AND time_ns <= \(1795327446000000000\)/);
-  assert.doesNotMatch(ends!, /time_ns [<>]/);
+  // The ends are those of the selected starts (the IN subquery repeats the starts part); their own
+  // time is never a condition.
+  const [endsOwn, ofStarts] = ends!.split(' IN (');
+  assert.doesNotMatch(endsOwn!, /time_ns [<>]/);
+  assert.match(ofStarts!, /WHERE record_type != 'end' AND time_ns >= \(1795327445000000001\)/);
   assert.doesNotMatch(selectRowsSql({ table: 'default.prec' }), /time_ns [<>]=/);
   assert.match(selectRowsSql({ table: 't', until: -5n }), /time_ns <= \(-5\)/);
 });

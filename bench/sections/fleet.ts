@@ -1,0 +1,389 @@
+// The fleet goals of issue 16 (SPEC 11), against a real clickhouse-server (Debian's, the test helper's
+// temp instance on loopback ports, stopped by pid; never the system's):
+//  1. prec-ship catching up a generated backlog: records/s and CPU-s per 100k records (prec-ship and
+//     clickhouse-server each, from /proc/PID/stat), and count() FINAL = the log's records;
+//  2. lag exec -> queryable at a paced exec rate: real precd (defaults) + prec-ship (default batching)
+//     + ClickHouse polled every 100 ms; p50/p99 over every exec;
+//  3. `prec --server -q user=nginx` against local `prec -i LOG -q user=nginx` over the same generated
+//     log, loaded with prec-ship's own reader and row function (bench/fleetload.ts), alternated;
+//  4. bytes per command in ClickHouse (compressed column data) for that load.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClickHouseServer, freePort } from '../../test/helpers/clickhouse.js';
+import { createTableSql } from '../../src/schema/clickhouse.js';
+import { cpuSeconds, log, median, onAbort, percentile, sleep, timed } from '../lib/proc.js';
+import { PrecdTracer } from '../lib/tracers.js';
+import { uniquePrefix } from '../lib/storm.js';
+import { ensureQueryLog } from './query.js';
+
+const HOST = 'bench-1';
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const load1 = (): number => Math.round(loadavg()[0]! * 100) / 100;
+
+export interface FleetParams {
+  ship_commands: number;
+  lag_rate: number;
+  lag_seconds: number;
+  query_commands: number[];
+  rounds: number;
+}
+
+export interface ShipThroughput {
+  commands: number;
+  records: number;
+  counted_final: number;
+  wall_s: number;
+  records_per_s: number;
+  ship_cpu_s: number;
+  ship_cpu_s_per_100k: number;
+  clickhouse_cpu_s: number;
+  clickhouse_cpu_s_per_100k: number;
+  load1: number[];
+  command: string;
+  error?: string;
+}
+
+export interface LagResult {
+  rate: number;
+  seconds: number;
+  /** skipped: starts due while 256 children still ran (bench/pace.c); absent in runs before that cap. */
+  pace: { n: number; failed: number; skipped?: number; wall_s: number; execs_per_s: number; behind_max_ms: number };
+  seen: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  /** Execs never seen within the polling window (counted as infinitely late). */
+  unseen: number;
+  load1: number[];
+  config: string;
+  error?: string;
+}
+
+export interface ServerQueryCase {
+  commands: number;
+  records: number;
+  expected: number;
+  load_s: number;
+  local: { command: string; wall_s: number[]; median_s: number; max_rss_mb: number; matches: number | null };
+  server: { command: string; wall_s: number[]; median_s: number; max_rss_mb: number; matches: number | null };
+  speedup: number;
+  bytes: { compressed: number; uncompressed: number; on_disk: number; per_command: number; per_record: number; top_columns: [string, number][] };
+  load1: number[];
+  error?: string;
+}
+
+export interface FleetResults {
+  clickhouse: string;
+  params: FleetParams;
+  throughput?: ShipThroughput;
+  lag?: LagResult;
+  query: ServerQueryCase[];
+}
+
+/** A temp clickhouse-server (the e2e helper's), stopped by pid on an interrupted run. */
+async function startClickHouse(root: string): Promise<{ ch: ClickHouseServer; unregister: () => void }> {
+  const ch = new ClickHouseServer('fleet', await freePort(), await freePort(), await freePort(), root);
+  ch.writeConfig('prec_bench', [ch]);
+  await ch.start();
+  const unregister = onAbort(() => ch.child?.kill('SIGKILL'));
+  return { ch, unregister };
+}
+
+/** A ship.conf (0600) in `dir` for one clickhouse sink with the default batching. */
+function shipConfig(dir: string, logPath: string, ch: ClickHouseServer, table: string): string {
+  const path = join(dir, 'ship.conf');
+  writeFileSync(path, [
+    `log_path = ${JSON.stringify(logPath)}`,
+    `state_dir = ${JSON.stringify(join(dir, 'state'))}`,
+    `host = ${JSON.stringify(HOST)}`,
+    '[[sink]]',
+    'type = "clickhouse"',
+    `url = ${JSON.stringify(ch.url)}`,
+    `table = ${JSON.stringify(table)}`,
+    '',
+  ].join('\n'));
+  chmodSync(path, 0o600);
+  return path;
+}
+
+/**
+ * One statement, retried once on a network error: Node's fetch reuses a keep-alive connection that
+ * clickhouse-server may have closed meanwhile (its keep_alive_timeout is 3 s). Statements here are
+ * reads, CREATE/DROP IF [NOT] EXISTS: safe to repeat.
+ */
+async function chq(ch: ClickHouseServer, sql: string): Promise<string> {
+  try {
+    return await ch.query(sql);
+  } catch (e) {
+    if (!String(e).includes('fetch failed')) throw e;
+    await sleep(100);
+    return ch.query(sql);
+  }
+}
+
+class Shipper {
+  stderr = '';
+  readonly child: ChildProcess;
+  private readonly unregister: () => void;
+
+  constructor(repoRoot: string, config: string) {
+    this.child = spawn(process.execPath, [join(repoRoot, 'bin', 'prec-ship.js'), '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
+    const c = this.child;
+    this.unregister = onAbort(() => c.kill('SIGKILL'));
+  }
+
+  async waitFor(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.stderr.match(re);
+      if (m) return m;
+      if (this.child.exitCode !== null) throw new Error(`prec-ship exited ${this.child.exitCode}: ${this.stderr.trim().split('\n').pop()}`);
+      if (Date.now() > deadline) throw new Error(`prec-ship: no ${re} within ${timeoutMs / 1000} s: ${this.stderr.trim().split('\n').pop()}`);
+      await sleep(50);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const gone = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGTERM');
+      await Promise.race([gone, sleep(10_000)]);
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    }
+    this.unregister();
+  }
+}
+
+async function countFinal(ch: ClickHouseServer, table: string): Promise<number> {
+  return Number((await chq(ch, `SELECT count() FROM ${table} FINAL`)).trim());
+}
+
+/** 1. prec-ship from no cursor to "caught up" over the generated log (a hard link named prec.log). */
+async function shipThroughput(repoRoot: string, resultsDir: string, ch: ClickHouseServer, commands: number): Promise<ShipThroughput> {
+  const g = ensureQueryLog(resultsDir, commands);
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-ship-'));
+  const table = 'default.prec_ship';
+  const command = 'prec-ship -c ship.conf (log_path = the generated log, default batching, no cursor)';
+  const loads = [load1()];
+  try {
+    mkdirSync(join(dir, 'log'));
+    linkSync(g.path, join(dir, 'log', 'prec.log'));
+    await chq(ch, createTableSql(table));
+    const chPid = ch.child!.pid!;
+    const ch0 = cpuSeconds(chPid);
+    const t0 = process.hrtime.bigint();
+    const s = new Shipper(repoRoot, shipConfig(dir, join(dir, 'log', 'prec.log'), ch, table));
+    try {
+      const m = await s.waitFor(/caught up with the log \((\d+) records shipped in all\)/, 1_800_000);
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const shipCpu = cpuSeconds(s.child.pid!);
+      const chCpu = cpuSeconds(chPid) - ch0;
+      loads.push(load1());
+      const shipped = Number(m[1]);
+      const counted = await countFinal(ch, table);
+      return {
+        commands, records: g.records, counted_final: counted, wall_s: wall, records_per_s: shipped / wall,
+        ship_cpu_s: shipCpu, ship_cpu_s_per_100k: (shipCpu / shipped) * 1e5,
+        clickhouse_cpu_s: chCpu, clickhouse_cpu_s_per_100k: (chCpu / shipped) * 1e5, load1: loads, command,
+        ...(counted === g.records && shipped === g.records ? {} : { error: `shipped ${shipped}, count() FINAL ${counted}, log ${g.records}` }),
+      };
+    } finally {
+      await s.stop();
+    }
+  } catch (e) {
+    return { commands, records: g.records, counted_final: 0, wall_s: NaN, records_per_s: NaN, ship_cpu_s: NaN, ship_cpu_s_per_100k: NaN, clickhouse_cpu_s: NaN, clickhouse_cpu_s_per_100k: NaN, load1: loads, command, error: String(e).slice(0, 300) };
+  } finally {
+    await chq(ch, `DROP TABLE IF EXISTS ${table}`).catch(() => '');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls ClickHouse every 100 ms for the markers' start records; the first poll that sees one dates it. */
+class MarkerPoller {
+  readonly seenAt = new Map<number, number>();
+  readonly execNs = new Map<number, bigint>();
+  private stopped = false;
+  readonly done: Promise<void>;
+
+  constructor(private readonly ch: ClickHouseServer, private readonly table: string, private readonly prefix: string, private readonly windowS: number) {
+    this.done = this.loop();
+  }
+
+  private sql(sinceNs: bigint): string {
+    return `SELECT arrayElement(argv, 2), time_ns FROM ${this.table} WHERE record_type = 'start' AND time_ns > ${sinceNs} ` +
+      `AND startsWith(arrayElement(argv, 2), '${this.prefix}-') FORMAT TabSeparated`;
+  }
+
+  /** One query; each marker in the answer not seen before is dated at the query's start (it saw parts as of then). */
+  async poll(sinceNs: bigint): Promise<void> {
+    const at = Date.now();
+    const text = await chq(this.ch, this.sql(sinceNs));
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const [m, ns] = line.split('\t');
+      const i = Number(m!.slice(this.prefix.length + 1));
+      if (this.seenAt.has(i)) continue;
+      this.seenAt.set(i, at);
+      this.execNs.set(i, BigInt(ns!));
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const t = Date.now();
+      await this.poll(BigInt(t - this.windowS * 1000) * 1_000_000n);
+      await sleep(Math.max(0, 100 - (Date.now() - t)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
+  }
+}
+
+/** 2. precd (defaults) + prec-ship (default batching) + ClickHouse, execs paced at `rate`/s. */
+async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: number, seconds: number): Promise<LagResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-lag-'));
+  const table = 'default.prec_lag';
+  const prefix = uniquePrefix('lag');
+  const config = 'precd defaults (flush_interval_ms 200); prec-ship defaults (batch_records 10000, batch_interval_ms 1000)';
+  const loads = [load1()];
+  const empty = { n: 0, failed: 0, skipped: 0, wall_s: 0, execs_per_s: 0, behind_max_ms: 0 };
+  let d: PrecdTracer | undefined;
+  let s: Shipper | undefined;
+  let poller: MarkerPoller | undefined;
+  try {
+    await chq(ch, createTableSql(table));
+    d = await PrecdTracer.start();
+    s = new Shipper(repoRoot, shipConfig(dir, d.logPath, ch, table));
+    await s.waitFor(/caught up with the log/, 60_000);
+    poller = new MarkerPoller(ch, table, prefix, 15);
+    log(`fleet: lag: ${rate} execs/s for ${seconds} s`);
+    // SCHED_FIFO for the pacer alone (-R: its children run as usual): on a machine shared with other
+    // jobs a normal-priority forker waits a scheduler round after every fork and falls far behind.
+    const p = JSON.parse(await runAsync('chrt', ['-f', '-R', '10', pace, String(rate), String(seconds), prefix])) as LagResult['pace'];
+    loads.push(load1());
+    // Every exec is either seen within 15 s of its start or counted as unseen.
+    const until = Date.now() + 15_000;
+    const started = p.n - p.failed - (p.skipped ?? 0);
+    while (Date.now() < until && poller.seenAt.size < started) await sleep(200);
+    await poller.stop();
+    // Ask once more over the whole run: any exec that reached the table too late for the window.
+    await poller.poll(0n);
+    const lat = [...poller.seenAt].map(([i, at]) => at - Number(poller!.execNs.get(i)! / 1_000_000n));
+    const unseen = started - lat.length;
+    const all = [...lat, ...Array<number>(Math.max(0, unseen)).fill(Infinity)];
+    return {
+      rate, seconds, pace: p, seen: lat.length, p50_ms: percentile(all, 50), p90_ms: percentile(all, 90), p99_ms: percentile(all, 99),
+      max_ms: Math.max(...all), unseen, load1: loads, config,
+    };
+  } catch (e) {
+    return { rate, seconds, pace: empty, seen: 0, p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, max_ms: NaN, unseen: 0, load1: loads, config, error: String(e).slice(0, 300) };
+  } finally {
+    await poller?.stop().catch(() => undefined);
+    await s?.stop();
+    await d?.cleanup().catch(() => undefined);
+    await chq(ch, `DROP TABLE IF EXISTS ${table}`).catch(() => '');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a program to completion without blocking the event loop (the poller runs meanwhile). */
+function runAsync(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.setEncoding('utf8').on('data', (x: string) => (out += x));
+    c.stderr.setEncoding('utf8').on('data', (x: string) => (err += x));
+    c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err.trim()}`))));
+  });
+}
+
+/** The table's compressed and uncompressed column bytes, bytes on disk, and its five largest columns. */
+async function tableBytes(ch: ClickHouseServer, table: string, commands: number, records: number): Promise<ServerQueryCase['bytes']> {
+  const [db, name] = table.split('.') as [string, string];
+  const where = `database = '${db}' AND table = '${name}'`;
+  const [c, u] = (await chq(ch, `SELECT sum(data_compressed_bytes), sum(data_uncompressed_bytes) FROM system.columns WHERE ${where}`)).trim().split('\t').map(Number);
+  const disk = Number((await chq(ch, `SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND ${where}`)).trim());
+  const top = (await chq(ch, `SELECT name, data_compressed_bytes FROM system.columns WHERE ${where} ORDER BY data_compressed_bytes DESC LIMIT 5`))
+    .trim().split('\n').map((l) => l.split('\t')).map(([n, b]) => [n!, Number(b)] as [string, number]);
+  return { compressed: c!, uncompressed: u!, on_disk: disk, per_command: c! / commands, per_record: c! / records, top_columns: top };
+}
+
+/** 3 and 4. Loads the generated log, then `prec --server` and local `prec` alternated; then the table's bytes. */
+async function serverQuery(repoRoot: string, resultsDir: string, ch: ClickHouseServer, commands: number, rounds: number): Promise<ServerQueryCase> {
+  const g = ensureQueryLog(resultsDir, commands);
+  const table = `default.prec_q${commands}`;
+  const loads = [load1()];
+  const local = `node bin/prec.js -i ${q(g.path)} -A -q user=nginx -o json | wc -l`;
+  const server = `node bin/prec.js --server ${ch.url} --table ${table} -A -q user=nginx -o json | wc -l`;
+  const run = { wall_s: [] as number[], median_s: NaN, max_rss_mb: 0, matches: null as number | null };
+  const out: ServerQueryCase = {
+    commands, records: g.records, expected: g.expected.nginx, load_s: NaN,
+    local: { command: local, ...structuredClone(run) }, server: { command: server, ...structuredClone(run) }, speedup: NaN,
+    bytes: { compressed: 0, uncompressed: 0, on_disk: 0, per_command: NaN, per_record: NaN, top_columns: [] }, load1: loads,
+  };
+  try {
+    await chq(ch, `DROP TABLE IF EXISTS ${table}`);
+    await chq(ch, createTableSql(table));
+    log(`fleet: loading ${g.records} records into ${table}`);
+    const t = await timed(
+      `node build/bench/fleetload.js ${q(g.path)} ${HOST} | clickhouse-client --port ${ch.tcpPort} --input_format_skip_unknown_fields=1 --max_insert_block_size=100000 --query ${q(`INSERT INTO ${table} FORMAT JSONEachRow`)}`,
+      { cwd: repoRoot, timeoutMs: 7_200_000 },
+    );
+    if (t.status !== 0) throw new Error(`load: ${t.stderr.trim().split('\n').pop()}`);
+    out.load_s = t.wallS;
+    const counted = await countFinal(ch, table);
+    if (counted !== g.records) throw new Error(`load: count() FINAL ${counted}, log ${g.records}`);
+    loads.push(load1());
+    for (let i = 0; i < rounds; i++) {
+      for (const [side, cmd] of [['local', local], ['server', server]] as const) {
+        log(`fleet: ${side} query over ${commands} commands, round ${i + 1}`);
+        const r = await timed(cmd, { cwd: repoRoot, timeoutMs: 1_800_000 });
+        if (r.status !== 0) throw new Error(`${side}: ${r.stderr.trim().split('\n')[0]}`);
+        out[side].wall_s.push(r.wallS);
+        out[side].max_rss_mb = Math.max(out[side].max_rss_mb, r.maxRssKb / 1024);
+        out[side].matches = Number(r.stdout.trim());
+      }
+      loads.push(load1());
+    }
+    out.local.median_s = median(out.local.wall_s);
+    out.server.median_s = median(out.server.wall_s);
+    out.speedup = out.local.median_s / out.server.median_s;
+    if (out.local.matches !== g.expected.nginx || out.server.matches !== g.expected.nginx) {
+      out.error = `matches: local ${out.local.matches}, server ${out.server.matches}, expected ${g.expected.nginx}`;
+    }
+    out.bytes = await tableBytes(ch, table, commands, g.records);
+  } catch (e) {
+    out.error = String(e).slice(0, 300);
+  } finally {
+    await chq(ch, `DROP TABLE IF EXISTS ${table}`).catch(() => '');
+  }
+  return out;
+}
+
+export async function fleetSection(repoRoot: string, resultsDir: string, pace: string, p: FleetParams): Promise<FleetResults> {
+  const root = mkdtempSync(join(tmpdir(), 'fleet-ch-'));
+  const { ch, unregister } = await startClickHouse(root);
+  try {
+    const version = (await chq(ch, 'SELECT version()')).trim();
+    const res: FleetResults = { clickhouse: version, params: p, query: [] };
+    if (p.ship_commands > 0) {
+      log(`fleet: prec-ship catching up ${p.ship_commands} commands`);
+      res.throughput = await shipThroughput(repoRoot, resultsDir, ch, p.ship_commands);
+    }
+    if (p.lag_rate > 0) res.lag = await lag(repoRoot, ch, pace, p.lag_rate, p.lag_seconds);
+    for (const n of p.query_commands) res.query.push(await serverQuery(repoRoot, resultsDir, ch, n, p.rounds));
+    return res;
+  } finally {
+    await ch.stop();
+    unregister();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
