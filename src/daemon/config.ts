@@ -135,6 +135,7 @@ const CHECKS: Readonly<Record<string, Checker>> = {
   metrics_interval_s: (v, k) => integerIn(v, k, 1, 3600),
   seal_interval_s: (v, k) => integerIn(v, k, 1, 3600),
   seal_key_path: (v, k) => absolutePath(v, k),
+  priority_boost: (v, k) => integerIn(v, k, 0, 20),
 };
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(CHECKS);

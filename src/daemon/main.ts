@@ -1,6 +1,6 @@
 // precd: `precd [-c|--config PATH] [--check-config] [--setup-keys] [--version]`.
 //
-// Start-up order: arguments, config (nothing is loaded before it is valid), root check, lock, log,
+// Start-up order: arguments, config (nothing is loaded before it is valid), root check, lock, priority_boost, log,
 // kernel collector, then one line `precd: ready (pid N) logging to PATH` on stderr: from then on every
 // exec is recorded. Every failure is one line `precd: ...` on stderr and exit status 1.
 // Signals: SIGHUP reopens the log (logrotate); SIGTERM/SIGINT detach the probes, drain the ring
@@ -14,6 +14,7 @@ import { LogWriter } from './writer.js';
 import { Sealer } from '../seal/sealer.js';
 import { loadState, saveState, setupKeys, SealStateError, type SealState } from '../seal/state.js';
 import { LossMonitor } from './loss.js';
+import { boostPriority } from './priority.js';
 import { MetricsFile } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { MonoClock } from './clock.js';
@@ -178,6 +179,9 @@ async function daemon(config: Config): Promise<number> {
   let onHup = () => {};
   process.on('SIGHUP', () => onHup());
   const lock: InstanceLock = acquireLock(config.lock_path);
+  // Before the collector starts: its reader thread inherits the main thread's nice value.
+  const priorityProblem = boostPriority(config.priority_boost);
+  if (priorityProblem !== undefined) say(priorityProblem);
   const clock = new MonoClock();
   let loss: LossMonitor | undefined;
   let writer: LogWriter;
