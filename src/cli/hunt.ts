@@ -15,6 +15,7 @@ import { createFormatter } from './format.js';
 import type { Formatter } from './formatter.js';
 import { defaultInput } from './options.js';
 import { Output } from './output.js';
+import { warningLine } from './report.js';
 import { jsonGetter } from './values.js';
 
 export interface HuntOptions {
@@ -173,5 +174,5 @@ async function followHunt(
     row: (row) => set.match(row).map((i) => hitText(set.rules[i]!, row)).join(''),
   };
   const ctx: OutputContext = { matches: (row) => row.record_type !== 'loss' && filter(row), needEnd: false, limit: 0, formatter, out, signal: abort.signal };
-  await followView({ ...ctx, input, allLogs, stats: { badLines: 0 }, warn: (m) => process.stderr.write(`prec: ${m}\n`), pollIntervalMs: pollInterval() });
+  await followView({ ...ctx, input, allLogs, stats: { badLines: 0 }, warn: (m) => process.stderr.write(warningLine(m)), pollIntervalMs: pollInterval() });
 }

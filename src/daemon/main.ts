@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, logPathProblem, type Config } from './config.js';
+import { shownPath } from '../config/checks.js';
 import { compileFilter } from './filter.js';
 import { acquireLock, type InstanceLock } from './lock.js';
 import { LogWriter } from './writer.js';
@@ -108,8 +109,8 @@ async function run(argv: string[]): Promise<number> {
   const { config, origin } = load(args);
   if (args.checkConfig) {
     const problem = logPathProblem(config); // a path that can never be opened fails the check, not only the start
-    if (problem !== undefined) throw new Fatal(`config ${origin}: ${problem}`);
-    process.stdout.write(`config ok: ${origin}\n`);
+    if (problem !== undefined) throw new Fatal(`config ${shownPath(origin)}: ${problem}`);
+    process.stdout.write(`config ok: ${shownPath(origin)}\n`);
     return 0;
   }
   if (args.setupKeys) return makeKeys(config.seal_key_path);
