@@ -84,6 +84,19 @@ function precdText(text: string): void {
   }
 }
 
+const FILE = join(tempDir('prec-config-fuzz-'), 'precd.conf');
+
+/** `bytes` as a config file read by precd (bounded read, UTF-8 check, then the parser). */
+function precdFile(bytes: Uint8Array): void {
+  writeFileSync(FILE, bytes);
+  try {
+    inRange(loadConfig(FILE).config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    checkMessage(e.message, FILE, true);
+  }
+}
+
 function shipText(text: string): void {
   try {
     parseShipConfig(text, ORIGIN);
@@ -99,36 +112,13 @@ test('precd: random texts and TOML-ish token soups throw nothing but ConfigError
 });
 
 test('precd: random bytes in a file (not UTF-8, NULs, anything) throw nothing but ConfigError', BOUND, () => {
-  const dir = tempDir('prec-config-fuzz-');
-  const path = join(dir, 'precd.conf');
-  fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
-      writeFileSync(path, bytes);
-      try {
-        inRange(loadConfig(path).config);
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        checkMessage(e.message, path, true);
-      }
-    }),
-    { numRuns: RUNS },
-  );
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), precdFile), { numRuns: RUNS });
 });
 
 test('precd: damaged copies of the shipped example throw nothing but ConfigError', BOUND, () => {
-  const dir = tempDir('prec-config-fuzz-');
-  const path = join(dir, 'precd.conf');
   for (const text of PRECD_EXAMPLES) assert.doesNotThrow(() => parseConfig(text, ORIGIN), 'the examples themselves are valid');
   fc.assert(
-    fc.property(fc.constantFrom(...PRECD_EXAMPLES), fc.array(mutation, { minLength: 1, maxLength: 5 }), (text, ms) => {
-      writeFileSync(path, ms.reduce(mutate, Buffer.from(text)));
-      try {
-        inRange(loadConfig(path).config);
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        checkMessage(e.message, path, true);
-      }
-    }),
+    fc.property(fc.constantFrom(...PRECD_EXAMPLES), fc.array(mutation, { minLength: 1, maxLength: 5 }), (text, ms) => precdFile(ms.reduce(mutate, Buffer.from(text)))),
     { numRuns: RUNS },
   );
 });
