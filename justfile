@@ -16,6 +16,7 @@ build: build-ts build-bpf build-addon
 
 build-ts:
     tsc -p . --incremental --tsBuildInfoFile build/.tsbuildinfo
+    node packaging/completion.mjs build/completion
 
 # CO-RE object against the hand-written kernel type header; libbpf relocates it at load time.
 build-bpf:
@@ -61,7 +62,11 @@ bench *ARGS: build
 run-daemon *ARGS: build
     ./bin/precd.js {{ARGS}}
 
-release: build
+# Man pages from docs/man/*.md (pandoc): build/man/prec.1, precd.8, precd.conf.5, ...
+man:
+    bash packaging/build-man.sh
+
+release: build man
     bash packaging/build-deb.sh
 
 clean:

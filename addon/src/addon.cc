@@ -153,6 +153,15 @@ class RingReader {
 
   bool IsOpen() const { return epoll_ >= 0; }
 
+  // Bytes the kernel has produced and we have not consumed yet (records reserved but not yet
+  // committed included): how full the ring is right now. libbpf 1.3's ring__avail_data_size()
+  // computes the same from the same two pages; Debian 12 has libbpf 1.1, without it.
+  uint64_t Pending() const {
+    uint64_t cons = __atomic_load_n(consumer_, __ATOMIC_ACQUIRE);
+    uint64_t prod = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
+    return prod > cons ? prod - cons : 0;
+  }
+
   // Waits until the kernel signals data or timeoutMs passes: > 0 woken, 0 timed out, < 0 -errno.
   int Wait(int timeoutMs) {
     struct epoll_event ev;
@@ -255,7 +264,8 @@ class Collector : public Napi::ObjectWrap<Collector> {
     return DefineClass(env, "Collector",
                        {InstanceMethod<&Collector::Start>("start"),
                         InstanceMethod<&Collector::Stop>("stop"),
-                        InstanceMethod<&Collector::DropCount>("dropCount")});
+                        InstanceMethod<&Collector::DropCount>("dropCount"),
+                        InstanceMethod<&Collector::HighWater>("highWater")});
   }
 
   Collector(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Collector>(info) {
@@ -385,9 +395,19 @@ class Collector : public Napi::ObjectWrap<Collector> {
     if (!Deliver(full)) stopping_ = true;
   }
 
+  // The fill level at each wake-up and before each batch (JavaScript falling behind blocks this
+  // thread while the kernel goes on producing): its maximum tells how close the ring came to
+  // dropping, the metrics file's high-water mark. Two loads of the shared pages: cheap.
+  void NoteFill() {
+    uint64_t pending = ring_.Pending();
+    if (pending > highWater_.load(std::memory_order_relaxed))
+      highWater_.store(pending, std::memory_order_relaxed);  // only this thread writes it
+  }
+
   // Consume everything available now, in batches, without sleeping.
   int Drain() {
     for (;;) {
+      NoteFill();
       int r = ring_.Consume([this](const uint8_t* data, size_t size) { return OnSample(data, size); });
       Flush();
       if (r <= 0) return r;
@@ -520,6 +540,11 @@ class Collector : public Napi::ObjectWrap<Collector> {
     return Napi::Number::New(env, static_cast<double>(sum));
   }
 
+  // The most bytes seen pending in the ring buffer at a wake-up of the reader, since open.
+  Napi::Value HighWater(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(highWater_.load(std::memory_order_relaxed)));
+  }
+
   using TSFN = Napi::TypedThreadSafeFunction<Collector, Batch, &Collector::CallJs>;
 
   struct bpf_object* obj_ = nullptr;
@@ -533,6 +558,7 @@ class Collector : public Napi::ObjectWrap<Collector> {
   Batch* batch_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> aborted_{false};
+  std::atomic<uint64_t> highWater_{0};
   bool started_ = false;
   bool stopRequested_ = false;
   Napi::Promise::Deferred* stopDeferred_ = nullptr;

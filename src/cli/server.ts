@@ -112,6 +112,8 @@ export function rowRecords(row: SqlRow, withHost: boolean): LogRecord[] {
 
 export interface ServerQuery extends Omit<SelectOptions, 'table'> {
   readonly withHost: boolean;
+  /** How many rows have arrived so far (progress). */
+  readonly onRows?: (received: number) => void;
 }
 
 /** The selected rows as the server sends them, in log order, in batches; `seen` gets each start's time_ns. */
@@ -121,7 +123,12 @@ async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (ns: bigint
     let rows: SqlRow[];
     try {
       const rs = await client.query({ query: selectRowsSql({ ...q, table: target.table }), format: 'JSONEachRow' });
-      rows = await rs.json<SqlRow>();
+      // Streamed, to count the rows as they arrive (the progress line); all are kept for the views.
+      rows = [];
+      for await (const chunk of rs.stream<SqlRow>()) {
+        for (const r of chunk as { json(): SqlRow }[]) rows.push(r.json());
+        q.onRows?.(rows.length);
+      }
     } catch (e) {
       throw serverError(target, e);
     }

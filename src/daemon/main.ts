@@ -266,13 +266,13 @@ async function daemon(config: Config): Promise<number> {
     });
     process.on('SIGTERM', () => void shutdown(0));
     process.on('SIGINT', () => void shutdown(0));
-    metrics = startMetrics(config, writer, pipeline, loss);
+    metrics = startMetrics(config, writer, pipeline, loss, () => collector.highWater());
     say(`ready (pid ${process.pid}) logging to ${config.log_path}`);
   });
 }
 
 /** precd's metrics file (metrics_path; "" for none), fed by the counters of the writer, pipeline and loss monitor. */
-function startMetrics(config: Config, writer: LogWriter, pipeline: Pipeline, loss: LossMonitor): MetricsFile | undefined {
+function startMetrics(config: Config, writer: LogWriter, pipeline: Pipeline, loss: LossMonitor, ringHighWater: () => number): MetricsFile | undefined {
   if (config.metrics_path === '') return undefined;
   const v = version();
   const metrics = new MetricsFile({
@@ -285,6 +285,7 @@ function startMetrics(config: Config, writer: LogWriter, pipeline: Pipeline, los
         recordsWritten: { start: st.starts, end: st.ends, fail: st.fails, loss: loss.records },
         lostSamples: loss.lostTotal,
         ringBufferBytes: config.ring_buffer_mb * 1024 * 1024,
+        ringBufferHighWaterBytes: ringHighWater(),
         ...writer.stats,
         startMs: STARTED_MS,
         version: v,

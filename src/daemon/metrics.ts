@@ -15,6 +15,8 @@ export interface MetricsSnapshot {
   readonly lostSamples: number;
   /** Capacity of the BPF ring buffer (ring_buffer_mb). */
   readonly ringBufferBytes: number;
+  /** The most bytes seen waiting in the ring buffer since precd started (at most ringBufferBytes). */
+  readonly ringBufferHighWaterBytes: number;
   /** Bytes of serialized records (JSON lines, before compression) passed to the log file's encoder. */
   readonly bytesWritten: number;
   /** Bytes appended to the log file, after compression. */
@@ -51,6 +53,12 @@ export function renderMetrics(s: MetricsSnapshot): string {
     },
     { name: 'prec_lost_samples_total', type: 'counter', help: 'Commands lost: kernel ring-buffer drops plus records that could not be written (as lost_samples_total in loss records).', samples: one(s.lostSamples) },
     { name: 'prec_ring_buffer_bytes', type: 'gauge', help: 'Capacity of the BPF ring buffer between the kernel and precd (ring_buffer_mb).', samples: one(s.ringBufferBytes) },
+    {
+      name: 'prec_ring_buffer_high_water_bytes',
+      type: 'gauge',
+      help: 'Most bytes seen waiting in the BPF ring buffer since precd started; near prec_ring_buffer_bytes, records are about to be lost.',
+      samples: one(s.ringBufferHighWaterBytes),
+    },
     { name: 'prec_bytes_written_total', type: 'counter', help: 'Bytes of records (JSON lines, before compression) written to the log.', samples: one(s.bytesWritten) },
     { name: 'prec_compressed_bytes_total', type: 'counter', help: 'Bytes appended to the log file, after compression (equal to prec_bytes_written_total for compress = "no").', samples: one(s.compressedBytes) },
     { name: 'prec_flushes_total', type: 'counter', help: 'Flushes that made buffered records readable in the log file.', samples: one(s.flushes) },

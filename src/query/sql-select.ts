@@ -5,7 +5,7 @@
 // and on current releases; a command without an end gets `finalized` 0 and NULL end columns.
 import { END_PART_FIELDS } from '../schema/index.js';
 import { HOST_COLUMN, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
-import { END_TIME_NS_COLUMN, FINALIZED_COLUMN, ROW_TYPE_COLUMN, quoteIdent, quoteString } from './sql.js';
+import { END_TIME_NS_COLUMN, FINALIZED_COLUMN, ROW_TYPE_COLUMN, numberLiteral, quoteIdent, quoteString } from './sql.js';
 
 export interface SelectOptions {
   /** DATABASE.TABLE or TABLE. */
@@ -20,6 +20,16 @@ export interface SelectOptions {
   readonly limit?: number;
   /** Only rows whose start came after this time_ns (follow polling). */
   readonly afterNs?: bigint;
+  /** --since/--until: only rows whose start (a fail's, a loss's own time) is inside, both ends inclusive. */
+  readonly since?: bigint | undefined;
+  readonly until?: bigint | undefined;
+}
+
+/** The window as conditions on the start's time_ns (the rows' timestamp), before the join. */
+function windowSql(o: SelectOptions): string {
+  const since = o.since !== undefined ? ` AND ${TIME_NS_COLUMN} >= ${numberLiteral(o.since)}` : '';
+  const until = o.until !== undefined ? ` AND ${TIME_NS_COLUMN} <= ${numberLiteral(o.until)}` : '';
+  return since + until;
 }
 
 /** The start's time_ns as text (a JSON number would round it): where follow polling resumes. */
@@ -37,7 +47,7 @@ export const END_COLUMNS: readonly (readonly [string, string])[] = END_PART_FIEL
 export function selectRowsSql(o: SelectOptions): string {
   const table = quoteTable(o.table);
   const hostFilter = o.hosts && o.hosts.length > 0 ? ` AND ${HOST_COLUMN} IN (${o.hosts.map(quoteString).join(', ')})` : '';
-  const after = o.afterNs !== undefined ? ` AND ${TIME_NS_COLUMN} > ${o.afterNs}` : '';
+  const after = (o.afterNs !== undefined ? ` AND ${TIME_NS_COLUMN} > ${o.afterNs}` : '') + windowSql(o);
   const early = o.where !== undefined && o.whereBeforeJoin ? ` AND (${o.where})` : '';
   const late = o.where !== undefined && !o.whereBeforeJoin ? `WHERE ${o.where}` : '';
   const starts = [

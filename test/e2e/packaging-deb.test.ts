@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { stringify } from 'smol-toml';
 import { bookwormRoot, inThrowawayRoot, whyNoDebianRoot } from '../helpers/debian-root.js';
@@ -23,8 +24,14 @@ const pkgJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')
 };
 const arch = run('dpkg', ['--print-architecture']).stdout.trim();
 const debName = `prec_${pkgJson.version}_${arch}`;
-const CONFFILES = ['/etc/prec/precd.conf', '/etc/logrotate.d/prec'];
-const INSTALLED_PATHS = ['/usr/bin/prec', '/usr/sbin/precd', '/usr/lib/prec', '/lib/systemd/system/precd.service', '/etc/prec', '/etc/logrotate.d/prec', '/var/log/prec'];
+const CONFFILES = ['/etc/prec/precd.conf', '/etc/logrotate.d/prec', '/etc/prec/ship.conf'];
+/** The man pages (docs/man, built by packaging/build-man.sh), as installed. */
+const MAN_PAGES = ['man1/prec.1', 'man8/precd.8', 'man5/precd.conf.5', 'man8/prec-ship.8', 'man5/ship.conf.5'].map((p) => `/usr/share/man/${p}.gz`);
+const INSTALLED_PATHS = [
+  '/usr/bin/prec', '/usr/sbin/precd', '/usr/bin/prec-ship', '/usr/lib/prec', '/lib/systemd/system/precd.service',
+  '/lib/systemd/system/prec-ship.service', '/etc/prec', '/etc/logrotate.d/prec', '/var/log/prec', '/var/lib/prec',
+  '/usr/share/bash-completion/completions/prec', '/usr/share/zsh/vendor-completions/_prec',
+];
 
 function whyNotHere(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (dpkg -i)';
@@ -56,11 +63,16 @@ test('just release builds the .deb, a binary tarball and a source tarball', { sk
   assert.ok(existsSync(join(outDir, `${debName}.tar.gz`)), 'binary tarball');
   const tarList = run('tar', ['-tzf', join(outDir, `${debName}.tar.gz`)]).stdout;
   assert.match(tarList, /^usr\/sbin\/precd$/m);
+  assert.match(tarList, /^usr\/bin\/prec-ship$/m);
+  assert.match(tarList, /^lib\/systemd\/system\/prec-ship\.service$/m);
+  assert.match(tarList, /^usr\/share\/bash-completion\/completions\/prec$/m);
+  assert.match(tarList, /^usr\/share\/zsh\/vendor-completions\/_prec$/m);
   assert.match(tarList, /^usr\/lib\/prec\/build\/bpf\/prec\.bpf\.o$/m);
   // The same runtime as the .deb: the tarball needs no node on the host either.
   assert.match(tarList, /^usr\/lib\/prec\/bin\/node$/m);
   assert.match(tarList, /^usr\/lib\/prec\/lib\/libbpf\.so\.1$/m);
   assert.match(tarList, /^usr\/share\/doc\/prec\/node\.LICENSE$/m);
+  for (const m of MAN_PAGES) assert.ok(tarList.split('\n').includes(m.slice(1)), `${m} in the tarball`);
   // Nothing that would reset the modes of shared directories (/, /etc, /usr, ...) on extraction.
   assert.deepEqual(tarList.split('\n').filter((l) => /^(\.\/)?(etc|usr|lib|var|usr\/lib|usr\/bin|usr\/sbin|var\/log)?\/?$/.test(l) && l !== ''), []);
   contents = run('dpkg-deb', ['-c', deb])
@@ -109,8 +121,12 @@ test('the package declares its dependencies, conffiles and maintainer scripts', 
     // The shipped copies are the repository's files.
     for (const [inPkg, inRepo] of [
       ['lib/systemd/system/precd.service', 'systemd/precd.service'],
+      ['lib/systemd/system/prec-ship.service', 'systemd/prec-ship.service'],
       ['etc/logrotate.d/prec', 'logrotate/prec'],
       ['etc/prec/precd.conf', 'packaging/precd.conf.example'],
+      ['etc/prec/ship.conf', 'packaging/ship.conf.example'],
+      ['usr/share/bash-completion/completions/prec', 'build/completion/prec.bash'],
+      ['usr/share/zsh/vendor-completions/_prec', 'build/completion/_prec'],
     ] as const) {
       assert.equal(readFileSync(join(x, inPkg), 'utf8'), readFileSync(join(REPO_ROOT, inRepo), 'utf8'), inPkg);
     }
@@ -136,7 +152,14 @@ test('the package carries the app, production dependencies only, and the system 
   for (const p of [
     '/usr/bin/prec',
     '/usr/sbin/precd',
+    '/usr/bin/prec-ship',
     '/lib/systemd/system/precd.service',
+    '/lib/systemd/system/prec-ship.service',
+    '/etc/prec/ship.conf',
+    '/usr/lib/prec/bin/prec-ship.js',
+    '/usr/lib/prec/build/src/ship/main.js',
+    '/usr/share/bash-completion/completions/prec',
+    '/usr/share/zsh/vendor-completions/_prec',
     '/etc/logrotate.d/prec',
     '/etc/prec/precd.conf',
     '/usr/lib/prec/package.json',
@@ -154,6 +177,8 @@ test('the package carries the app, production dependencies only, and the system 
   }
   const logDir = contents.find((c) => c.path === '/var/log/prec/');
   assert.equal(logDir?.mode, 'drwxr-x---', '/var/log/prec 0750');
+  // prec-ship's config may hold a ClickHouse password.
+  assert.equal(contents.find((c) => c.path === '/etc/prec/ship.conf')?.mode, '-rw-------', '/etc/prec/ship.conf 0600');
   // Exactly the production dependency tree of the lock file (a devDependency that a production
   // package also needs, like @types/node for zstd-napi, is part of it).
   const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
@@ -180,8 +205,28 @@ test('the package carries the app, production dependencies only, and the system 
     assert.equal(run('dpkg-deb', ['-x', deb, x]).status, 0);
     assert.equal(run(join(x, 'usr/lib/prec/bin/node'), ['--version']).stdout.trim(), process.version);
     assert.match(readFileSync(join(x, 'usr/share/doc/prec/node.LICENSE'), 'utf8'), /Node\.js is licensed for use as follows/);
-    for (const w of ['usr/bin/prec', 'usr/sbin/precd']) {
+    for (const w of ['usr/bin/prec', 'usr/sbin/precd', 'usr/bin/prec-ship']) {
       assert.match(readFileSync(join(x, w), 'utf8'), /^exec \/usr\/lib\/prec\/bin\/node /m, `${w} runs the bundled node`);
+    }
+  } finally {
+    rmSync(x, { recursive: true, force: true });
+  }
+});
+
+test('the man pages are installed gzip -9n compressed, one per program and config file', { skip }, () => {
+  for (const m of MAN_PAGES) {
+    const entry = contents.find((c) => c.path === m);
+    assert.equal(entry?.mode, '-rw-r--r--', `${m} in the package, 0644`);
+  }
+  const x = mkdtempSync(join(tmpdir(), 'prec-deb-man-'));
+  try {
+    assert.equal(run('dpkg-deb', ['-x', deb, x]).status, 0);
+    for (const m of MAN_PAGES) {
+      const gz = readFileSync(join(x, m));
+      // gzip -9n: no file name (FLG.FNAME), no time stamp, "maximum compression" in XFL.
+      assert.deepEqual([gz[0], gz[1], gz[3]! & 0x08, gz.readUInt32LE(4), gz[8]], [0x1f, 0x8b, 0, 0, 2], `${m} is gzip -9n`);
+      const page = m.replace(/^.*\//, '').replace(/\.gz$/, '');
+      assert.equal(gunzipSync(gz).toString('utf8'), readFileSync(join(REPO_ROOT, 'build/man', page), 'utf8'), `${m} is build/man/${page}`);
     }
   } finally {
     rmSync(x, { recursive: true, force: true });
@@ -201,7 +246,7 @@ test('lintian finds nothing to say: every tag is fixed or overridden with a reas
   assert.equal(r.status, 0, `lintian: ${r.stdout}${r.stderr}`);
 });
 
-test('on a stock Debian 12 root (debootstrap), apt installs the .deb from Debian\'s archive alone; prec and precd run there', { skip: skip ?? whyNoDebianRoot() }, () => {
+test('on a stock Debian 12 root (debootstrap), apt installs the .deb from Debian\'s archive alone; prec, precd and prec-ship run there', { skip: skip ?? whyNoDebianRoot() }, () => {
   // The first run bootstraps the root (minutes; cached under TEST_CACHE), later runs reuse it.
   const base = bookwormRoot();
   const work = mkdtempSync(join(tmpdir(), 'prec-chroot-'));
@@ -215,19 +260,27 @@ echo "nodejs: $(in_root dpkg-query -W -f='\${Status}' nodejs 2>&1 || true)"
 echo "debian: $(cat "$ROOT/etc/debian_version")"
 echo "prec: $(in_root prec --version 2>&1)"
 echo "precd: $(in_root precd --check-config 2>&1)"
+echo "ship-check: $(in_root prec-ship --check-config 2>&1)"
+in_root prec-ship --print-schema > "$WORK/schema.sql" 2>&1 && echo "ship-schema: $?" || echo "ship-schema: $?"
+cat "$WORK/schema.sql"
 `, 15 * 60_000, { DEB: deb });
     assert.equal(r.status, 0, `in the bookworm root: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /^debian: 12\./m);
     assert.doesNotMatch(r.stdout, /^nodejs: install ok installed/m, 'no nodejs package was pulled in');
     assert.match(r.stdout, new RegExp(`^prec: .*${pkgJson.version.replace(/\./g, '\\.')}`, 'm'));
     assert.match(r.stdout, /^precd: config ok: \/etc\/prec\/precd\.conf$/m);
+    // prec-ship runs there too, on its installed example config (0600, so no warning about its mode).
+    assert.match(r.stdout, /^ship-check: config \/etc\/prec\/ship\.conf: ok \(1 sink: clickhouse /m);
+    assert.match(r.stdout, /^ship-schema: 0$/m);
+    assert.match(r.stdout, /^CREATE TABLE IF NOT EXISTS `default`\.`prec`$/m);
+    assert.match(r.stdout, /ENGINE = ReplacingMergeTree/);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 });
 
 test('maintainer scripts reload systemd, restart precd on upgrade, stop and disable it on removal', { skip: process.getuid?.() !== 0 ? 'needs root (mount namespaces)' : undefined }, () => {
-  // Each script runs in a private mount namespace where /run and /var/log are scratch tmpfs and
+  // Each script runs in a private mount namespace where /run, /var/log and /var/lib are scratch tmpfs and
   // systemctl is a stand-in that records its arguments; with and without /run/systemd/system.
   const dir = mkdtempSync(join(tmpdir(), 'prec-maint-'));
   try {
@@ -243,35 +296,41 @@ test('maintainer scripts reload systemd, restart precd on upgrade, stop and disa
         'set -e',
         'mount -t tmpfs tmpfs /run',
         'mount -t tmpfs tmpfs /var/log',
+        'mount -t tmpfs tmpfs /var/lib',
+        // prec-ship's cursors (made by systemd's StateDirectory) and precd's seal key beside them.
+        'mkdir -p /var/lib/prec/ship && touch /var/lib/prec/ship/cursor /var/lib/prec/seal.key',
         booted ? 'mkdir -p /run/systemd/system' : 'true',
         `PATH=${bin}:$PATH sh "$@"`,
         // postinst's own effect on the (scratch) /var/log: the directory, root only.
         name === 'postinst' ? 'stat -c %a /var/log/prec >&2' : 'true',
+        name === 'postrm' ? 'ls /var/lib/prec >&2' : 'true',
       ].join('\n');
       const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup, 'maint', script(name), ...args], {
         encoding: 'utf8',
       });
       assert.equal(r.status, 0, `${name} ${args.join(' ')}: ${r.stderr}`);
       if (name === 'postinst') assert.equal(r.stderr.trim(), '750', 'postinst leaves /var/log/prec 0750');
+      // Purge removes prec-ship's cursors, remove keeps them; the seal key stays either way.
+      if (name === 'postrm') assert.deepEqual(r.stderr.split('\n').filter(Boolean), args[0] === 'purge' ? ['seal.key'] : ['seal.key', 'ship']);
       return readFileSync(calls, 'utf8').split('\n').filter(Boolean);
     };
     // systemd running
     assert.deepEqual(runScript(true, 'postinst', 'configure'), ['daemon-reload'], 'fresh install: reload only, no start');
-    assert.deepEqual(runScript(true, 'postinst', 'configure', '0.0.1'), ['daemon-reload', 'try-restart precd.service'], 'upgrade restarts a running precd');
+    assert.deepEqual(runScript(true, 'postinst', 'configure', '0.0.1'), ['daemon-reload', 'try-restart precd.service prec-ship.service'], 'upgrade restarts a running precd and prec-ship');
     assert.deepEqual(runScript(true, 'prerm', 'upgrade', '9.9.9'), [], 'upgrade: precd keeps running until postinst');
-    assert.deepEqual(runScript(true, 'prerm', 'remove'), ['stop precd.service', '--quiet disable precd.service']);
+    assert.deepEqual(runScript(true, 'prerm', 'remove'), ['stop precd.service prec-ship.service', '--quiet disable precd.service prec-ship.service']);
     assert.deepEqual(runScript(true, 'postrm', 'remove'), ['daemon-reload']);
     assert.deepEqual(runScript(true, 'postrm', 'purge'), ['daemon-reload']);
     // no systemd: nothing to stop or reload; only the [Install] links are removed
     assert.deepEqual(runScript(false, 'postinst', 'configure', '0.0.1'), []);
-    assert.deepEqual(runScript(false, 'prerm', 'remove'), ['--quiet disable precd.service']);
+    assert.deepEqual(runScript(false, 'prerm', 'remove'), ['--quiet disable precd.service prec-ship.service']);
     assert.deepEqual(runScript(false, 'postrm', 'purge'), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('dpkg -i installs it; the installed prec and precd run; dpkg -r keeps only the config; dpkg -P removes all', { skip }, async (t) => {
+test('dpkg -i installs it; the installed prec, precd and prec-ship run; dpkg -r keeps only the config; dpkg -P removes all', { skip }, async (t) => {
   let installed = false;
   t.after(() => {
     if (installed) run('dpkg', ['-P', 'prec']);
@@ -286,12 +345,35 @@ test('dpkg -i installs it; the installed prec and precd run; dpkg -r keeps only 
   const dv = run('/usr/sbin/precd', ['--version']);
   assert.equal(dv.status, 0, dv.stderr);
   assert.match(dv.stdout + dv.stderr, new RegExp(pkgJson.version.replace(/\./g, '\\.')));
+  // man finds the installed pages.
+  for (const [sec, name] of [['1', 'prec'], ['8', 'precd'], ['5', 'precd.conf'], ['8', 'prec-ship'], ['5', 'ship.conf']]) {
+    const w = run('man', ['-w', sec!, name!]);
+    assert.equal(w.stdout.trim(), `/usr/share/man/man${sec}/${name}.${sec}.gz`, `man -w ${sec} ${name}: ${w.stderr}`);
+  }
   const cc = run('/usr/sbin/precd', ['--check-config']);
   assert.equal(cc.status, 0, `precd --check-config on the installed /etc/prec/precd.conf: ${cc.stderr}`);
   assert.equal(statSync('/var/log/prec').mode & 0o777, 0o750);
-  const verify = run('systemd-analyze', ['verify', '/lib/systemd/system/precd.service']);
-  assert.equal(verify.status, 0, `systemd-analyze verify of the installed unit: ${verify.stdout}${verify.stderr}`);
-  assert.equal(`${verify.stdout}${verify.stderr}`.trim(), '');
+  for (const unit of ['precd.service', 'prec-ship.service']) {
+    const verify = run('systemd-analyze', ['verify', `/lib/systemd/system/${unit}`]);
+    assert.equal(verify.status, 0, `systemd-analyze verify of the installed ${unit}: ${verify.stdout}${verify.stderr}`);
+    assert.equal(`${verify.stdout}${verify.stderr}`.trim(), '', unit);
+  }
+  // prec-ship, as its unit's ExecStartPre runs it, on the installed example config (0600: no warning).
+  assert.equal(statSync('/etc/prec/ship.conf').mode & 0o777, 0o600);
+  const sc = run('/usr/bin/prec-ship', ['--config', '/etc/prec/ship.conf', '--check-config']);
+  assert.equal(sc.status, 0, `prec-ship --check-config: ${sc.stderr}`);
+  assert.match(sc.stdout + sc.stderr, /^config \/etc\/prec\/ship\.conf: ok /m);
+  assert.doesNotMatch(sc.stderr, /mode/);
+  const schema = run('/usr/bin/prec-ship', ['--print-schema']);
+  assert.equal(schema.status, 0, schema.stderr);
+  assert.match(schema.stdout, /^CREATE TABLE IF NOT EXISTS `default`\.`prec`$/m);
+
+  // Completion, found where the shells look: bash-completion's on-demand loader, a stock zsh's fpath.
+  const bashLoad = spawnSync('bash', ['--norc', '-c', 'source /usr/share/bash-completion/bash_completion && _completion_loader prec; complete -p prec; COMP_WORDS=(prec -f +uid,exit); COMP_CWORD=2; _prec_complete; echo "reply: ${COMPREPLY[*]}"'], { encoding: 'utf8' });
+  assert.match(bashLoad.stdout, /^complete -o default -F _prec_complete prec$/m, bashLoad.stderr);
+  assert.match(bashLoad.stdout, /^reply: \+uid,exit_status$/m);
+  const zshLoad = spawnSync('zsh', ['-fc', 'autoload -Uz compinit && compinit -u -D && print -r -- "prec: $_comps[prec]"'], { encoding: 'utf8' });
+  assert.match(zshLoad.stdout, /^prec: _prec$/m, zshLoad.stderr);
 
   // The installed precd (its addon, BPF object and node_modules from /usr/lib/prec) records a
   // command, and the installed prec reads it. Temporary log and lock: /var/log/prec stays empty.

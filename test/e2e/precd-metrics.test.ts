@@ -1,7 +1,8 @@
 // precd's metrics file as monitoring sees it: Debian's real prometheus-node-exporter, on a loopback
 // port with only its textfile collector, reads the file precd writes (in a temp directory, never
 // /var/lib/prometheus) and serves it on /metrics. After a forced loss (1 MiB ring, precd stopped
-// with SIGSTOP during a burst) prec_lost_samples_total is above zero there.
+// with SIGSTOP during a burst) prec_lost_samples_total is above zero there, and the ring buffer's
+// high-water mark shows how full the ring got (at least half of it, never more than all of it).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -89,6 +90,8 @@ test('node_exporter serves precd\'s counters from metrics_path; a forced loss sh
   const s = await scrapeUntil(url, (x) => (x.get('prec_records_written_total{type="start"}') ?? 0) >= 1 && (x.get('prec_flushes_total') ?? 0) >= 1, 'the start shows up');
   assert.equal(s.get('node_textfile_scrape_error'), 0, 'node_exporter parsed the file');
   assert.equal(s.get('prec_ring_buffer_bytes'), 1024 * 1024);
+  const hw0 = s.get('prec_ring_buffer_high_water_bytes');
+  assert.ok(hw0 !== undefined && hw0 >= 0 && hw0 <= 1024 * 1024, `high-water mark within the ring: ${hw0}`);
   assert.equal(s.get('prec_lost_samples_total'), 0);
   assert.equal(s.get('prec_write_errors_total'), 0);
   assert.ok(s.get('prec_bytes_written_total')! > 0);
@@ -112,6 +115,10 @@ test('node_exporter serves precd\'s counters from metrics_path; a forced loss sh
     'prec_lost_samples_total rises after the forced loss, and the burst\'s starts that fit in the ring are counted',
   );
   assert.ok((after.get('prec_records_written_total{type="loss"}') ?? 0) >= 1, 'the loss record is counted too');
+  // The ring overflowed while precd was stopped: when its reader woke, the ring was (nearly) full.
+  const hw = after.get('prec_ring_buffer_high_water_bytes')!;
+  assert.ok(hw >= 512 * 1024 && hw <= 1024 * 1024, `high-water mark after the overflow: ${hw} (capacity 1048576)`);
+  assert.ok(hw >= hw0!, 'the high-water mark never goes down');
   assert.equal(after.get('node_textfile_scrape_error'), 0);
 });
 

@@ -4,6 +4,7 @@
 //   const c = openCollector({ ringBufferBytes: 16 << 20 });   // checks, loads, attaches: throws
 //   c.start((records) => { for (const r of records) handle(decode(r)); }, (err) => ...);
 //   c.dropCount();      // records the kernel could not queue, since open (sum over CPUs)
+//   c.highWater();      // the most bytes seen waiting in the ring buffer, since open
 //   await c.stop();     // detach probes, deliver what is left in the ring buffer, free
 //
 // openCollector fails with one explanatory message (no BTF, no bpf() permission, a missing
@@ -26,6 +27,7 @@ interface NativeCollector {
   start(onBatch: (data: Buffer, offsets: Uint32Array) => void, onError?: (err: Error) => void): void;
   stop(): Promise<void>;
   dropCount(): number;
+  highWater(): number;
 }
 
 interface NativeAddon {
@@ -59,6 +61,9 @@ export interface Collector {
   start(onBatch: (records: Buffer[]) => void, onError?: (err: Error) => void): void;
   /** Records dropped in the kernel because the ring buffer was full, since open. */
   dropCount(): number;
+  /** The most bytes seen pending in the ring buffer (produced, not yet read) since open, sampled
+   *  when the reader wakes and before each batch: how close the kernel came to dropping. */
+  highWater(): number;
   /** Detach the probes, deliver every record still queued (through onBatch), then free the
    *  kernel objects. Resolves after the last batch was delivered. Idempotent. */
   stop(): Promise<void>;
@@ -78,6 +83,7 @@ export function openCollector(options: CollectorOptions): Collector {
       }, onError);
     },
     dropCount: () => nativeCollector.dropCount(),
+    highWater: () => nativeCollector.highWater(),
     stop() {
       stopped ??= nativeCollector.stop();
       return stopped;
