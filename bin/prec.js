@@ -24,7 +24,10 @@ try {
   const { run } = await import('@oclif/core');
   // oclif would take the first word for a command name: anything that is not a subcommand is bare prec's.
   const { commandArgv } = await import(commands.href);
-  await run(commandArgv(process.argv.slice(2)), root);
+  // prec has no user plugins: without this oclif opens $HOME/.local/share/prec/package.json, and with
+  // an unreadable HOME (sudo keeping HOME=/root for another user) prints a two-line EACCES warning
+  // before prec's own one-line message.
+  await run(commandArgv(process.argv.slice(2)), { root, userPlugins: false, devPlugins: false });
 } catch (err) {
   // Failures before the command runs (oclif's own loading) still end as one line.
   const message = err instanceof Error ? err.message : String(err);

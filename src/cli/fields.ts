@@ -6,6 +6,7 @@
 // of the nearest signed name before it, so `+uid,gid,-timestamp,user` adds uid and gid and drops
 // timestamp and user. `all` stands for every field, so `all,-argv_raw` is every field but argv_raw.
 import { DEFAULT_OUTPUT_FIELDS, ROW_FIELDS, suggestField } from '../schema/index.js';
+import { escapeText } from './escape.js';
 import { UsageError } from './errors.js';
 
 const KNOWN = new Set(ROW_FIELDS);
@@ -22,12 +23,12 @@ export function parseFieldSpec(spec: string): string[] {
       sign = name[0] as '+' | '-';
       name = name.slice(1).trim();
     }
-    if (name === '') throw new UsageError(`empty field name in -f "${spec}"; known fields: all, ${ROW_FIELDS.join(', ')}`);
+    if (name === '') throw new UsageError(`empty field name in -f "${escapeText(spec)}"; known fields: all, ${ROW_FIELDS.join(', ')}`);
     const names = name === 'all' ? ROW_FIELDS : [name];
     if (name !== 'all' && !KNOWN.has(name)) {
       const hint = suggestField(name);
       throw new UsageError(
-        `unknown field "${name}" in -f${hint ? ` (did you mean "${hint}"?)` : ''}; known fields: all, ${ROW_FIELDS.join(', ')}`,
+        `unknown field "${escapeText(name)}" in -f${hint ? ` (did you mean "${hint}"?)` : ''}; known fields: all, ${ROW_FIELDS.join(', ')}`,
       );
     }
     for (const n of names) {
@@ -36,6 +37,6 @@ export function parseFieldSpec(spec: string): string[] {
       if (sign === '-' && at >= 0) selected.splice(at, 1);
     }
   }
-  if (selected.length === 0) throw new UsageError(`-f "${spec}" leaves no field to print`);
+  if (selected.length === 0) throw new UsageError(`-f "${escapeText(spec)}" leaves no field to print`);
   return selected;
 }

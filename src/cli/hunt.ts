@@ -16,7 +16,7 @@ import type { Formatter } from './formatter.js';
 import { defaultInput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
-import { reportBadLines } from './report.js';
+import { reportBadLines, warningLine } from './report.js';
 import { buildSelection } from './selection.js';
 import { jsonGetter } from './values.js';
 
@@ -204,5 +204,5 @@ async function followHunt(
     row: (row) => set.match(row).map((i) => hitText(set.rules[i]!, row)).join(''),
   };
   const ctx: OutputContext = { matches: (row) => row.record_type !== 'loss' && filter(row), needEnd: false, limit: 0, formatter, out, signal: abort.signal };
-  await followView({ ...ctx, input, allLogs, stats: { badLines: 0 }, warn: (m) => process.stderr.write(`prec: ${m}\n`), pollIntervalMs: pollInterval() });
+  await followView({ ...ctx, input, allLogs, stats: { badLines: 0 }, warn: (m) => process.stderr.write(warningLine(m)), pollIntervalMs: pollInterval() });
 }

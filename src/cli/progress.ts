@@ -9,6 +9,7 @@
 //   progress.rows(n)                                       // a count instead of bytes (--server)
 //   const stop = progress.counting(() => n, 'rows received') // redrawn while nothing else calls (a slow server)
 //   try { ... } finally { progress.clear(); }              // or: await progress.around(work)
+import { warningLine } from './report.js';
 
 // Test hook PREC_PROGRESS_AFTER_MS: lets a test see the display without a multi-second read.
 const SHOW_AFTER_MS = showAfter();
@@ -76,7 +77,7 @@ export class Progress {
   /** A warning on its own line, `prec: MESSAGE`, the progress line cleared first. */
   readonly warn = (message: string): void => {
     this.clear();
-    this.stderr.write(`prec: ${message}\n`);
+    this.stderr.write(warningLine(message));
   };
 
   /** Runs `work`, clearing the line when it ends, however it ends. */

@@ -25,10 +25,16 @@ export function errorText(err: unknown): string {
     return e.path ? `cannot read ${escapeText(e.path)}: ${what}` : `${e.syscall}: ${what}`;
   }
   const message = e instanceof Error ? e.message : String(err);
-  // oclif's parse errors are multi-line and may be coloured; the first line says it all.
-  const first = message.replace(/\x1b\[[0-9;]*m/g, '').split('\n')[0]!.trim();
-  if (e && e.oclif !== undefined) return `${first} (see prec --help)`;
-  return first || 'unknown error';
+  if (e && e.oclif !== undefined) {
+    // oclif's parse errors are multi-line and may be coloured; the first line says it all.
+    return `${escapeText(message.replace(/\x1b\[[0-9;]*m/g, '').split('\n')[0]!.trim())} (see prec --help)`;
+  }
+  // A message is one line; a path (LogError's `path`: an `-i` argument or a file name found on disk)
+  // may hold a newline or an escape sequence: escaped, it shows as it is and cannot split or
+  // recolour the line. What is left is escaped too: no error text reaches the terminal raw.
+  const path = (e as { path?: unknown } | undefined)?.path;
+  const shown = typeof path === 'string' && path !== '' ? message.split(path).join(escapeText(path)) : message;
+  return escapeText(shown.split('\n')[0]!.trim()) || 'unknown error';
 }
 
 export function reportError(err: unknown): void {
@@ -41,6 +47,11 @@ export function reportError(err: unknown): void {
 }
 
 /** What every reader says at the end about the lines it skipped (none: nothing). */
+/** A warning (it may name a file: escaped like an error) as `prec: MESSAGE` on one line. */
+export function warningLine(message: string): string {
+  return `prec: ${escapeText(message)}\n`;
+}
+
 export function reportBadLines(badLines: number): void {
   if (badLines === 0) return;
   process.stderr.write(`prec: skipped ${badLines} line${badLines === 1 ? '' : 's'} that ${badLines === 1 ? 'is' : 'are'} not a valid record\n`);

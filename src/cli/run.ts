@@ -7,7 +7,7 @@ import { createFormatter } from './format.js';
 import { checkCombination, defaultInput, parseLimit, parseOutput } from './options.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
-import { reportBadLines } from './report.js';
+import { reportBadLines, warningLine } from './report.js';
 import { readRecordsFrom, resolveInputsIn, type ReadStats } from '../rows/index.js';
 import type { OutputContext, ViewContext } from './context.js';
 import { buildSelection } from './selection.js';
@@ -107,7 +107,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
       allLogs: raw.allLogs,
       stats,
       hiddenLosses,
-      warn: (m) => process.stderr.write(`prec: ${m}\n`),
+      warn: (m) => process.stderr.write(warningLine(m)),
       pollIntervalMs: pollInterval(),
     });
   } else {

@@ -3,6 +3,12 @@
 // grid. A large log is laid out TABLE_CHUNK_ROWS rows per cli-table3 render (one render of 300,000 rows overflows
 // the call stack inside cli-table3, and its output could exceed the longest string V8 allows), all
 // chunks with the same column widths and joined border to border, so the output reads as one table.
+//
+// A cell is at most `maxCell` terminal columns wide: the terminal's width when stdout is one, else
+// MAX_CELL_COLUMNS. A longer value (a 20 KB argv) is cut there and ends in CUT_MARK, so that a table
+// costs about what text output costs (cli-table3 measures, pads and splits every cell) and a row fits
+// a screen; the whole value is in `-o text`, json or csv. The cut is made after escaping: an escape
+// (`\e`) may be cut, a control character is never let through.
 import { createRequire } from 'node:module';
 import Table from 'cli-table3';
 import { escapeText } from './escape.js';
@@ -20,6 +26,34 @@ const tableUtils = createRequire(import.meta.url)('cli-table3/src/utils.js') as 
 const strlen = (s: string): number => (/^[\x20-\x7e]*$/.test(s) ? s.length : tableUtils.strlen(s));
 const PADDING = 2; // cli-table3's default padding-left + padding-right
 
+/** Widest cell when stdout is not a terminal, in columns. */
+export const MAX_CELL_COLUMNS = 200;
+/** Ends a cell that was cut. */
+export const CUT_MARK = '…';
+/** Narrowest limit, whatever the terminal says: a cut cell still shows something. */
+const MIN_CELL_COLUMNS = 20;
+
+/** The widest cell for this process's stdout: the terminal's width (less the borders), else MAX_CELL_COLUMNS. */
+export function cellLimit(stdout: { isTTY?: boolean; columns?: number } = process.stdout): number {
+  if (stdout.isTTY !== true || !stdout.columns) return MAX_CELL_COLUMNS;
+  return Math.max(MIN_CELL_COLUMNS, stdout.columns - 4 - PADDING);
+}
+
+/** `s` cut to at most `max` terminal columns, CUT_MARK included when cut. */
+export function cutCell(s: string, max: number): string {
+  if (s.length <= max && strlen(s) <= max) return s;
+  if (/^[\x20-\x7e]*$/.test(s.slice(0, max))) return s.slice(0, max - 1) + CUT_MARK;
+  let width = 0;
+  let out = '';
+  for (const ch of s) {
+    const w = strlen(ch);
+    if (width + w > max - 1) break;
+    width += w;
+    out += ch;
+  }
+  return out + CUT_MARK;
+}
+
 // The top border of a later chunk becomes the separator line between two rows.
 const TOP_TO_MID: Record<string, string> = { '┌': '├', '┬': '┼', '┐': '┤' };
 
@@ -28,7 +62,10 @@ export class TableFormatter implements Formatter {
   private readonly widths: number[];
   private readonly getters: readonly TextGetter[];
 
-  constructor(private readonly opts: FormatOptions) {
+  constructor(
+    private readonly opts: FormatOptions,
+    private readonly maxCell: number = cellLimit(),
+  ) {
     this.getters = opts.fields.map((f) => textGetter(f, opts));
     this.widths = opts.fields.map((f) => strlen(f));
   }
@@ -40,9 +77,9 @@ export class TableFormatter implements Formatter {
   row(row: RowBag, place?: TreePlace): string {
     const cells = this.getters.map((get) => {
       const v = get(row);
-      return v === undefined ? '' : escapeText(v);
+      return v === undefined ? '' : cutCell(escapeText(v), this.maxCell);
     });
-    if (place && cells.length > 0) cells[0] = treeLead(place) + cells[0];
+    if (place && cells.length > 0) cells[0] = cutCell(treeLead(place) + cells[0], this.maxCell);
     if (this.opts.streaming) return render([cells]);
     for (let i = 0; i < cells.length; i++) {
       const w = strlen(cells[i]!);

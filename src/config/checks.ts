@@ -123,9 +123,25 @@ export function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
-/** A value echoed in a message: quoted, and cut to a length a terminal line can hold. */
+/**
+ * A value echoed in a message: quoted, cut to a length a terminal line can hold, and with every
+ * character that could rewrite the line escaped: JSON.stringify does C0 controls and lone
+ * surrogates, the rest (DEL, C1 controls, zero-width and BIDI marks, separators, BOM) as `\uXXXX`.
+ */
 export function echo(v: string): string {
-  return JSON.stringify(v.length > ECHO_MAX ? `${v.slice(0, ECHO_MAX)}…` : v);
+  return JSON.stringify(v.length > ECHO_MAX ? `${v.slice(0, ECHO_MAX)}…` : v).replace(
+    UNSAFE_AFTER_JSON,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 const ECHO_MAX = 120;
+const UNSAFE_AFTER_JSON = /[\u007F-\u009F\u061C\u200B-\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+
+/** A file name in a message (`config PATH: ...`): as it is when plainly printable, else echoed. */
+export function shownPath(path: string): string {
+  // JSON.stringify leaves it alone: no C0 control, quote, backslash or lone surrogate.
+  const plain = JSON.stringify(path) === `"${path}"` && !UNSAFE_ONE.test(path);
+  return plain ? path : echo(path);
+}
+const UNSAFE_ONE = new RegExp(UNSAFE_AFTER_JSON.source);
 

@@ -16,6 +16,7 @@ import {
   parseToml,
   quoteKey,
   readBounded,
+  shownPath,
   typeName,
   wrongType,
 } from '../config/checks.js';
@@ -75,14 +76,14 @@ export function loadConfig(path?: string, defaultPath: string = DEFAULT_CONFIG_P
   try {
     bytes = readBounded(path);
   } catch (e) {
-    throw new ConfigError(`config ${path}: cannot read it: ${systemErrorText(e)}`, path);
+    throw new ConfigError(`config ${shownPath(path)}: cannot read it: ${systemErrorText(e)}`, path);
   }
-  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError(`config ${path}: larger than 1 MiB, not a config file`, path);
+  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError(`config ${shownPath(path)}: larger than 1 MiB, not a config file`, path);
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
     const before = bytes.subarray(0, bad);
     const line = before.filter((b) => b === 0x0a).length + 1;
-    throw new ConfigError(`config ${path}: not valid UTF-8 at byte ${bad} (line ${line}, column ${bad - before.lastIndexOf(0x0a)})`, path);
+    throw new ConfigError(`config ${shownPath(path)}: not valid UTF-8 at byte ${bad} (line ${line}, column ${bad - before.lastIndexOf(0x0a)})`, path);
   }
   return { config: parseConfig(bytes.toString('utf8'), path), origin: path, usedDefaults: false };
 }
@@ -135,17 +136,18 @@ const CHECKS: Readonly<Record<string, Checker>> = {
   metrics_interval_s: (v, k) => integerIn(v, k, 1, 3600),
   seal_interval_s: (v, k) => integerIn(v, k, 1, 3600),
   seal_key_path: (v, k) => absolutePath(v, k),
+  priority_boost: (v, k) => integerIn(v, k, 0, 20),
 };
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(CHECKS);
 
 /** Parses and checks TOML text; `origin` names it in messages. Throws ConfigError. */
 export function parseConfig(text: string, origin: string): Config {
-  const doc = parseToml(text, (m) => new ConfigError(`config ${origin}: ${m}`, origin));
+  const doc = parseToml(text, (m) => new ConfigError(`config ${shownPath(origin)}: ${m}`, origin));
   try {
     return checkDocument(doc);
   } catch (e) {
-    if (e instanceof KeyProblem) throw new ConfigError(`config ${origin}: ${e.text}`, origin, e.key);
+    if (e instanceof KeyProblem) throw new ConfigError(`config ${shownPath(origin)}: ${e.text}`, origin, e.key);
     throw e;
   }
 }

@@ -28,6 +28,8 @@ export interface Config {
   readonly seal_interval_s: number;
   /** Sealing state made by `precd --setup-keys`; absent file: chain-only seals. */
   readonly seal_key_path: string;
+  /** precd lowers its nice value by this much at start (as auditd's priority_boost): 0..20. */
+  readonly priority_boost: number;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/prec/precd.conf';
@@ -57,4 +59,6 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   metrics_interval_s: 15,
   seal_interval_s: 60,
   seal_key_path: '/var/lib/prec/seal.key',
+  // auditd's default: keeps precd ahead of busy loops on a saturated host.
+  priority_boost: 4,
 });

@@ -1,6 +1,6 @@
 // precd: `precd [-c|--config PATH] [--check-config] [--setup-keys] [--version]`.
 //
-// Start-up order: arguments, config (nothing is loaded before it is valid), root check, lock, log,
+// Start-up order: arguments, config (nothing is loaded before it is valid), root check, lock, priority_boost, log,
 // kernel collector, then one line `precd: ready (pid N) logging to PATH` on stderr: from then on every
 // exec is recorded. Every failure is one line `precd: ...` on stderr and exit status 1.
 // Signals: SIGHUP reopens the log (logrotate); SIGTERM/SIGINT detach the probes, drain the ring
@@ -8,12 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, logPathProblem, type Config } from './config.js';
+import { shownPath } from '../config/checks.js';
 import { compileFilter } from './filter.js';
 import { acquireLock, type InstanceLock } from './lock.js';
 import { LogWriter } from './writer.js';
 import { Sealer } from '../seal/sealer.js';
 import { chainStatePath, loadChainState, loadState, saveChainState, saveState, setupKeys, SealStateError, type ChainState, type SealState } from '../seal/state.js';
 import { LossMonitor } from './loss.js';
+import { boostPriority } from './priority.js';
 import { MetricsFile } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { MonoClock } from './clock.js';
@@ -107,8 +109,8 @@ async function run(argv: string[]): Promise<number> {
   const { config, origin } = load(args);
   if (args.checkConfig) {
     const problem = logPathProblem(config); // a path that can never be opened fails the check, not only the start
-    if (problem !== undefined) throw new Fatal(`config ${origin}: ${problem}`);
-    process.stdout.write(`config ok: ${origin}\n`);
+    if (problem !== undefined) throw new Fatal(`config ${shownPath(origin)}: ${problem}`);
+    process.stdout.write(`config ok: ${shownPath(origin)}\n`);
     return 0;
   }
   if (args.setupKeys) return makeKeys(config.seal_key_path);
@@ -188,6 +190,9 @@ async function daemon(config: Config): Promise<number> {
   let onHup = () => {};
   process.on('SIGHUP', () => onHup());
   const lock: InstanceLock = acquireLock(config.lock_path);
+  // Before the collector starts: its reader thread inherits the main thread's nice value.
+  const priorityProblem = boostPriority(config.priority_boost);
+  if (priorityProblem !== undefined) say(priorityProblem);
   const clock = new MonoClock();
   let loss: LossMonitor | undefined;
   let writer: LogWriter;

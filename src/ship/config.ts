@@ -11,6 +11,7 @@ import {
   oneOf,
   parseToml,
   wrongType,
+  shownPath,
 } from '../config/checks.js';
 import { nearestName } from '../schema/index.js';
 import { quoteTable } from '../schema/clickhouse.js';
@@ -70,7 +71,7 @@ export function loadShipConfig(path: string = DEFAULT_SHIP_CONFIG_PATH): ShipCon
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new ShipConfigError(`config ${path}: cannot read it (${code})`);
+    throw new ShipConfigError(`config ${shownPath(path)}: cannot read it (${code})`);
   }
   return parseShipConfig(text, path);
 }
@@ -83,15 +84,15 @@ export function checkMode(path: string): string | undefined {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st || (st.mode & 0o077) === 0) return undefined;
   const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-  return `config ${path}: mode ${mode} lets group or others read it (it may hold credentials); chmod 600 it`;
+  return `config ${shownPath(path)}: mode ${mode} lets group or others read it (it may hold credentials); chmod 600 it`;
 }
 
 export function parseShipConfig(text: string, origin: string): ShipConfig {
-  const doc = parseToml(text, (m) => new ShipConfigError(`config ${origin}: ${m}`));
+  const doc = parseToml(text, (m) => new ShipConfigError(`config ${shownPath(origin)}: ${m}`));
   try {
     return checkDocument(doc);
   } catch (e) {
-    if (e instanceof KeyProblem) throw new ShipConfigError(`config ${origin}: ${e.text}`, e.key);
+    if (e instanceof KeyProblem) throw new ShipConfigError(`config ${shownPath(origin)}: ${e.text}`, e.key);
     throw e;
   }
 }

@@ -12,8 +12,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { stringify } from 'smol-toml';
 import { DEFAULT_CONFIG } from '../../src/daemon/defaults.js';
@@ -220,7 +220,7 @@ function capMask(caps: string[]): bigint {
     CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_DAC_READ_SEARCH: 2, CAP_FOWNER: 3, CAP_FSETID: 4, CAP_KILL: 5,
     CAP_SETGID: 6, CAP_SETUID: 7, CAP_SETPCAP: 8, CAP_NET_BIND_SERVICE: 10, CAP_NET_ADMIN: 12, CAP_NET_RAW: 13,
     CAP_IPC_LOCK: 14, CAP_SYS_MODULE: 16, CAP_SYS_RAWIO: 17, CAP_SYS_CHROOT: 18, CAP_SYS_PTRACE: 19,
-    CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24, CAP_SYSLOG: 34, CAP_PERFMON: 38, CAP_BPF: 39,
+    CAP_SYS_ADMIN: 21, CAP_SYS_NICE: 23, CAP_SYS_RESOURCE: 24, CAP_SYSLOG: 34, CAP_PERFMON: 38, CAP_BPF: 39,
     CAP_CHECKPOINT_RESTORE: 40,
   };
   let mask = 0n;
@@ -444,6 +444,12 @@ test('precd starts, records, reloads and stops cleanly inside the sandbox the un
   const ours = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
   assert.equal(BigInt(`0x${field('CapEff')}`), capMask(list('CapabilityBoundingSet')) & ours, 'effective = unit');
   if (yes('NoNewPrivileges')) assert.equal(field('NoNewPrivs'), '1');
+  // priority_boost works inside the sandbox: every thread of precd runs 4 nice levels below the test.
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
+    assert.equal(nice, Math.max(-20, getPriority(0) - DEFAULT_CONFIG.priority_boost), `nice of precd thread ${tid}: ${stderr}`);
+  }
 
   const mark1 = marker('unitsandbox');
   spawnSync('/bin/echo', [mark1]);

@@ -41,6 +41,7 @@ test('an empty file gives exactly the embedded defaults of SPEC section 6', () =
     metrics_interval_s: 15,
     seal_interval_s: 60,
     seal_key_path: '/var/lib/prec/seal.key',
+    priority_boost: 4,
   });
   assert.deepEqual({ ...c }, { ...DEFAULT_CONFIG });
   assert.deepEqual([...CONFIG_KEYS].sort(), Object.keys(DEFAULT_CONFIG).sort());
@@ -65,6 +66,7 @@ test('every key set to a valid non-default value is taken as given', () => {
       'metrics_interval_s = 3600',
       'seal_interval_s = 3600',
       'seal_key_path = "/tmp/x/seal.key"',
+      'priority_boost = 20',
     ].join('\n'),
     ORIGIN,
   );
@@ -85,6 +87,7 @@ test('every key set to a valid non-default value is taken as given', () => {
     metrics_interval_s: 3600,
     seal_interval_s: 3600,
     seal_key_path: '/tmp/x/seal.key',
+    priority_boost: 20,
   });
 });
 
@@ -105,6 +108,8 @@ test('range boundaries are inclusive', () => {
   assert.equal(parseConfig('max_args = 1\nmax_arg_length = 1', ORIGIN).max_args, 1);
   assert.equal(parseConfig('metrics_interval_s = 1', ORIGIN).metrics_interval_s, 1);
   assert.equal(parseConfig('metrics_interval_s = 3600', ORIGIN).metrics_interval_s, 3600);
+  assert.equal(parseConfig('priority_boost = 0', ORIGIN).priority_boost, 0);
+  assert.equal(parseConfig('priority_boost = 20', ORIGIN).priority_boost, 20);
 });
 
 test('metrics_path = "" turns the metrics file off', () => {
@@ -152,6 +157,12 @@ const INVALID: Array<[string, string, string]> = [
   ['metrics interval zero', 'metrics_interval_s = 0', 'metrics_interval_s: 0 is out of range (1..3600)'],
   ['metrics interval too long', 'metrics_interval_s = 3601', 'metrics_interval_s: 3601 is out of range (1..3600)'],
   ['metrics interval a float', 'metrics_interval_s = 1.5', 'metrics_interval_s: expected an integer, got a float'],
+  ['priority_boost negative', 'priority_boost = -1', 'priority_boost: -1 is out of range (0..20)'],
+  ['priority_boost over 20', 'priority_boost = 21', 'priority_boost: 21 is out of range (0..20)'],
+  ['priority_boost a float', 'priority_boost = 4.0', 'priority_boost: expected an integer, got a float'],
+  ['priority_boost a string', 'priority_boost = "high"', 'priority_boost: expected an integer, got a string ("high")'],
+  ['priority_boost misspelt', 'priority_bost = 4',
+    'unknown key "priority_bost" (did you mean "priority_boost"?); known keys: ' + Object.keys(DEFAULT_CONFIG).join(', ')],
   ['filter not an array', 'filter = "+user=root"', 'filter: expected an array of rule strings, got a string ("+user=root")'],
   ['filter rule not a string', 'filter = ["+user=root", 3]', 'filter[1]: expected a rule string ("+QUERY" or "-QUERY"), got an integer'],
   ['rule without a sign', 'filter = ["+uid=0", "user=root"]', 'filter[1] ("user=root"): a rule must start with "+" (keep) or "-" (drop) at column 1\n  user=root\n  ^'],
