@@ -88,8 +88,8 @@ interface FollowServer {
 }
 
 /**
- * -F: the last N rows (-n), then, polling every second, the rows whose start is newer than the
- * newest seen (ClickHouse has no change feed). A command is shown as it is when first seen: an end
+ * -F: the last N rows (-n), then, polling every second, the rows that come after the last seen in
+ * log order (ClickHouse has no change feed). A command is shown as it is when first seen: an end
  * that arrives later is not printed again. SIGINT/SIGTERM end following with status 0.
  */
 async function followServer(target: ServerTarget, query: ServerQuery, f: FollowServer): Promise<void> {
@@ -100,15 +100,15 @@ async function followServer(target: ServerTarget, query: ServerQuery, f: FollowS
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let afterNs: bigint | undefined;
+  let afterOrder: bigint | undefined;
   let first = true;
   await emit(f.out, f.formatter.begin());
   while (!stopped && !f.signal.aborted) {
     // History: the last N rows (at least one, to learn where "now" is in the table).
-    const q = first ? { ...query, limit: Math.max(f.limit, 1) } : { ...query, afterNs };
+    const q = first ? { ...query, limit: Math.max(f.limit, 1) } : { ...query, afterOrder };
     let text = '';
-    const seen = (ns: bigint): void => {
-      if (afterNs === undefined || ns > afterNs) afterNs = ns;
+    const seen = (order: bigint): void => {
+      if (afterOrder === undefined || order > afterOrder) afterOrder = order;
     };
     for await (const rows of serverRows(target, q, seen)) {
       for (const row of rows) if ((!first || f.limit > 0) && f.matches(row)) text += f.formatter.row(row);

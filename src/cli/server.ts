@@ -9,7 +9,7 @@ import { parse as parseToml } from 'smol-toml';
 import { fieldByName, type EndRecord, type LogRecord } from '../schema/index.js';
 import { finalize, toRow, type RowBag } from '../rows/index.js';
 import { STORED_FIELDS, presenceColumn, quoteTable } from '../schema/clickhouse.js';
-import { END_COLUMNS, START_COLUMNS, START_NS_COLUMN, selectRowsSql, type SelectOptions } from '../query/sql-select.js';
+import { END_COLUMNS, START_COLUMNS, ORDER_TEXT_COLUMN, selectRowsSql, type SelectOptions } from '../query/sql-select.js';
 import { FINALIZED_COLUMN, ROW_TYPE_COLUMN } from '../query/sql.js';
 import { UsageError } from './errors.js';
 
@@ -114,7 +114,7 @@ export interface ServerQuery extends Omit<SelectOptions, 'table'> {
   readonly withHost: boolean;
 }
 
-/** The selected rows as the server sends them, in log order, in batches; `seen` gets each start's time_ns. */
+/** The selected rows as the server sends them, in log order, in batches; `seen` gets each row's log_order. */
 async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (ns: bigint) => void): AsyncGenerator<SqlRow[]> {
   const client = connect(target);
   try {
@@ -126,7 +126,7 @@ async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (ns: bigint
       throw serverError(target, e);
     }
     if (q.limit) rows.reverse();
-    if (seen) for (const r of rows) seen(BigInt(String(r[START_NS_COLUMN])));
+    if (seen) for (const r of rows) seen(BigInt(String(r[ORDER_TEXT_COLUMN])));
     for (let i = 0; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);
   } finally {
     await client.close();
@@ -142,7 +142,7 @@ export async function* serverRecords(target: ServerTarget, q: ServerQuery): Asyn
 }
 
 /** The selected rows, merged (a command with its end when known), for follow mode. */
-export async function* serverRows(target: ServerTarget, q: ServerQuery & { afterNs?: bigint | undefined }, seen: (ns: bigint) => void): AsyncGenerator<RowBag[]> {
+export async function* serverRows(target: ServerTarget, q: ServerQuery, seen: (ns: bigint) => void): AsyncGenerator<RowBag[]> {
   for await (const rows of sqlRows(target, q, seen)) {
     yield rows.map((r) => {
       const [start, end] = rowRecords(r, q.withHost);

@@ -1,10 +1,11 @@
 // The SELECT of `prec --server`: the table's records merged into rows in SQL (a start joined with
 // its end by host + event_id -> one command row; fail and loss rows as they are), filtered by a
-// WHERE clause from sql.ts, in log order, never fetching more than the rows shown. FINAL folds the
+// WHERE clause from sql.ts, in log order (log_order: exactly the order `prec -i` lists one host's
+// log in, see schema/clickhouse.ts; hosts interleaved by time), never fetching more than the rows shown. FINAL folds the
 // copies a re-sent batch left in the ReplacingMergeTree. `ANY LEFT JOIN ... USING` runs on 18.16
 // and on current releases; a command without an end gets `finalized` 0 and NULL end columns.
 import { END_PART_FIELDS } from '../schema/index.js';
-import { HOST_COLUMN, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
+import { HOST_COLUMN, LOG_ORDER_COLUMN, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
 import { END_TIME_NS_COLUMN, FINALIZED_COLUMN, ROW_TYPE_COLUMN, quoteIdent, quoteString } from './sql.js';
 
 export interface SelectOptions {
@@ -18,12 +19,12 @@ export interface SelectOptions {
   readonly hosts?: readonly string[];
   /** Only the last N rows (0: all). */
   readonly limit?: number;
-  /** Only rows whose start came after this time_ns (follow polling). */
-  readonly afterNs?: bigint;
+  /** Only rows whose start record's log_order is above this (follow polling). */
+  readonly afterOrder?: bigint;
 }
 
-/** The start's time_ns as text (a JSON number would round it): where follow polling resumes. */
-export const START_NS_COLUMN = 'start_ns';
+/** The start record's log_order as text (a JSON number would round it): where follow polling resumes. */
+export const ORDER_TEXT_COLUMN = 'order_text';
 
 /** The stored columns a row takes from its start (or fail or loss) record, in catalogue order. */
 export const START_COLUMNS: readonly string[] = STORED_FIELDS.filter(
@@ -33,15 +34,15 @@ export const START_COLUMNS: readonly string[] = STORED_FIELDS.filter(
 /** The end-side columns of a command row: [row column, end record column]. */
 export const END_COLUMNS: readonly (readonly [string, string])[] = END_PART_FIELDS;
 
-/** The merged-rows SELECT, rows in log order (start time, then event_id), as JSONEachRow. */
+/** The merged-rows SELECT, rows in log order (log_order of the start, fail or loss record), as JSONEachRow. */
 export function selectRowsSql(o: SelectOptions): string {
   const table = quoteTable(o.table);
   const hostFilter = o.hosts && o.hosts.length > 0 ? ` AND ${HOST_COLUMN} IN (${o.hosts.map(quoteString).join(', ')})` : '';
-  const after = o.afterNs !== undefined ? ` AND ${TIME_NS_COLUMN} > ${o.afterNs}` : '';
+  const after = o.afterOrder !== undefined ? ` AND ${LOG_ORDER_COLUMN} > ${o.afterOrder}` : '';
   const early = o.where !== undefined && o.whereBeforeJoin ? ` AND (${o.where})` : '';
   const late = o.where !== undefined && !o.whereBeforeJoin ? `WHERE ${o.where}` : '';
   const starts = [
-    HOST_COLUMN, TIME_NS_COLUMN, `toString(${TIME_NS_COLUMN}) AS ${START_NS_COLUMN}`, `if(record_type = 'start', 'command', record_type) AS ${ROW_TYPE_COLUMN}`,
+    HOST_COLUMN, TIME_NS_COLUMN, LOG_ORDER_COLUMN, `toString(${LOG_ORDER_COLUMN}) AS ${ORDER_TEXT_COLUMN}`, `if(record_type = 'start', 'command', record_type) AS ${ROW_TYPE_COLUMN}`,
     ...START_COLUMNS.map(quoteIdent),
   ].join(', ');
   const ends = [
@@ -56,7 +57,7 @@ export function selectRowsSql(o: SelectOptions): string {
     `  SELECT ${ends} FROM ${table} FINAL WHERE record_type = 'end'${hostFilter}`,
     ') AS ends USING (host, event_id)',
     late,
-    `ORDER BY ${TIME_NS_COLUMN} ${order}, event_id ${order}, ${HOST_COLUMN} ${order}`,
+    `ORDER BY ${LOG_ORDER_COLUMN} ${order}, ${HOST_COLUMN} ${order}`,
     o.limit ? `LIMIT ${Math.floor(o.limit)}` : '',
   ].filter((l) => l !== '').join('\n');
 }

@@ -1,15 +1,19 @@
 // `prec --server` against a real clickhouse-server 18.16 (Debian's): real commands under real precd,
-// their records inserted as prec-ship inserts them (the generated DDL, JSONEachRow with host and the
-// time columns), then every query case through `prec --server -o json` and `prec -i LOG -o json`:
-// the outputs must be equal, row for row. Also the one escaping function against the real parser,
-// and the one-line errors.
+// their records inserted as prec-ship inserts them (read by its source, sent as its ClickHouse sink's
+// lines: the generated DDL, JSONEachRow with host, time and log_order columns), then every query case
+// through `prec --server -o json` and `prec -i LOG -o json`: the outputs must be equal, row for row
+// (log order, late fail rows of PATH folding included). The same rows and SQL on current ClickHouse
+// (chDB). The tree, -F polling, the one escaping function against the real parser, and the one-line
+// errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Precd, marker, readLogText, recordsFor } from '../helpers/precd.js';
 import { ClickHouseCluster, clickhouseMissing } from '../helpers/clickhouse.js';
 import { PREC_BIN } from './prec-cli-fixtures.js';
-import { createTableSql, rowSuffix } from '../../src/schema/clickhouse.js';
+import { createTableSql } from '../../src/schema/clickhouse.js';
+import { readFromCursor, type Entry } from '../../src/ship/source.js';
+import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
 import { quoteString, whereSql } from '../../src/query/sql.js';
 import { selectRowsSql } from '../../src/query/sql-select.js';
 import { compileAst, parseQuery } from '../../src/query/index.js';
@@ -70,12 +74,14 @@ function cases(mark: string, t0: string, t1: string): string[] {
   ];
 }
 
-// Skipped, with the discrepancy it found open (issue 16): precd now holds a failed exec up to 1 s for
-// PATH folding (SPEC 6), so a fail row can stand in the log after rows with later timestamps; prec -i
-// prints log order, prec --server orders by time_ns, and the two outputs differ in that row's place.
-// The server must order rows as the log does (by precd run and event_id sequence) before this runs again.
-const ORDER_DIFFERS = 'open: --server orders by time, the log by write order (folded fail rows differ)';
-test('prec --server -o json equals prec -i LOG -o json on real precd records (ClickHouse 18.16)', { skip: clickhouseMissing() || ORDER_DIFFERS, timeout: 1_800_000 }, async () => {
+/** The JSONEachRow lines prec-ship's ClickHouse sink sends for every record of `logPath` (from no cursor). */
+async function shippedLines(logPath: string, host: string): Promise<string[]> {
+  const entries: Entry[] = [];
+  for await (const batch of readFromCursor({ logPath, follow: false, onWarning: (m) => assert.fail(m) })) entries.push(...batch);
+  return entries.map((e) => clickHouseLine(e, host));
+}
+
+test('prec --server -o json equals prec -i LOG -o json on real precd records (ClickHouse 18.16 and chDB)', { skip: clickhouseMissing(), timeout: 1_800_000 }, async () => {
   const d = await Precd.start();
   const cluster = await ClickHouseCluster.start(1);
   try {
@@ -88,6 +94,8 @@ test('prec --server -o json equals prec -i LOG -o json on real precd records (Cl
       `/bin/sleep 1.2 ${mark}-long`,
       `/bin/sleep 30 ${mark}-killed & kill -9 $!; wait`,
       `/bin/sh -c 'exec env true ${mark}-exec'`,
+      // A failed exec: its fail record is held up to 1 s for PATH folding (SPEC 6) and written after
+      // rows with later timestamps; both views must show it at its place in the log.
       `/nonexistent/${mark}-c 2>/dev/null`,
       `/bin/echo ${mark}-ü "'quote" 'back\\slash' "new
 line" >/dev/null`,
@@ -100,6 +108,12 @@ line" >/dev/null`,
     const lines = readLogText(d.logPath).split('\n').filter((l) => l.startsWith('{'));
     // 180 commands' starts and ends at least (PATH searches no longer add fail records: precd folds them).
     assert.ok(lines.length >= 360, `${lines.length} records`);
+    // The late fail row: written after the start of a command that began after it.
+    const recs = lines.map((l) => JSON.parse(l) as { record_type: string; timestamp: string; argv?: string[] });
+    const late = recs.findIndex((r) => r.record_type === 'fail' && r.argv?.[0] === `/nonexistent/${mark}-c`);
+    assert.ok(late > 0, 'the failed exec has a fail record');
+    assert.ok(recs.slice(0, late).some((r) => r.record_type === 'start' && Date.parse(r.timestamp) > Date.parse(recs[late]!.timestamp)),
+      'the fail record is written after a later start (else this test would not tell log order from time order)');
 
     const server = cluster.servers[0]!;
     server.query = async (sql: string): Promise<string> => {
@@ -109,8 +123,9 @@ line" >/dev/null`,
       return text;
     };
     await server.query(createTableSql(TABLE));
-    // As prec-ship sends them: the record's line with host, presence and time columns appended.
-    const rows = lines.map((l) => `${l.slice(0, l.lastIndexOf('}'))},${rowSuffix(JSON.parse(l) as Record<string, unknown>, 'testhost')}}`);
+    // As prec-ship sends them: the record's line with host, presence, time and log_order columns appended.
+    const rows = await shippedLines(d.logPath, 'testhost');
+    assert.equal(rows.length, lines.length);
     await server.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.join('\n')}`);
     // And once more (a replayed batch): FINAL must fold the copies.
     await server.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(0, 100).join('\n')}`);
@@ -137,27 +152,41 @@ line" >/dev/null`,
     assert.equal((JSON.parse(withHost.stdout) as { host: string }).host, 'testhost');
     assert.equal(prec([...srv, '--host', 'otherhost', '-A', '-o', 'json']).stdout, '');
     // Current ClickHouse (chDB 26.x, in process): the generated DDL, the same rows, the SQL of every
-    // case; the records it answers must equal 18.16's (which equal local prec's, above).
-    if (Session) {
+    // case; the records it answers, in order, must equal 18.16's (which equal local prec's, above).
+    assert.ok(Session, 'the chdb dev dependency is installed (npm ci)');
+    {
       const ch = new Session();
       try {
         ch.query(createTableSql(TABLE));
         ch.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.join('\n')}\n`);
         ch.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(0, 100).join('\n')}\n`);
+        let compared = 0;
         for (const q of cases(mark, t0, t1)) {
           const sql = caseSql(q);
           const old = await server.query(`${sql}\nFORMAT JSONEachRow`);
           const current = ch.query(`${sql}\nSETTINGS output_format_json_quote_64bit_integers = 0\nFORMAT JSONEachRow`, 'JSONEachRow');
           assert.deepEqual(asRecords(current), asRecords(old), `chDB: ${q}`);
+          if (old.trim() !== '') compared++;
         }
+        assert.ok(compared > 100, `${compared} non-empty answers compared with chDB`);
       } finally {
         ch.cleanup();
       }
     }
-    // The text views too.
-    for (const args of [['-A', '-q', `argv~=${mark}`, '--tree', '-f', 'comm'], ['-q', `argv~=${mark}`, '-o', 'csv', '-f', 'all,-host'], ['-n', '5']]) {
-      assert.equal(prec([...srv, ...args]).stdout, prec(['-i', d.logPath, ...args]).stdout, args.join(' '));
+    // The text views too, and the tree: every row (exec chains, children under sh and bash), and the
+    // rows of a query with their ancestors.
+    const views = [
+      ['-A', '-q', `argv~=${mark}`, '--tree', '-f', 'comm'], ['-A', '--tree', '-f', 'comm,pid,ppid,exit_status'],
+      ['-A', '--tree', '-o', 'json', '-f', 'all,-host'], ['--tree', '-q', `argv~=${mark}-exec`, '-f', 'command'],
+      ['-q', `argv~=${mark}`, '-o', 'csv', '-f', 'all,-host'], ['-n', '5'], ['-A', '-n', '7', '-o', 'json', '-f', 'all,-host'],
+    ];
+    for (const args of views) {
+      const local = prec(['-i', d.logPath, ...args]);
+      assert.equal(local.status, 0, local.stderr);
+      assert.notEqual(local.stdout, '', args.join(' '));
+      assert.equal(prec([...srv, ...args]).stdout, local.stdout, args.join(' '));
     }
+    assert.match(prec([...srv, '-A', '--tree', '-f', 'command']).stdout, new RegExp(`[├└]─ .*true ${mark}-exec`));
   } finally {
     await cluster.stop();
     cluster.cleanup();

@@ -11,7 +11,7 @@ import type { Sink } from './sink.js';
 export function clickHouseLine(e: Entry, host: string): string {
   const line = e.line.trimEnd();
   const end = line.lastIndexOf('}');
-  return `${line.slice(0, end)},${rowSuffix(e.record, host)}}`;
+  return `${line.slice(0, end)},${rowSuffix(e.record, host, e.logOrder)}}`;
 }
 
 export class ClickHouseSink implements Sink {
