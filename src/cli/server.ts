@@ -4,7 +4,7 @@
 // (a start and, once known, its end), so that the same views and formatters show it exactly as they
 // show the log's. Talks HTTP(S) through @clickhouse/client; loaded only with --server.
 import { readFileSync } from 'node:fs';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { clickHouseClient, clickHouseErrorText, serverOrigin, type ClickHouseClient } from '../clickhouse/client.js';
 import { parse as parseToml } from 'smol-toml';
 import { fieldByName, type EndRecord, type LogRecord } from '../schema/index.js';
 import { finalize, toRow, type RowBag } from '../rows/index.js';
@@ -48,31 +48,16 @@ export function serverTarget(server: string | undefined, table: string | undefin
 }
 
 function connect(target: ServerTarget): ClickHouseClient {
-  const url = new URL(target.url);
-  const username = decodeURIComponent(url.username) || undefined;
-  const password = decodeURIComponent(url.password) || undefined;
-  url.username = '';
-  url.password = '';
-  return createClient({
-    url: url.toString(),
-    username,
-    password,
-    request_timeout: 300_000,
+  return clickHouseClient(target.url, {
+    requestTimeoutMs: 300_000,
     // Int64 columns as JSON numbers, as the log has them (18.16 and current releases).
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-    log: { level: 127 as never },
+    settings: { output_format_json_quote_64bit_integers: 0 },
   });
 }
 
-/** A ClickHouse or network error as one line naming the server (no stack trace, no e.what()). */
+/** A ClickHouse or network error as one line naming the server (no credentials, no stack trace). */
 export function serverError(target: ServerTarget, e: unknown): UsageError {
-  const err = e as { message?: string; code?: string };
-  let text = String(err?.message ?? e).split('\n')[0]!.replace(/, e\.what\(\) = .*$/, '').replace(/^Code: \d+, e\.displayText\(\) = /, '').slice(0, 300);
-  if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(text)) text = 'connection refused';
-  const where = new URL(target.url);
-  where.username = '';
-  where.password = '';
-  return new UsageError(`server ${where.origin}: ${text}${err?.code && !text.includes(err.code) && !/^\d+$/.test(err.code) ? ` (${err.code})` : ''}`);
+  return new UsageError(`server ${serverOrigin(target.url)}: ${clickHouseErrorText(e)}`);
 }
 
 type SqlRow = Record<string, unknown>;

@@ -7,13 +7,16 @@
 // errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Precd, marker, readLogText, recordsFor } from '../helpers/precd.js';
 import { ClickHouseCluster, clickhouseMissing } from '../helpers/clickhouse.js';
-import { PREC_BIN } from './prec-cli-fixtures.js';
+import { PREC_BIN, end, fail, line, start, tempDir } from './prec-cli-fixtures.js';
 import { createTableSql } from '../../src/schema/clickhouse.js';
 import { readFromCursor, type Entry } from '../../src/ship/source.js';
-import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
+import { ClickHouseSink, clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
+import { parseRecord } from '../../src/log/index.js';
 import { quoteString, whereSql } from '../../src/query/sql.js';
 import { selectRowsSql } from '../../src/query/sql-select.js';
 import { compileAst, parseQuery } from '../../src/query/index.js';
@@ -226,7 +229,77 @@ test('prec --server errors are one line and exit 1', { skip: clickhouseMissing()
       assert.match(r.stderr, re);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
     }
+    // prec-ship's ClickHouse sink uses the same client and says the same line for the same fault
+    // (it then retries with back-off instead of exiting).
+    const line = '{"timestamp":"2026-11-22T15:04:05.000000001+09:00","record_type":"loss","lost_samples":1,"lost_samples_total":1}';
+    const entry: Entry = { line, record: parseRecord(line)!, file: '', fileFirstNs: 0n, index: 1, logOrder: 1n };
+    const faults: [string, string, string[]][] = [
+      [url, 'default.missing', ['--server', url, '--table', 'default.missing']],
+      [url.replace('http://', 'http://nobody:wrong@'), 'default.prec', ['--server', url.replace('http://', 'http://nobody:wrong@')]],
+      ['http://127.0.0.1:1', 'default.prec', ['--server', 'http://127.0.0.1:1']],
+    ];
+    for (const [sinkUrl, table, args] of faults) {
+      const sink = new ClickHouseSink({ type: 'clickhouse', url: sinkUrl, table, batch_records: 1, batch_interval_ms: 1 }, 'h');
+      const said = await sink.send([entry]).then(() => 'sent', (e: Error) => e.message);
+      await sink.close();
+      const printed = prec(args).stderr.trimEnd().replace(/^prec: server http:\/\/127\.0\.0\.1:\d+: /, '');
+      // The SELECT and the INSERT name the missing table alike; the rest is the same text.
+      assert.equal(said.replace(/\.$/, ''), printed.replace(/\.$/, ''), sinkUrl);
+    }
   } finally {
+    await cluster.stop();
+    cluster.cleanup();
+  }
+});
+
+test('prec --server -F: the last N rows, then each row shipped later, in log order (a late fail row too); SIGINT ends it with 0', { skip: clickhouseMissing(), timeout: 300_000 }, async () => {
+  const cluster = await ClickHouseCluster.start(1);
+  const log = join(tempDir(), 'prec.log');
+  let shipped = 0;
+  /** Inserts what prec-ship would send of the log's records not sent yet. */
+  const ship = async (): Promise<void> => {
+    const rows = await shippedLines(log, 'h1');
+    await cluster.servers[0]!.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(shipped).join('\n')}`);
+    shipped = rows.length;
+  };
+  let follow: ReturnType<typeof spawn> | undefined;
+  let stdout = '';
+  let stderr = '';
+  try {
+    await cluster.servers[0]!.query(createTableSql(TABLE));
+    const a = start(1, { argv: ['true', 'old'] });
+    const b = start(2, { argv: ['true', 'history'] });
+    writeFileSync(log, [a, end(a, 1.5), b, end(b, 2.5)].map((r) => `${line(r)}\n`).join(''));
+    await ship();
+    follow = spawn(process.execPath, [PREC_BIN, '--server', cluster.servers[0]!.url, '-F', '-A', '-n', '1', '-o', 'json', '-f', 'command,record_type']);
+    follow.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    follow.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => follow!.on('close', (code) => resolve(code)));
+    const rows = (): string[] => stdout.split('\n').filter((l) => l !== '');
+    /** Waits, generously (not a timing assertion), for `n` rows. */
+    const waitRows = async (n: number): Promise<void> => {
+      for (const until = Date.now() + 60_000; rows().length < n;) {
+        if (Date.now() > until) assert.fail(`waited for ${n} rows, got:\n${stdout}\nstderr: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await waitRows(1);
+    // Shipped later: a command, and a failed exec written after it though it happened before (PATH
+    // folding holds a fail up to 1 s): polling by time would never show that one.
+    const c = start(10, { argv: ['true', 'new'] });
+    appendFileSync(log, [c, fail(9.5, { argv: ['./late'] }), end(c, 11)].map((r) => `${line(r)}\n`).join(''));
+    await ship();
+    await waitRows(3);
+    follow.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    assert.deepEqual(rows().map((l) => JSON.parse(l) as unknown), [
+      { command: 'true history', record_type: 'command' },
+      { command: 'true new', record_type: 'command' },
+      { command: './late', record_type: 'fail' },
+    ]);
+    assert.equal(stderr, '');
+  } finally {
+    if (follow?.exitCode === null) follow.kill('SIGKILL');
     await cluster.stop();
     cluster.cleanup();
   }
