@@ -149,7 +149,8 @@ line" >/dev/null`,
         if (local.stdout !== '') nonEmpty++;
       }
     }
-    assert.ok(nonEmpty > 100, `${nonEmpty} non-empty answers`);
+    // Most of the ~85 cases match something here (66 when written); a few cannot (user=nginx, ...).
+    assert.ok(nonEmpty >= 60, `${nonEmpty} non-empty answers`);
     // host only when asked for.
     const withHost = prec([...srv, '-A', '-q', `argv~=${mark}-a`, '-n', '1', '-o', 'json', '-f', '+host']);
     assert.equal((JSON.parse(withHost.stdout) as { host: string }).host, 'testhost');
@@ -171,7 +172,7 @@ line" >/dev/null`,
           assert.deepEqual(asRecords(current), asRecords(old), `chDB: ${q}`);
           if (old.trim() !== '') compared++;
         }
-        assert.ok(compared > 100, `${compared} non-empty answers compared with chDB`);
+        assert.ok(compared >= 60, `${compared} non-empty answers compared with chDB`);
       } finally {
         ch.cleanup();
       }
