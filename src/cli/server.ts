@@ -9,7 +9,7 @@ import { parse as parseToml } from 'smol-toml';
 import { fieldByName, type EndRecord, type LogRecord } from '../schema/index.js';
 import { finalize, toRow, type RowBag } from '../rows/index.js';
 import { STORED_FIELDS, presenceColumn, quoteTable } from '../schema/clickhouse.js';
-import { END_COLUMNS, START_COLUMNS, ORDER_TEXT_COLUMN, selectRowsSql, type SelectOptions } from '../query/sql-select.js';
+import { END_COLUMNS, START_COLUMNS, ORDER_TEXT_COLUMN, lastOrdersSql, selectRowsSql, type SelectOptions } from '../query/sql-select.js';
 import { FINALIZED_COLUMN, ROW_TYPE_COLUMN } from '../query/sql.js';
 import { UsageError } from './errors.js';
 
@@ -99,23 +99,31 @@ export interface ServerQuery extends Omit<SelectOptions, 'table'> {
   readonly withHost: boolean;
 }
 
-/** The selected rows as the server sends them, in log order, in batches; `seen` gets each row's log_order. */
-async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (ns: bigint) => void): AsyncGenerator<SqlRow[]> {
+/** The answer of one SELECT as rows; UsageError (one line) when the server cannot be asked. */
+async function ask(target: ServerTarget, sql: string): Promise<SqlRow[]> {
   const client = connect(target);
   try {
-    let rows: SqlRow[];
-    try {
-      const rs = await client.query({ query: selectRowsSql({ ...q, table: target.table }), format: 'JSONEachRow' });
-      rows = await rs.json<SqlRow>();
-    } catch (e) {
-      throw serverError(target, e);
-    }
-    if (q.limit) rows.reverse();
-    if (seen) for (const r of rows) seen(BigInt(String(r[ORDER_TEXT_COLUMN])));
-    for (let i = 0; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);
+    const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+    return await rs.json<SqlRow>();
+  } catch (e) {
+    throw serverError(target, e);
   } finally {
     await client.close();
   }
+}
+
+/** The selected rows as the server sends them, in log order, in batches; `seen` gets each row's host and log_order. */
+async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (host: string, order: bigint) => void): AsyncGenerator<SqlRow[]> {
+  const rows = await ask(target, selectRowsSql({ ...q, table: target.table }));
+  if (q.limit) rows.reverse();
+  if (seen) for (const r of rows) seen(String(r.host), BigInt(String(r[ORDER_TEXT_COLUMN])));
+  for (let i = 0; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);
+}
+
+/** Each host's last log_order in the table (follow starts there). */
+export async function serverPositions(target: ServerTarget, hosts: readonly string[] | undefined): Promise<Map<string, bigint>> {
+  const rows = await ask(target, lastOrdersSql(target.table, hosts));
+  return new Map(rows.map((r) => [String(r.host), BigInt(String(r[ORDER_TEXT_COLUMN]))]));
 }
 
 /**
@@ -127,7 +135,7 @@ export async function* serverRecords(target: ServerTarget, q: ServerQuery): Asyn
 }
 
 /** The selected rows, merged (a command with its end when known), for follow mode. */
-export async function* serverRows(target: ServerTarget, q: ServerQuery, seen: (ns: bigint) => void): AsyncGenerator<RowBag[]> {
+export async function* serverRows(target: ServerTarget, q: ServerQuery, seen: (host: string, order: bigint) => void): AsyncGenerator<RowBag[]> {
   for await (const rows of sqlRows(target, q, seen)) {
     yield rows.map((r) => {
       const [start, end] = rowRecords(r, q.withHost);

@@ -19,8 +19,13 @@ export interface SelectOptions {
   readonly hosts?: readonly string[];
   /** Only the last N rows (0: all). */
   readonly limit?: number;
-  /** Only rows whose start record's log_order is above this (follow polling). */
-  readonly afterOrder?: bigint;
+  /**
+   * Follow polling, by host (log_order orders one host's log; hosts ship at their own pace): only
+   * rows after the host's position in `after` (a host not in it: all), or at or before it in `upTo`
+   * (a host not in it: none).
+   */
+  readonly after?: ReadonlyMap<string, bigint>;
+  readonly upTo?: ReadonlyMap<string, bigint>;
 }
 
 /** The start record's log_order as text (a JSON number would round it): where follow polling resumes. */
@@ -37,8 +42,8 @@ export const END_COLUMNS: readonly (readonly [string, string])[] = END_PART_FIEL
 /** The merged-rows SELECT, rows in log order (log_order of the start, fail or loss record), as JSONEachRow. */
 export function selectRowsSql(o: SelectOptions): string {
   const table = quoteTable(o.table);
-  const hostFilter = o.hosts && o.hosts.length > 0 ? ` AND ${HOST_COLUMN} IN (${o.hosts.map(quoteString).join(', ')})` : '';
-  const after = o.afterOrder !== undefined ? ` AND ${LOG_ORDER_COLUMN} > ${o.afterOrder}` : '';
+  const hostFilter = hostsIn(o.hosts);
+  const after = (o.after ? ` AND ${LOG_ORDER_COLUMN} > ${byHost(o.after)}` : '') + (o.upTo ? ` AND ${LOG_ORDER_COLUMN} <= ${byHost(o.upTo)}` : '');
   const early = o.where !== undefined && o.whereBeforeJoin ? ` AND (${o.where})` : '';
   const late = o.where !== undefined && !o.whereBeforeJoin ? `WHERE ${o.where}` : '';
   const starts = [
@@ -60,4 +65,22 @@ export function selectRowsSql(o: SelectOptions): string {
     `ORDER BY ${LOG_ORDER_COLUMN} ${order}, ${HOST_COLUMN} ${order}`,
     o.limit ? `LIMIT ${Math.floor(o.limit)}` : '',
   ].filter((l) => l !== '').join('\n');
+}
+
+/** The value of `positions` for the row's host, -1 for a host not in it (log_order is never negative). */
+function byHost(positions: ReadonlyMap<string, bigint>): string {
+  // toInt64: a large literal is UInt64, which has no common type with -1 in multiIf.
+  const arms = [...positions].map(([host, at]) => `${HOST_COLUMN} = ${quoteString(host)}, toInt64(${at})`);
+  return arms.length === 0 ? 'toInt64(-1)' : `multiIf(${arms.join(', ')}, toInt64(-1))`;
+}
+
+/** Each host's last log_order (as text) among its start, fail, loss and seal records: where follow begins. */
+export function lastOrdersSql(table: string, hosts: readonly string[] = []): string {
+  return `SELECT ${HOST_COLUMN}, toString(max(${LOG_ORDER_COLUMN})) AS ${ORDER_TEXT_COLUMN} FROM ${quoteTable(table)} ` +
+    `WHERE record_type != 'end'${hostsIn(hosts)} GROUP BY ${HOST_COLUMN}`;
+}
+
+/** ` AND host IN (...)` for --host, or nothing. */
+function hostsIn(hosts: readonly string[] | undefined): string {
+  return hosts && hosts.length > 0 ? ` AND ${HOST_COLUMN} IN (${hosts.map(quoteString).join(', ')})` : '';
 }

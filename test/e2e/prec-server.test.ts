@@ -253,16 +253,18 @@ test('prec --server errors are one line and exit 1', { skip: clickhouseMissing()
   }
 });
 
-test('prec --server -F: the last N rows, then each row shipped later, in log order (a late fail row too); SIGINT ends it with 0', { skip: clickhouseMissing(), timeout: 300_000 }, async () => {
+test('prec --server -F: the last N rows, then each row shipped later, per host in log order (a late fail row, a host behind another); SIGINT ends it with 0', { skip: clickhouseMissing(), timeout: 300_000 }, async () => {
   const cluster = await ClickHouseCluster.start(1);
-  const log = join(tempDir(), 'prec.log');
-  let shipped = 0;
-  /** Inserts what prec-ship would send of the log's records not sent yet. */
-  const ship = async (): Promise<void> => {
-    const rows = await shippedLines(log, 'h1');
-    await cluster.servers[0]!.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(shipped).join('\n')}`);
-    shipped = rows.length;
+  const dir = tempDir();
+  const shipped = new Map<string, number>();
+  /** Inserts what prec-ship on `host` would send of its log's records not sent yet. */
+  const ship = async (host: string): Promise<void> => {
+    const rows = await shippedLines(join(dir, `${host}.log`), host);
+    await cluster.servers[0]!.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.slice(shipped.get(host) ?? 0).join('\n')}`);
+    shipped.set(host, rows.length);
   };
+  const write = (host: string, recs: Record<string, unknown>[]): void =>
+    appendFileSync(join(dir, `${host}.log`), recs.map((r) => `${line(r)}\n`).join(''));
   let follow: ReturnType<typeof spawn> | undefined;
   let stdout = '';
   let stderr = '';
@@ -270,9 +272,12 @@ test('prec --server -F: the last N rows, then each row shipped later, in log ord
     await cluster.servers[0]!.query(createTableSql(TABLE));
     const a = start(1, { argv: ['true', 'old'] });
     const b = start(2, { argv: ['true', 'history'] });
-    writeFileSync(log, [a, end(a, 1.5), b, end(b, 2.5)].map((r) => `${line(r)}\n`).join(''));
-    await ship();
-    follow = spawn(process.execPath, [PREC_BIN, '--server', cluster.servers[0]!.url, '-F', '-A', '-n', '1', '-o', 'json', '-f', 'command,record_type']);
+    write('h1', [a, end(a, 1.5), b, end(b, 2.5)]);
+    const z = start(0.5, { argv: ['true', 'h2-old'] });
+    write('h2', [z, end(z, 0.6)]);
+    await ship('h1');
+    await ship('h2');
+    follow = spawn(process.execPath, [PREC_BIN, '--server', cluster.servers[0]!.url, '-F', '-A', '-n', '1', '-o', 'json', '-f', 'host,command,record_type']);
     follow.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     follow.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => follow!.on('close', (code) => resolve(code)));
@@ -288,15 +293,21 @@ test('prec --server -F: the last N rows, then each row shipped later, in log ord
     // Shipped later: a command, and a failed exec written after it though it happened before (PATH
     // folding holds a fail up to 1 s): polling by time would never show that one.
     const c = start(10, { argv: ['true', 'new'] });
-    appendFileSync(log, [c, fail(9.5, { argv: ['./late'] }), end(c, 11)].map((r) => `${line(r)}\n`).join(''));
-    await ship();
+    write('h1', [c, fail(9.5, { argv: ['./late'] }), end(c, 11)]);
+    await ship('h1');
     await waitRows(3);
+    // Then h2, which is behind h1 (its newest row is older than h1's): its row is shown all the same.
+    const y = start(5, { argv: ['true', 'h2-behind'] });
+    write('h2', [y, end(y, 5.5)]);
+    await ship('h2');
+    await waitRows(4);
     follow.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
     assert.deepEqual(rows().map((l) => JSON.parse(l) as unknown), [
-      { command: 'true history', record_type: 'command' },
-      { command: 'true new', record_type: 'command' },
-      { command: './late', record_type: 'fail' },
+      { host: 'h1', command: 'true history', record_type: 'command' },
+      { host: 'h1', command: 'true new', record_type: 'command' },
+      { host: 'h1', command: './late', record_type: 'fail' },
+      { host: 'h2', command: 'true h2-behind', record_type: 'command' },
     ]);
     assert.equal(stderr, '');
   } finally {
