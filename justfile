@@ -61,7 +61,11 @@ bench *ARGS: build
 run-daemon *ARGS: build
     ./bin/precd.js {{ARGS}}
 
-release: build
+# Man pages from docs/man/*.md (pandoc): build/man/prec.1, precd.8, precd.conf.5, ...
+man:
+    bash packaging/build-man.sh
+
+release: build man
     bash packaging/build-deb.sh
 
 clean:

@@ -7,6 +7,7 @@
 #       /lib/systemd/system/precd.service, /etc/logrotate.d/prec
 #       /etc/prec/precd.conf            the example config (conffile), /var/log/prec (0750)
 #       /usr/share/doc/prec/            README, copyright, node.LICENSE; lintian overrides (with reasons)
+#       /usr/share/man/man{1,5,8}/      prec.1, precd.8, precd.conf.5, prec-ship.8, ship.conf.5 (.gz)
 #   dist/prec_<version>_<arch>.tar.gz   the same file tree for hosts without dpkg (tar -C / -xzf)
 #   dist/prec-<version>.src.tar.gz      the sources of HEAD (git archive), when built from git
 # Usage: packaging/build-deb.sh [OUTDIR]   (default: dist)
@@ -172,6 +173,19 @@ printf '%s\n' "prec ($version) unstable; urgency=medium" '' \
   "  * Built by packaging/build-deb.sh; the project's history is its git log." '' \
   " -- prec maintainers <prec@localhost>  $date" | gzip -9n > "$pkg/usr/share/doc/prec/changelog.gz"
 install -D -m 0644 packaging/deb/lintian-overrides "$pkg/usr/share/lintian/overrides/prec"
+
+# --- man pages: docs/man/NAME.SECTION.md, rendered into build/man (`just man`; rebuilt here so that
+# the package never carries stale ones), installed compressed with gzip -9n as Debian policy asks.
+bash packaging/build-man.sh build/man
+man_paths=()
+for md in docs/man/*.md; do
+  page=$(basename "$md" .md)
+  dir="usr/share/man/man${page##*.}"
+  install -d -m 0755 "$pkg/$dir"
+  gzip -9n -c "build/man/$page" > "$pkg/$dir/$page.gz"
+  chmod 0644 "$pkg/$dir/$page.gz"
+  man_paths+=("$dir/$page.gz")
+done
 install -m 0644 rules/sigma/README.md "$pkg/usr/share/doc/prec/sigma-rules-README.md"
 install -m 0644 rules/sigma/LICENSE.Detection.Rules.md "$pkg/usr/share/doc/prec/sigma-rules-LICENSE.Detection.Rules.md"
 
@@ -208,7 +222,7 @@ dpkg-deb --root-owner-group -Zxz --build "$pkg" "$outdir/$name.deb" >/dev/null
 # Only prec's own paths: no entries for /, /etc, /usr..., whose modes tar would otherwise reset.
 tar -C "$pkg" --owner=0 --group=0 --numeric-owner -czf "$outdir/$name.tar.gz" \
   etc/prec etc/logrotate.d/prec lib/systemd/system/precd.service usr/bin/prec usr/sbin/precd \
-  usr/lib/prec usr/share/doc/prec usr/share/lintian/overrides/prec var/log/prec
+  usr/lib/prec usr/share/doc/prec usr/share/lintian/overrides/prec var/log/prec "${man_paths[@]}"
 if git rev-parse --git-dir >/dev/null 2>&1; then
   git archive --format=tar.gz --prefix="prec-$version/" -o "$outdir/prec-$version.src.tar.gz" HEAD
 fi

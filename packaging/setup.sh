@@ -10,13 +10,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # flock), systemd (systemd-analyze for the unit), strace and binutils (the unit's syscall filter and
 # the .deb's ELF files), dpkg-dev (dpkg-shlibdeps: the .deb's library dependencies), debootstrap
 # (the .deb installed on a stock Debian 12 root), lintian (the .deb checked as Debian checks its
-# own), prometheus-node-exporter (precd's metrics file scraped by the real exporter);
+# own), prometheus-node-exporter (precd's metrics file scraped by the real exporter), pandoc (the
+# man pages from docs/man) and man-db with groff-base (the pages rendered as lintian renders them);
 # clickhouse-server, clickhouse-client and rsyslog for prec-ship's end-to-end tests (each test
 # starts its own server on loopback ports in a temp dir; the system services these packages may
 # start are never used).
 PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool make g++ python3
           logrotate zstd gzip util-linux bsdutils procps systemd strace binutils
-          dpkg-dev debootstrap lintian prometheus-node-exporter
+          dpkg-dev debootstrap lintian prometheus-node-exporter pandoc man-db groff-base
           clickhouse-server clickhouse-client rsyslog)
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { stringify } from 'csv-stringify/sync';
 import type { CompiledRule, RuleSet, SupportedRule } from '../hunt/index.js';
-import { rowsFromFiles, resolveInputs, type RowBag } from '../rows/index.js';
+import { rowsFromFiles, resolveInputsIn, type RowBag, type TimeRange } from '../rows/index.js';
 import { parseTimestampNs } from '../schema/index.js';
 import { emit, type OutputContext } from './context.js';
 import { escapeText } from './escape.js';
@@ -15,6 +15,9 @@ import { createFormatter } from './format.js';
 import type { Formatter } from './formatter.js';
 import { defaultInput } from './options.js';
 import { Output } from './output.js';
+import { Progress } from './progress.js';
+import { reportBadLines } from './report.js';
+import { buildSelection } from './selection.js';
 import { jsonGetter } from './values.js';
 
 export interface HuntOptions {
@@ -22,6 +25,9 @@ export interface HuntOptions {
   readonly input: string | undefined;
   readonly allLogs: boolean;
   readonly queries: readonly string[];
+  /** --since/--until: only hits whose command started inside the window (SPEC 8). */
+  readonly since?: string | undefined;
+  readonly until?: string | undefined;
   readonly follow: boolean;
   readonly output: string | undefined;
   readonly tree: boolean;
@@ -55,6 +61,8 @@ export async function runHunt(o: HuntOptions): Promise<void> {
   const format = parseFormat(o.output);
   if (o.tree && o.follow) throw new UsageError('--tree cannot be used with --follow (the tree is built from a finished read)');
   if (o.tree && format !== 'text') throw new UsageError('--tree shows text only');
+  // Every source (a webshell's commands have no terminal), the queries and the window, as for `prec -A`.
+  const sel = await buildSelection({ queries: o.queries, allSources: true, since: o.since, until: o.until }, false);
   const { loadRules, RuleSet } = await import('../hunt/index.js');
   const rules = loadRules(o.rules);
   const out = new Output(process.stdout);
@@ -63,34 +71,57 @@ export async function runHunt(o: HuntOptions): Promise<void> {
     return out.end();
   }
   const set = new RuleSet(rules.filter((r): r is SupportedRule => r.supported));
-  let filter: (row: RowBag) => boolean = () => true;
-  if (o.queries.length > 0) filter = (await import('../query/index.js')).compileQuery(o.queries).predicate;
   const input = o.input ?? defaultInput();
   const abort = new AbortController();
   out.onClose(() => abort.abort());
   const hitText = await hitFormatter(format, set);
-  if (o.follow) {
-    await followHunt(set, filter, input, o.allLogs, out, abort, hitText);
-  } else {
-    const files = await resolveInputs(input, o.allLogs);
-    const hits = new Map<number, RowBag[]>();
-    const all: RowBag[] = [];
-    const stats = { badLines: 0 };
-    for await (const batch of rowsFromFiles(files, { needEnd: false, signal: abort.signal, stats, selector: o.tree ? undefined : () => set.selector() })) {
+  if (o.follow) await followHunt(set, sel.matches, input, o.allLogs, out, abort, hitText);
+  else await huntFiles({ set, filter: sel.matches, input, window: sel.window, format, tree: o.tree, allLogs: o.allLogs, out, signal: abort.signal, hitText });
+  await out.end();
+}
+
+interface HuntRead {
+  readonly set: RuleSet;
+  readonly filter: (row: RowBag) => boolean;
+  readonly input: string;
+  readonly allLogs: boolean;
+  readonly window: TimeRange | undefined;
+  readonly format: Format;
+  readonly tree: boolean;
+  readonly out: Output;
+  readonly signal: AbortSignal;
+  readonly hitText: (rule: SupportedRule, row: RowBag) => string;
+}
+
+/** One read of the log (only the files that may hold the window): json/csv hits as found, text grouped at the end. */
+async function huntFiles(h: HuntRead): Promise<void> {
+  const { set, filter, out, format } = h;
+  // Hits never need an end: a file wholly after the window holds nothing to report.
+  const files = await resolveInputsIn(h.input, h.allLogs, h.window ?? {}, false);
+  const progress = new Progress(process.stderr, { label: 'hunting' });
+  out.setBeforeWrite(() => progress.clear());
+  const hits = new Map<number, RowBag[]>();
+  const all: RowBag[] = [];
+  const stats = { badLines: 0 };
+  const rows = rowsFromFiles(files, {
+    needEnd: false, signal: h.signal, stats, onProgress: progress.onBytes, onWarning: progress.warn,
+    selector: h.tree ? undefined : () => set.selector(),
+  });
+  await progress.around(async () => {
+    for await (const batch of rows) {
       for (const row of batch) {
-        if (o.tree) all.push(row);
+        if (h.tree) all.push(row);
         if (row.record_type === 'loss' || !filter(row)) continue;
         for (const i of set.match(row)) {
           if (format === 'text') (hits.get(i) ?? hits.set(i, []).get(i)!).push(row);
-          else await emit(out, hitText(set.rules[i]!, row));
+          else await emit(out, h.hitText(set.rules[i]!, row));
         }
       }
       if (out.closed) break;
     }
-    if (format === 'text') await emit(out, await groupedText(set, hits, o.tree ? all : undefined));
-    if (stats.badLines > 0) process.stderr.write(`prec: skipped ${stats.badLines} line${stats.badLines === 1 ? '' : 's'} that ${stats.badLines === 1 ? 'is' : 'are'} not a valid record\n`);
-  }
-  await out.end();
+  });
+  if (format === 'text') await emit(out, await groupedText(set, hits, h.tree ? all : undefined));
+  reportBadLines(stats.badLines);
 }
 
 /** One hit as a line of json or csv (text is grouped at the end instead). */

@@ -7,6 +7,7 @@
 //   out.setBeforeWrite(() => progress.clear());            // when it writes rows to an Output
 //   readRecordsFrom(files, { onProgress: progress.onBytes, onWarning: progress.warn }, stats);
 //   progress.rows(n)                                       // a count instead of bytes (--server)
+//   const stop = progress.counting(() => n, 'rows received') // redrawn while nothing else calls (a slow server)
 //   try { ... } finally { progress.clear(); }              // or: await progress.around(work)
 
 // Test hook PREC_PROGRESS_AFTER_MS: lets a test see the display without a multi-second read.
@@ -55,6 +56,21 @@ export class Progress {
   rows(count: number, what = 'rows'): void {
     if (!this.due()) return;
     this.draw(`${count.toLocaleString('en-US')} ${what}`);
+  }
+
+  /**
+   * Draws `count()` now and then until the returned function is called (which clears the line):
+   * for a wait in which nothing reports progress, such as a server still computing its answer.
+   */
+  counting(count: () => number, what: string): () => void {
+    if (!this.enabled) return () => {};
+    this.rows(count(), what);
+    const timer = setInterval(() => this.rows(count(), what), REDRAW_EVERY_MS);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      this.clear();
+    };
   }
 
   /** A warning on its own line, `prec: MESSAGE`, the progress line cleared first. */

@@ -80,7 +80,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
   const target = await serverOf(raw);
   if (target !== undefined) {
     const { runServerView } = await import('./server-view.js');
-    return runServerView(target, raw, { fields, limit, output });
+    return runServerView(target, raw, { fields, limit, output, window });
   }
   const input = raw.input ?? defaultInput();
   const needEnd = queryNeedsEnd || fields.some((f) => END_ONLY.has(f));

@@ -10,8 +10,11 @@ import { emit, type ViewContext } from './context.js';
 import { createFormatter, type OutputFormat } from './format.js';
 import { HiddenLosses } from './losses.js';
 import { Output } from './output.js';
+import { Progress } from './progress.js';
 import { serverPositions, serverRecords, serverRows, type ServerQuery, type ServerTarget } from './server.js';
-import type { RowBag } from '../rows/index.js';
+import type { LogRecord } from '../schema/index.js';
+import type { RowBag, TimeRange } from '../rows/index.js';
+import { withinWindow } from './window.js';
 
 /** Without -q and -A: commands of interactive users, and every loss row (as implicitFilter in run.ts). */
 const IMPLICIT_QUERY = 'source=user || record_type=loss';
@@ -32,7 +35,7 @@ export interface ServerViewOptions {
 export async function runServerView(
   target: ServerTarget,
   raw: ServerViewOptions,
-  opts: { fields: string[]; limit: number; output: OutputFormat },
+  opts: { fields: string[]; limit: number; output: OutputFormat; window?: TimeRange | undefined },
 ): Promise<void> {
   const { compileAst, namesClause, parseQuery, whereSql } = await import('../query/index.js');
   const texts = raw.queries.length > 0 ? raw.queries : raw.allSources ? [] : [IMPLICIT_QUERY];
@@ -46,15 +49,18 @@ export async function runServerView(
   // Seal rows (SPEC 12) are shown only to a query naming record_type=seal, as for a log.
   const showSeals = namesClause(asts, 'record_type', 'seal');
   const where = showSeals ? selected : selected === undefined ? `row_type != 'seal'` : `(${selected}) AND row_type != 'seal'`;
-  const matches = (row: RowBag): boolean =>
+  const matches = withinWindow(opts.window, (row: RowBag): boolean =>
     (showSeals || row.record_type !== 'seal') &&
-    (raw.tree ? compiled.predicate(row) : row.record_type !== 'loss' || (hidden ? hidden.filter(row) : compiled.predicate(row)));
+    (raw.tree ? compiled.predicate(row) : row.record_type !== 'loss' || (hidden ? hidden.filter(row) : compiled.predicate(row))));
   const query: ServerQuery = {
     where,
     whereBeforeJoin: !keys.some((k) => END_ONLY.has(k)),
     hosts: raw.hosts ?? [],
     limit: raw.tree || raw.follow ? 0 : opts.limit,
     withHost: opts.fields.includes('host'),
+    // --since/--until in SQL; the tree's ancestors may start before the window (matches applies it).
+    since: raw.tree ? undefined : opts.window?.since,
+    until: opts.window?.until,
   };
 
   const out = new Output(process.stdout);
@@ -67,8 +73,10 @@ export async function runServerView(
   if (raw.follow) {
     await followServer(target, query, { out, formatter, matches, signal: abort.signal, limit: opts.limit });
   } else {
+    const progress = new Progress(process.stderr, { label: 'querying server' });
+    out.setBeforeWrite(() => progress.clear());
     const ctx: ViewContext = {
-      records: () => serverRecords(target, query),
+      records: () => withProgress(target, query, progress),
       matches, needEnd, limit: opts.limit, formatter, out, signal: abort.signal, mergeWindow: Number.MAX_SAFE_INTEGER,
     };
     if (raw.tree) await (await import('./tree.js')).treeView(ctx);
@@ -77,6 +85,20 @@ export async function runServerView(
   await out.end();
   const losses = raw.follow ? undefined : hidden?.take();
   if (losses) process.stderr.write(`prec: ${losses}\n`);
+}
+
+/** serverRecords with the rows received counted on the progress line until the first batch is handed on. */
+async function* withProgress(target: ServerTarget, query: ServerQuery, progress: Progress): AsyncGenerator<LogRecord[]> {
+  let received = 0;
+  const stop = progress.counting(() => received, 'rows received');
+  try {
+    for await (const batch of serverRecords(target, { ...query, onRows: (n) => progress.rows((received = n), 'rows received') })) {
+      stop();
+      yield batch;
+    }
+  } finally {
+    stop();
+  }
 }
 
 interface FollowServer {

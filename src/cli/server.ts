@@ -97,14 +97,22 @@ export function rowRecords(row: SqlRow, withHost: boolean): LogRecord[] {
 
 export interface ServerQuery extends Omit<SelectOptions, 'table'> {
   readonly withHost: boolean;
+  /** How many rows have arrived so far (progress). */
+  readonly onRows?: (received: number) => void;
 }
 
 /** The answer of one SELECT as rows; UsageError (one line) when the server cannot be asked. */
-async function ask(target: ServerTarget, sql: string): Promise<SqlRow[]> {
+async function ask(target: ServerTarget, sql: string, onRows?: (received: number) => void): Promise<SqlRow[]> {
   const client = connect(target);
   try {
     const rs = await client.query({ query: sql, format: 'JSONEachRow' });
-    return await rs.json<SqlRow>();
+    // Streamed, to count the rows as they arrive (the progress line); all are kept for the views.
+    const rows: SqlRow[] = [];
+    for await (const chunk of rs.stream<SqlRow>()) {
+      for (const r of chunk as { json(): SqlRow }[]) rows.push(r.json());
+      onRows?.(rows.length);
+    }
+    return rows;
   } catch (e) {
     throw serverError(target, e);
   } finally {
@@ -114,7 +122,7 @@ async function ask(target: ServerTarget, sql: string): Promise<SqlRow[]> {
 
 /** The selected rows as the server sends them, in log order, in batches; `seen` gets each row's host and log_order. */
 async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (host: string, order: bigint) => void): AsyncGenerator<SqlRow[]> {
-  const rows = await ask(target, selectRowsSql({ ...q, table: target.table }));
+  const rows = await ask(target, selectRowsSql({ ...q, table: target.table }), q.onRows);
   if (q.limit) rows.reverse();
   if (seen) for (const r of rows) seen(String(r.host), BigInt(String(r[ORDER_TEXT_COLUMN])));
   for (let i = 0; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);

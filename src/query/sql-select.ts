@@ -6,7 +6,7 @@
 // and on current releases; a command without an end gets `finalized` 0 and NULL end columns.
 import { END_PART_FIELDS } from '../schema/index.js';
 import { HOST_COLUMN, LOG_ORDER_COLUMN, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
-import { END_TIME_NS_COLUMN, FINALIZED_COLUMN, ROW_TYPE_COLUMN, quoteIdent, quoteString } from './sql.js';
+import { END_TIME_NS_COLUMN, FINALIZED_COLUMN, ROW_TYPE_COLUMN, numberLiteral, quoteIdent, quoteString } from './sql.js';
 
 export interface SelectOptions {
   /** DATABASE.TABLE or TABLE. */
@@ -26,6 +26,16 @@ export interface SelectOptions {
    */
   readonly after?: ReadonlyMap<string, bigint>;
   readonly upTo?: ReadonlyMap<string, bigint>;
+  /** --since/--until: only rows whose start (a fail's, a loss's own time) is inside, both ends inclusive. */
+  readonly since?: bigint | undefined;
+  readonly until?: bigint | undefined;
+}
+
+/** The window as conditions on the start's time_ns (the rows' timestamp), before the join. */
+function windowSql(o: SelectOptions): string {
+  const since = o.since !== undefined ? ` AND ${TIME_NS_COLUMN} >= ${numberLiteral(o.since)}` : '';
+  const until = o.until !== undefined ? ` AND ${TIME_NS_COLUMN} <= ${numberLiteral(o.until)}` : '';
+  return since + until;
 }
 
 /** The start record's log_order as text (a JSON number would round it): where follow polling resumes. */
@@ -43,7 +53,8 @@ export const END_COLUMNS: readonly (readonly [string, string])[] = END_PART_FIEL
 export function selectRowsSql(o: SelectOptions): string {
   const table = quoteTable(o.table);
   const hostFilter = hostsIn(o.hosts);
-  const after = (o.after ? ` AND ${LOG_ORDER_COLUMN} > ${byHost(o.after)}` : '') + (o.upTo ? ` AND ${LOG_ORDER_COLUMN} <= ${byHost(o.upTo)}` : '');
+  const after = (o.after ? ` AND ${LOG_ORDER_COLUMN} > ${byHost(o.after)}` : '') +
+    (o.upTo ? ` AND ${LOG_ORDER_COLUMN} <= ${byHost(o.upTo)}` : '') + windowSql(o);
   const early = o.where !== undefined && o.whereBeforeJoin ? ` AND (${o.where})` : '';
   const late = o.where !== undefined && !o.whereBeforeJoin ? `WHERE ${o.where}` : '';
   const starts = [
@@ -70,7 +81,7 @@ export function selectRowsSql(o: SelectOptions): string {
 /** The value of `positions` for the row's host, -1 for a host not in it (log_order is never negative). */
 function byHost(positions: ReadonlyMap<string, bigint>): string {
   // toInt64: a large literal is UInt64, which has no common type with -1 in multiIf.
-  const arms = [...positions].map(([host, at]) => `${HOST_COLUMN} = ${quoteString(host)}, toInt64(${at})`);
+  const arms = [...positions].map(([host, at]) => `${HOST_COLUMN} = ${quoteString(host)}, toInt64(${numberLiteral(at)})`);
   return arms.length === 0 ? 'toInt64(-1)' : `multiIf(${arms.join(', ')}, toInt64(-1))`;
 }
 

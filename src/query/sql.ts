@@ -79,7 +79,7 @@ function presenceExpr(spec: FieldSpec): string | undefined {
 }
 
 /** A number as an SQL literal (the parser has checked that it is a finite number). */
-function numberLiteral(n: number | bigint): string {
+export function numberLiteral(n: number | bigint): string {
   if (typeof n === 'number' && !Number.isFinite(n)) throw new Error(`unchecked query AST: number ${n}`);
   return `(${String(n)})`;
 }

@@ -15,6 +15,8 @@
 // Lines after the last seal of the last file are the unsealed tail (precd still running, or killed).
 // The first problem of a file is reported; its chain is then not trusted, and the next file starts
 // afresh at its first seal.
+// With a time window (`prec verify --since/--until`), each report also says how many record lines
+// stamped inside it the file holds and how many of them a verified seal covers, and their range.
 import { ChainSegment, ZERO_CHAIN } from './chain.js';
 import { EpochKeys, macHex, sameMac } from './keys.js';
 import { looksLikeSeal, macInput, parseSeal, type SealFields } from './record.js';
@@ -47,7 +49,19 @@ export interface FileReport {
   readonly interrupted: readonly { line: number; count: number }[];
   readonly problem?: Problem;
   readonly notes: readonly string[];
+  /** With a window: the record lines stamped inside it, those a verified seal covers, and their range. */
+  readonly window?: WindowReport;
 }
+
+export interface WindowReport {
+  readonly records: number;
+  readonly verified: number;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** Is a record's timestamp (its text, as written) inside the window? */
+export type InWindow = (timestamp: string) => boolean;
 
 interface LastSeal {
   readonly seq: number;
@@ -63,7 +77,10 @@ export class Verifier {
   /** Seals whose MAC verified: none at all with a key given means the key is wrong. */
   macsVerified = 0;
 
-  constructor(verificationKey?: Buffer) {
+  constructor(
+    verificationKey?: Buffer,
+    private readonly inWindow?: InWindow,
+  ) {
     if (verificationKey) this.keys = new EpochKeys(verificationKey);
   }
 
@@ -72,7 +89,7 @@ export class Verifier {
   }
 
   beginFile(file: string): void {
-    this.f = new FileState(file);
+    this.f = new FileState(file, this.inWindow);
   }
 
   /** One line of the current file as read (no newline). */
@@ -211,8 +228,14 @@ class FileState {
   readonly interrupted: { line: number; count: number }[] = [];
   readonly notes: string[] = [];
   problem?: Problem;
+  private readonly win?: { records: number; verified: number; pending: number; from?: string; to?: string; pendingFirst?: string; pendingLast?: string };
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly inWindow?: InWindow,
+  ) {
+    if (inWindow) this.win = { records: 0, verified: 0, pending: 0 };
+  }
 
   /** Time and event_id of a record line, read from its text (the keys precd writes first). */
   note(text: string): void {
@@ -220,6 +243,12 @@ class FileState {
     if (ts !== undefined) {
       this.pendingFirst ??= ts;
       this.pendingLast = ts;
+      if (this.win && this.inWindow!(ts)) {
+        this.win.records++;
+        this.win.pending++;
+        this.win.pendingFirst ??= ts;
+        this.win.pendingLast = ts;
+      }
     }
     const id = /"event_id":"([^"\\]*)-(\d+)"/.exec(text);
     if (!id || /"record_type":"end"/.test(text)) return;
@@ -239,6 +268,11 @@ class FileState {
     this.verified += this.pending;
     if (this.pendingFirst !== undefined) this.from ??= this.pendingFirst;
     if (this.pendingLast !== undefined) this.to = this.pendingLast;
+    if (this.win) {
+      this.win.verified += this.win.pending;
+      if (this.win.pendingFirst !== undefined) this.win.from ??= this.win.pendingFirst;
+      if (this.win.pendingLast !== undefined) this.win.to = this.win.pendingLast;
+    }
     this.dropPending();
   }
 
@@ -247,6 +281,11 @@ class FileState {
     this.pendingFirst = undefined;
     this.pendingLast = undefined;
     this.backwards = undefined;
+    if (this.win) {
+      this.win.pending = 0;
+      this.win.pendingFirst = undefined;
+      this.win.pendingLast = undefined;
+    }
   }
 
   report(): FileReport {
@@ -265,6 +304,7 @@ class FileState {
       interrupted: this.interrupted,
       problem: this.problem,
       notes: this.notes,
+      ...(this.win && { window: { records: this.win.records, verified: this.win.verified, from: this.win.from, to: this.win.to } }),
     };
   }
 }

@@ -54,11 +54,11 @@ export class ShipConfigError extends Error {
   }
 }
 
-const TOP_KEYS = ['log_path', 'state_dir', 'host', 'sink'];
+export const TOP_KEYS = ['log_path', 'state_dir', 'host', 'sink'];
 const BATCH_DEFAULTS = { batch_records: 10_000, batch_interval_ms: 1000 };
 /** Records per cursor write for syslog: one write per message would be an fsync per record. */
 const SYSLOG_BATCH = { batch_records: 1000, batch_interval_ms: 200 };
-const SINK_KEYS: Readonly<Record<SinkConfig['type'], readonly string[]>> = {
+export const SINK_KEYS: Readonly<Record<SinkConfig['type'], readonly string[]>> = {
   clickhouse: ['type', 'url', 'table', 'batch_records', 'batch_interval_ms'],
   syslog: ['type', 'address', 'cee'],
 };

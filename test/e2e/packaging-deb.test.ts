@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { stringify } from 'smol-toml';
 import { bookwormRoot, inThrowawayRoot, whyNoDebianRoot } from '../helpers/debian-root.js';
@@ -24,6 +25,8 @@ const pkgJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')
 const arch = run('dpkg', ['--print-architecture']).stdout.trim();
 const debName = `prec_${pkgJson.version}_${arch}`;
 const CONFFILES = ['/etc/prec/precd.conf', '/etc/logrotate.d/prec'];
+/** The man pages (docs/man, built by packaging/build-man.sh), as installed. */
+const MAN_PAGES = ['man1/prec.1', 'man8/precd.8', 'man5/precd.conf.5', 'man8/prec-ship.8', 'man5/ship.conf.5'].map((p) => `/usr/share/man/${p}.gz`);
 const INSTALLED_PATHS = ['/usr/bin/prec', '/usr/sbin/precd', '/usr/lib/prec', '/lib/systemd/system/precd.service', '/etc/prec', '/etc/logrotate.d/prec', '/var/log/prec'];
 
 function whyNotHere(): string | undefined {
@@ -61,6 +64,7 @@ test('just release builds the .deb, a binary tarball and a source tarball', { sk
   assert.match(tarList, /^usr\/lib\/prec\/bin\/node$/m);
   assert.match(tarList, /^usr\/lib\/prec\/lib\/libbpf\.so\.1$/m);
   assert.match(tarList, /^usr\/share\/doc\/prec\/node\.LICENSE$/m);
+  for (const m of MAN_PAGES) assert.ok(tarList.split('\n').includes(m.slice(1)), `${m} in the tarball`);
   // Nothing that would reset the modes of shared directories (/, /etc, /usr, ...) on extraction.
   assert.deepEqual(tarList.split('\n').filter((l) => /^(\.\/)?(etc|usr|lib|var|usr\/lib|usr\/bin|usr\/sbin|var\/log)?\/?$/.test(l) && l !== ''), []);
   contents = run('dpkg-deb', ['-c', deb])
@@ -188,6 +192,26 @@ test('the package carries the app, production dependencies only, and the system 
   }
 });
 
+test('the man pages are installed gzip -9n compressed, one per program and config file', { skip }, () => {
+  for (const m of MAN_PAGES) {
+    const entry = contents.find((c) => c.path === m);
+    assert.equal(entry?.mode, '-rw-r--r--', `${m} in the package, 0644`);
+  }
+  const x = mkdtempSync(join(tmpdir(), 'prec-deb-man-'));
+  try {
+    assert.equal(run('dpkg-deb', ['-x', deb, x]).status, 0);
+    for (const m of MAN_PAGES) {
+      const gz = readFileSync(join(x, m));
+      // gzip -9n: no file name (FLG.FNAME), no time stamp, "maximum compression" in XFL.
+      assert.deepEqual([gz[0], gz[1], gz[3]! & 0x08, gz.readUInt32LE(4), gz[8]], [0x1f, 0x8b, 0, 0, 2], `${m} is gzip -9n`);
+      const page = m.replace(/^.*\//, '').replace(/\.gz$/, '');
+      assert.equal(gunzipSync(gz).toString('utf8'), readFileSync(join(REPO_ROOT, 'build/man', page), 'utf8'), `${m} is build/man/${page}`);
+    }
+  } finally {
+    rmSync(x, { recursive: true, force: true });
+  }
+});
+
 test('lintian finds nothing to say: every tag is fixed or overridden with a reason', { skip }, () => {
   const overrides = readFileSync(join(REPO_ROOT, 'packaging/deb/lintian-overrides'), 'utf8').split('\n');
   overrides.forEach((line, i) => {
@@ -286,6 +310,11 @@ test('dpkg -i installs it; the installed prec and precd run; dpkg -r keeps only 
   const dv = run('/usr/sbin/precd', ['--version']);
   assert.equal(dv.status, 0, dv.stderr);
   assert.match(dv.stdout + dv.stderr, new RegExp(pkgJson.version.replace(/\./g, '\\.')));
+  // man finds the installed pages.
+  for (const [sec, name] of [['1', 'prec'], ['8', 'precd'], ['5', 'precd.conf'], ['8', 'prec-ship'], ['5', 'ship.conf']]) {
+    const w = run('man', ['-w', sec!, name!]);
+    assert.equal(w.stdout.trim(), `/usr/share/man/man${sec}/${name}.${sec}.gz`, `man -w ${sec} ${name}: ${w.stderr}`);
+  }
   const cc = run('/usr/sbin/precd', ['--check-config']);
   assert.equal(cc.status, 0, `precd --check-config on the installed /etc/prec/precd.conf: ${cc.stderr}`);
   assert.equal(statSync('/var/log/prec').mode & 0o777, 0o750);

@@ -9,14 +9,18 @@ export default class Verify extends PrecCommand {
   static override description =
     'Verifies the hash chain and, with the verification key printed by `precd --setup-keys`, the MAC of every ' +
     'seal under the key of its own epoch. Per file: PASS or FAIL, the records verified and their time range, ' +
-    'the unsealed tail, seal_seq gaps between files, and the first bad line. ' +
+    'the unsealed tail, seal_seq gaps between files, and the first bad line. With --since/--until only the ' +
+    'files that may hold the window are verified (each whole: files wholly outside it are not read), and each ' +
+    "report says how many of the window's records a verified seal covers. " +
     'Exit status: 0 verified, 1 tampering or damage found, 2 could not verify.';
-  static override examples = ['<%= config.bin %> verify -a --key-file /media/usb/prec.key', '<%= config.bin %> verify -i /var/log/prec/prec.log.1'];
+  static override examples = ['<%= config.bin %> verify -a --key-file /media/usb/prec.key', '<%= config.bin %> verify -i /var/log/prec/prec.log.1', '<%= config.bin %> verify -a --since "2026-12-01 10:00" --until "2026-12-01 11:00"'];
   static override strict = true;
 
   static override flags = {
     input: sharedFlags.input,
     'all-logs': sharedFlags['all-logs'],
+    since: sharedFlags.since,
+    until: sharedFlags.until,
     key: Flags.string({ summary: 'Verification key (64 hex digits, printed once by precd --setup-keys).' }),
     'key-file': Flags.string({ summary: 'File holding the verification key.' }),
     output: Flags.string({ char: 'o', summary: 'Output format: text or json.' }),
@@ -31,6 +35,8 @@ export default class Verify extends PrecCommand {
       key: flagValue(flags.key),
       keyFile: flagValue(flags['key-file']),
       output: flagValue(flags.output),
+      since: flagValue(flags.since),
+      until: flagValue(flags.until),
     });
   }
 
