@@ -136,6 +136,7 @@ async function followServer(target: ServerTarget, query: ServerQuery, f: FollowS
       for (const row of rows) if (f.matches(row)) text += f.formatter.row(row);
     }
     if (text !== '') await emit(f.out, text);
+    await f.out.flush(); // Output batches writes: a follower must show each poll's rows now
   };
   await emit(f.out, f.formatter.begin());
   if (f.limit > 0) await show({ ...query, limit: f.limit, upTo: new Map(at) });
