@@ -11,7 +11,7 @@ import { createFormatter, type OutputFormat } from './format.js';
 import { HiddenLosses } from './losses.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
-import { serverRecords, serverRows, type ServerQuery, type ServerTarget } from './server.js';
+import { serverPositions, serverRecords, serverRows, type ServerQuery, type ServerTarget } from './server.js';
 import type { LogRecord } from '../schema/index.js';
 import type { RowBag, TimeRange } from '../rows/index.js';
 import { withinWindow } from './window.js';
@@ -110,9 +110,11 @@ interface FollowServer {
 }
 
 /**
- * -F: the last N rows (-n), then, polling every second, the rows whose start is newer than the
- * newest seen (ClickHouse has no change feed). A command is shown as it is when first seen: an end
- * that arrives later is not printed again. SIGINT/SIGTERM end following with status 0.
+ * -F: the last N rows (-n), then, polling every second, the rows that come after the last seen in
+ * log order (ClickHouse has no change feed). Positions are kept per host: each host's log_order
+ * orders its own log, and hosts ship at their own pace (a row shipped late by one host must not be
+ * skipped because another's were newer). A command is shown as it is when first seen: an end that
+ * arrives later is not printed again. SIGINT/SIGTERM end following with status 0.
  */
 async function followServer(target: ServerTarget, query: ServerQuery, f: FollowServer): Promise<void> {
   let stopped = false;
@@ -122,21 +124,24 @@ async function followServer(target: ServerTarget, query: ServerQuery, f: FollowS
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let afterNs: bigint | undefined;
-  let first = true;
-  await emit(f.out, f.formatter.begin());
-  while (!stopped && !f.signal.aborted) {
-    // History: the last N rows (at least one, to learn where "now" is in the table).
-    const q = first ? { ...query, limit: Math.max(f.limit, 1) } : { ...query, afterNs };
+  // Where each host is now: the history is the last N rows up to there, so none is shown twice.
+  const at = await serverPositions(target, query.hosts);
+  const show = async (q: ServerQuery): Promise<void> => {
     let text = '';
-    const seen = (ns: bigint): void => {
-      if (afterNs === undefined || ns > afterNs) afterNs = ns;
+    const seen = (host: string, order: bigint): void => {
+      const was = at.get(host);
+      if (was === undefined || order > was) at.set(host, order);
     };
     for await (const rows of serverRows(target, q, seen)) {
-      for (const row of rows) if ((!first || f.limit > 0) && f.matches(row)) text += f.formatter.row(row);
+      for (const row of rows) if (f.matches(row)) text += f.formatter.row(row);
     }
     if (text !== '') await emit(f.out, text);
-    first = false;
+    await f.out.flush(); // Output batches writes: a follower must show each poll's rows now
+  };
+  await emit(f.out, f.formatter.begin());
+  if (f.limit > 0) await show({ ...query, limit: f.limit, upTo: new Map(at) });
+  while (!stopped && !f.signal.aborted) {
     await new Promise((r) => setTimeout(r, POLL_MS));
+    if (!stopped && !f.signal.aborted) await show({ ...query, limit: 0, after: new Map(at) });
   }
 }

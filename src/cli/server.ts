@@ -4,12 +4,12 @@
 // (a start and, once known, its end), so that the same views and formatters show it exactly as they
 // show the log's. Talks HTTP(S) through @clickhouse/client; loaded only with --server.
 import { readFileSync } from 'node:fs';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { clickHouseClient, clickHouseErrorText, serverOrigin, type ClickHouseClient } from '../clickhouse/client.js';
 import { parse as parseToml } from 'smol-toml';
 import { fieldByName, type EndRecord, type LogRecord } from '../schema/index.js';
 import { finalize, toRow, type RowBag } from '../rows/index.js';
 import { STORED_FIELDS, presenceColumn, quoteTable } from '../schema/clickhouse.js';
-import { END_COLUMNS, START_COLUMNS, START_NS_COLUMN, selectRowsSql, type SelectOptions } from '../query/sql-select.js';
+import { END_COLUMNS, START_COLUMNS, ORDER_TEXT_COLUMN, lastOrdersSql, selectRowsSql, type SelectOptions } from '../query/sql-select.js';
 import { FINALIZED_COLUMN, ROW_TYPE_COLUMN } from '../query/sql.js';
 import { UsageError } from './errors.js';
 
@@ -48,31 +48,16 @@ export function serverTarget(server: string | undefined, table: string | undefin
 }
 
 export function connect(target: ServerTarget): ClickHouseClient {
-  const url = new URL(target.url);
-  const username = decodeURIComponent(url.username) || undefined;
-  const password = decodeURIComponent(url.password) || undefined;
-  url.username = '';
-  url.password = '';
-  return createClient({
-    url: url.toString(),
-    username,
-    password,
-    request_timeout: 300_000,
+  return clickHouseClient(target.url, {
+    requestTimeoutMs: 300_000,
     // Int64 columns as JSON numbers, as the log has them (18.16 and current releases).
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-    log: { level: 127 as never },
+    settings: { output_format_json_quote_64bit_integers: 0 },
   });
 }
 
-/** A ClickHouse or network error as one line naming the server (no stack trace, no e.what()). */
+/** A ClickHouse or network error as one line naming the server (no credentials, no stack trace). */
 export function serverError(target: ServerTarget, e: unknown): UsageError {
-  const err = e as { message?: string; code?: string };
-  let text = String(err?.message ?? e).split('\n')[0]!.replace(/, e\.what\(\) = .*$/, '').replace(/^Code: \d+, e\.displayText\(\) = /, '').slice(0, 300);
-  if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(text)) text = 'connection refused';
-  const where = new URL(target.url);
-  where.username = '';
-  where.password = '';
-  return new UsageError(`server ${where.origin}: ${text}${err?.code && !text.includes(err.code) && !/^\d+$/.test(err.code) ? ` (${err.code})` : ''}`);
+  return new UsageError(`server ${serverOrigin(target.url)}: ${clickHouseErrorText(e)}`);
 }
 
 type SqlRow = Record<string, unknown>;
@@ -116,28 +101,37 @@ export interface ServerQuery extends Omit<SelectOptions, 'table'> {
   readonly onRows?: (received: number) => void;
 }
 
-/** The selected rows as the server sends them, in log order, in batches; `seen` gets each start's time_ns. */
-async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (ns: bigint) => void): AsyncGenerator<SqlRow[]> {
+/** The answer of one SELECT as rows; UsageError (one line) when the server cannot be asked. */
+async function ask(target: ServerTarget, sql: string, onRows?: (received: number) => void): Promise<SqlRow[]> {
   const client = connect(target);
   try {
-    let rows: SqlRow[];
-    try {
-      const rs = await client.query({ query: selectRowsSql({ ...q, table: target.table }), format: 'JSONEachRow' });
-      // Streamed, to count the rows as they arrive (the progress line); all are kept for the views.
-      rows = [];
-      for await (const chunk of rs.stream<SqlRow>()) {
-        for (const r of chunk as { json(): SqlRow }[]) rows.push(r.json());
-        q.onRows?.(rows.length);
-      }
-    } catch (e) {
-      throw serverError(target, e);
+    const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+    // Streamed, to count the rows as they arrive (the progress line); all are kept for the views.
+    const rows: SqlRow[] = [];
+    for await (const chunk of rs.stream<SqlRow>()) {
+      for (const r of chunk as { json(): SqlRow }[]) rows.push(r.json());
+      onRows?.(rows.length);
     }
-    if (q.limit) rows.reverse();
-    if (seen) for (const r of rows) seen(BigInt(String(r[START_NS_COLUMN])));
-    for (let i = 0; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);
+    return rows;
+  } catch (e) {
+    throw serverError(target, e);
   } finally {
     await client.close();
   }
+}
+
+/** The selected rows as the server sends them, in log order, in batches; `seen` gets each row's host and log_order. */
+async function* sqlRows(target: ServerTarget, q: ServerQuery, seen?: (host: string, order: bigint) => void): AsyncGenerator<SqlRow[]> {
+  const rows = await ask(target, selectRowsSql({ ...q, table: target.table }), q.onRows);
+  if (q.limit) rows.reverse();
+  if (seen) for (const r of rows) seen(String(r.host), BigInt(String(r[ORDER_TEXT_COLUMN])));
+  for (let i = 0; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);
+}
+
+/** Each host's last log_order in the table (follow starts there). */
+export async function serverPositions(target: ServerTarget, hosts: readonly string[] | undefined): Promise<Map<string, bigint>> {
+  const rows = await ask(target, lastOrdersSql(target.table, hosts));
+  return new Map(rows.map((r) => [String(r.host), BigInt(String(r[ORDER_TEXT_COLUMN]))]));
 }
 
 /**
@@ -149,7 +143,7 @@ export async function* serverRecords(target: ServerTarget, q: ServerQuery): Asyn
 }
 
 /** The selected rows, merged (a command with its end when known), for follow mode. */
-export async function* serverRows(target: ServerTarget, q: ServerQuery & { afterNs?: bigint | undefined }, seen: (ns: bigint) => void): AsyncGenerator<RowBag[]> {
+export async function* serverRows(target: ServerTarget, q: ServerQuery, seen: (host: string, order: bigint) => void): AsyncGenerator<RowBag[]> {
   for await (const rows of sqlRows(target, q, seen)) {
     yield rows.map((r) => {
       const [start, end] = rowRecords(r, q.withHost);

@@ -1,15 +1,16 @@
 // The SELECT of `prec --server`: the table's records merged into rows in SQL (a start joined with
 // its end by host + event_id -> one command row; fail and loss rows as they are), filtered by a
-// WHERE clause from sql.ts, in log order, never fetching more than the rows shown. The copies a
-// re-sent batch left in the ReplacingMergeTree (equal in the sorting key, identical records) fold by
-// `LIMIT 1 BY` the sorting key, after the filter: FINAL would merge every row's every column before
-// filtering, single-threaded on 18.16 (3x slower over 1M commands, docs/benchmarks.md). Copies of an
-// end need no folding: ANY JOIN takes one. When the filter runs before the join, only the ends of
-// the selected starts are read into the join's hash table, not every end in the table.
-// `ANY LEFT JOIN ... USING` runs on 18.16 and on current releases; a command without an end gets
-// `finalized` 0 and NULL end columns.
+// WHERE clause from sql.ts, in log order (log_order: exactly the order `prec -i` lists one host's
+// log in, see schema/clickhouse.ts; hosts interleaved by time), never fetching more than the rows
+// shown. The copies a re-sent batch left in the ReplacingMergeTree (equal in the sorting key,
+// identical records) fold by `LIMIT 1 BY` the sorting key, after the filter: FINAL would merge every
+// row's every column before filtering, single-threaded on 18.16 (3x slower over 1M commands,
+// docs/benchmarks.md). Copies of an end need no folding: ANY JOIN takes one. When the filter runs
+// before the join, only the ends of the selected starts are read into the join's hash table, not
+// every end in the table. `ANY LEFT JOIN ... USING` runs on 18.16 and on current releases; a
+// command without an end gets `finalized` 0 and NULL end columns.
 import { END_PART_FIELDS } from '../schema/index.js';
-import { HOST_COLUMN, SORTING_KEY, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
+import { HOST_COLUMN, LOG_ORDER_COLUMN, SORTING_KEY, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
 import { END_TIME_NS_COLUMN, FINALIZED_COLUMN, ROW_TYPE_COLUMN, numberLiteral, quoteIdent, quoteString } from './sql.js';
 
 export interface SelectOptions {
@@ -23,8 +24,13 @@ export interface SelectOptions {
   readonly hosts?: readonly string[];
   /** Only the last N rows (0: all). */
   readonly limit?: number;
-  /** Only rows whose start came after this time_ns (follow polling). */
-  readonly afterNs?: bigint;
+  /**
+   * Follow polling, by host (log_order orders one host's log; hosts ship at their own pace): only
+   * rows after the host's position in `after` (a host not in it: all), or at or before it in `upTo`
+   * (a host not in it: none).
+   */
+  readonly after?: ReadonlyMap<string, bigint>;
+  readonly upTo?: ReadonlyMap<string, bigint>;
   /** --since/--until: only rows whose start (a fail's, a loss's own time) is inside, both ends inclusive. */
   readonly since?: bigint | undefined;
   readonly until?: bigint | undefined;
@@ -37,8 +43,8 @@ function windowSql(o: SelectOptions): string {
   return since + until;
 }
 
-/** The start's time_ns as text (a JSON number would round it): where follow polling resumes. */
-export const START_NS_COLUMN = 'start_ns';
+/** The start record's log_order as text (a JSON number would round it): where follow polling resumes. */
+export const ORDER_TEXT_COLUMN = 'order_text';
 
 /** The stored columns a row takes from its start (or fail or loss) record, in catalogue order. */
 export const START_COLUMNS: readonly string[] = STORED_FIELDS.filter(
@@ -48,15 +54,16 @@ export const START_COLUMNS: readonly string[] = STORED_FIELDS.filter(
 /** The end-side columns of a command row: [row column, end record column]. */
 export const END_COLUMNS: readonly (readonly [string, string])[] = END_PART_FIELDS;
 
-/** The merged-rows SELECT, rows in log order (start time, then event_id), as JSONEachRow. */
+/** The merged-rows SELECT, rows in log order (log_order of the start, fail or loss record), as JSONEachRow. */
 export function selectRowsSql(o: SelectOptions): string {
   const table = quoteTable(o.table);
-  const hostFilter = o.hosts && o.hosts.length > 0 ? ` AND ${HOST_COLUMN} IN (${o.hosts.map(quoteString).join(', ')})` : '';
-  const after = (o.afterNs !== undefined ? ` AND ${TIME_NS_COLUMN} > ${o.afterNs}` : '') + windowSql(o);
+  const hostFilter = hostsIn(o.hosts);
+  const after = (o.after ? ` AND ${LOG_ORDER_COLUMN} > ${byHost(o.after)}` : '') +
+    (o.upTo ? ` AND ${LOG_ORDER_COLUMN} <= ${byHost(o.upTo)}` : '') + windowSql(o);
   const early = o.where !== undefined && o.whereBeforeJoin ? ` AND (${o.where})` : '';
   const late = o.where !== undefined && !o.whereBeforeJoin ? `WHERE ${o.where}` : '';
   const starts = [
-    HOST_COLUMN, TIME_NS_COLUMN, `toString(${TIME_NS_COLUMN}) AS ${START_NS_COLUMN}`, `if(record_type = 'start', 'command', record_type) AS ${ROW_TYPE_COLUMN}`,
+    HOST_COLUMN, TIME_NS_COLUMN, LOG_ORDER_COLUMN, `toString(${LOG_ORDER_COLUMN}) AS ${ORDER_TEXT_COLUMN}`, `if(record_type = 'start', 'command', record_type) AS ${ROW_TYPE_COLUMN}`,
     ...START_COLUMNS.map(quoteIdent),
   ].join(', ');
   const ends = [
@@ -73,7 +80,25 @@ export function selectRowsSql(o: SelectOptions): string {
     `  SELECT ${ends} FROM ${table} WHERE record_type = 'end'${hostFilter}${ofStarts}`,
     ') AS ends USING (host, event_id)',
     late,
-    `ORDER BY ${TIME_NS_COLUMN} ${order}, event_id ${order}, ${HOST_COLUMN} ${order}`,
+    `ORDER BY ${LOG_ORDER_COLUMN} ${order}, ${HOST_COLUMN} ${order}`,
     o.limit ? `LIMIT ${Math.floor(o.limit)}` : '',
   ].filter((l) => l !== '').join('\n');
+}
+
+/** The value of `positions` for the row's host, -1 for a host not in it (log_order is never negative). */
+function byHost(positions: ReadonlyMap<string, bigint>): string {
+  // toInt64: a large literal is UInt64, which has no common type with -1 in multiIf.
+  const arms = [...positions].map(([host, at]) => `${HOST_COLUMN} = ${quoteString(host)}, toInt64(${numberLiteral(at)})`);
+  return arms.length === 0 ? 'toInt64(-1)' : `multiIf(${arms.join(', ')}, toInt64(-1))`;
+}
+
+/** Each host's last log_order (as text) among its start, fail, loss and seal records: where follow begins. */
+export function lastOrdersSql(table: string, hosts: readonly string[] = []): string {
+  return `SELECT ${HOST_COLUMN}, toString(max(${LOG_ORDER_COLUMN})) AS ${ORDER_TEXT_COLUMN} FROM ${quoteTable(table)} ` +
+    `WHERE record_type != 'end'${hostsIn(hosts)} GROUP BY ${HOST_COLUMN}`;
+}
+
+/** ` AND host IN (...)` for --host, or nothing. */
+function hostsIn(hosts: readonly string[] | undefined): string {
+  return hosts && hosts.length > 0 ? ` AND ${HOST_COLUMN} IN (${hosts.map(quoteString).join(', ')})` : '';
 }

@@ -8,6 +8,9 @@
 //   (sorts, keeps every digit) and `time` DateTime (seconds) for the partition key; both sent by
 //   the shipper (a MATERIALIZED column cannot be inserted through a Distributed table on 18.16,
 //   and 18.16 ignores DEFAULT expressions of columns a JSONEachRow row omits); the record's own `timestamp` text is kept as written (host offset included);
+// - `log_order` Int64 is the record's place in its host's log (nextLogOrder): rows are listed in log
+//   order, as `prec -i` lists them, which time_ns does not give (a failed exec is written up to 1 s
+//   late by PATH folding; a clock may step);
 // - absent keys stay absent: optional scalars are Nullable (NULL = absent, never written as null
 //   in a record); Nullable(Array) does not exist, so each array field has a `has_<name>` UInt8
 //   (1 = the key was there, even as []);
@@ -21,6 +24,7 @@ import { FIELDS, parseTimestampNs, type FieldSpec } from './index.js';
 export const HOST_COLUMN = 'host';
 export const TIME_NS_COLUMN = 'time_ns';
 export const TIME_COLUMN = 'time';
+export const LOG_ORDER_COLUMN = 'log_order';
 
 /** Catalogue fields that records carry (derived fields such as `command` are computed, not stored). */
 export const STORED_FIELDS: readonly FieldSpec[] = (FIELDS as readonly FieldSpec[]).filter((f) => f.records.length > 0);
@@ -55,6 +59,7 @@ export function tableColumns(): { name: string; type: string; default?: string }
     if (f.type === 'string[]') cols.push({ name: presenceColumn(f.name), type: 'UInt8' });
   }
   cols.push({ name: TIME_NS_COLUMN, type: 'Int64' });
+  cols.push({ name: LOG_ORDER_COLUMN, type: 'Int64' });
   cols.push({ name: TIME_COLUMN, type: 'DateTime', default: `toDateTime(intDiv(${TIME_NS_COLUMN}, 1000000000))` });
   return cols;
 }
@@ -103,20 +108,37 @@ export function createDistributedSql(table: string, cluster: string, localTable:
 }
 
 /**
+ * The log_order of a record whose time is `timeNs`, after a record of log_order `prev` in the same
+ * host's log (undefined: the first one shipped). Its time, moved forward to 1 ns after the previous
+ * record's when it is not later: strictly increasing in write order, so ORDER BY log_order lists one
+ * host's rows exactly in log order, and stays close to time, so several hosts' rows interleave by
+ * time. The shipper carries `prev` across files and restarts (in its cursor), so a re-sent record
+ * gets the same value.
+ */
+export function nextLogOrder(prev: bigint | undefined, timeNs: bigint): bigint {
+  return prev === undefined || timeNs > prev ? timeNs : prev + 1n;
+}
+
+/**
  * The columns a JSONEachRow row adds to the record's own keys, as JSON members without braces:
- * `"host":..,"has_argv":1,"time_ns":..,"time":..`. ClickHouse reads JSON true/false into UInt8 (18.16
+ * `"host":..,"has_argv":1,"time_ns":..,"log_order":..,"time":..`. ClickHouse reads JSON true/false into UInt8 (18.16
  * too), and skips keys the table does not have (input_format_skip_unknown_fields); a key absent from
  * the record becomes NULL (Nullable), [] (arrays) or '' (event_id of a loss record). `time` is sent,
  * not left to its DEFAULT: 18.16 fills an omitted JSONEachRow column with the type's default, not the
  * column's expression.
  */
-export function rowSuffix(record: Readonly<Record<string, unknown>>, host: string): string {
+export function rowSuffix(record: Readonly<Record<string, unknown>>, host: string, logOrder: bigint): string {
   let out = `"${HOST_COLUMN}":${JSON.stringify(host)}`;
   for (const f of ARRAY_FIELDS) out += `,"${presenceColumn(f)}":${Array.isArray(record[f]) ? 1 : 0}`;
-  const ns = typeof record.timestamp === 'string' ? (parseTimestampNs(record.timestamp) ?? 0n) : 0n;
+  const ns = recordTimeNs(record);
   // Unquoted: every digit of a 64-bit integer reaches ClickHouse (a JS number would round it).
-  out += `,"${TIME_NS_COLUMN}":${ns},"${TIME_COLUMN}":${ns / 1_000_000_000n}`;
+  out += `,"${TIME_NS_COLUMN}":${ns},"${LOG_ORDER_COLUMN}":${logOrder},"${TIME_COLUMN}":${ns / 1_000_000_000n}`;
   return out;
+}
+
+/** The time_ns column of a record: its timestamp in epoch nanoseconds (0 when it has none). */
+export function recordTimeNs(record: Readonly<Record<string, unknown>>): bigint {
+  return typeof record.timestamp === 'string' ? (parseTimestampNs(record.timestamp) ?? 0n) : 0n;
 }
 
 const ARRAY_FIELDS: readonly string[] = STORED_FIELDS.filter((f) => f.type === 'string[]').map((f) => f.name);

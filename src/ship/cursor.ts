@@ -20,6 +20,8 @@ export interface Cursor {
   /** The last record acknowledged: its timestamp and time (ns) for lag, its event_id for losses. */
   last_timestamp: string;
   last_time_ns: string;
+  /** log_order (decimal) of the last record acknowledged: the next record's follows on from it. */
+  last_log_order?: string;
   /** event_id of the last start or fail record acknowledged (the sequence precd numbers). */
   last_seq_event_id?: string;
   /** Records acknowledged since the cursor was created. */
@@ -52,7 +54,8 @@ export async function readCursor(path: string): Promise<Cursor | undefined> {
   }
   const ok = typeof c.file === 'string' && /^[0-9a-f]{64}$/.test(c.file) && typeof c.index === 'number' && Number.isSafeInteger(c.index)
     && c.index >= 0 && typeof c.file_first_ns === 'string' && /^\d+$/.test(c.file_first_ns) && typeof c.last_time_ns === 'string'
-    && typeof c.last_timestamp === 'string' && typeof c.sent_total === 'number';
+    && typeof c.last_timestamp === 'string' && typeof c.sent_total === 'number'
+    && (c.last_log_order === undefined || (typeof c.last_log_order === 'string' && /^-?\d+$/.test(c.last_log_order)));
   if (!ok) throw new Error(`cursor ${path} is damaged: remove it to ship everything again`);
   return c as Cursor;
 }

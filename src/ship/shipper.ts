@@ -62,6 +62,7 @@ export function advance(prev: Cursor | undefined, batch: readonly Entry[]): Curs
     index: last.index,
     last_timestamp: last.record.timestamp,
     last_time_ns: (parseTimestampNs(last.record.timestamp) ?? 0n).toString(),
+    last_log_order: last.logOrder.toString(),
     ...(seq === undefined ? {} : { last_seq_event_id: seq }),
     sent_total: (prev?.sent_total ?? 0) + batch.length,
   };

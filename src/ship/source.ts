@@ -17,6 +17,7 @@ import {
   takePinned,
 } from '../log/index.js';
 import { parseTimestampNs, type LogRecord } from '../schema/index.js';
+import { nextLogOrder, recordTimeNs } from '../schema/clickhouse.js';
 import { lineKey, type Cursor } from './cursor.js';
 
 export interface Entry {
@@ -27,6 +28,8 @@ export interface Entry {
   file: string;
   fileFirstNs: bigint;
   index: number;
+  /** Its place in the log as one strictly increasing number (schema's nextLogOrder). */
+  logOrder: bigint;
 }
 
 export interface SourceOptions {
@@ -79,6 +82,21 @@ function splitEventId(id: string | undefined): { run: string; seq: number } | un
   return m ? { run: m[1]!, seq: Number(m[2]) } : undefined;
 }
 
+/** The log_order of the records read, carried across files from the cursor's last one. */
+class LogOrder {
+  constructor(private prev: bigint | undefined) {}
+
+  next(record: LogRecord): bigint {
+    this.prev = nextLogOrder(this.prev, recordTimeNs(record as unknown as Record<string, unknown>));
+    return this.prev;
+  }
+}
+
+function logOrderAfter(cursor: Cursor | undefined): LogOrder {
+  const last = cursor?.last_log_order ?? cursor?.last_time_ns; // a cursor from before log_order
+  return new LogOrder(last === undefined ? undefined : BigInt(last));
+}
+
 /** Counts records of one file as they stream by, skipping the first `skip`. */
 class FileCounter {
   key: string | undefined;
@@ -89,6 +107,7 @@ class FileCounter {
     key: string | undefined,
     firstNs: bigint | undefined,
     private skip: number,
+    private readonly order: LogOrder,
   ) {
     this.key = key;
     this.firstNs = firstNs ?? 0n;
@@ -105,7 +124,7 @@ class FileCounter {
       }
       this.index++;
       if (this.index <= this.skip) continue;
-      out.push({ line, record, file: this.key, fileFirstNs: this.firstNs, index: this.index });
+      out.push({ line, record, file: this.key, fileFirstNs: this.firstNs, index: this.index, logOrder: this.order.next(record) });
     }
     return out;
   }
@@ -174,6 +193,7 @@ export async function* readFromCursor(opts: SourceOptions): AsyncGenerator<Entry
   /** Files read whole in this run: listed again, they are skipped. */
   const done = new Set<string>();
   let checkLoss: ((e: Entry) => boolean) | undefined;
+  const order = logOrderAfter(opts.cursor);
   for (;;) {
     const heads = opts.follow ? await waitForLog(opts) : await listHeads(opts.logPath);
     if (heads === undefined) return;
@@ -184,7 +204,7 @@ export async function* readFromCursor(opts: SourceOptions): AsyncGenerator<Entry
     const history = opts.follow ? rest.slice(0, -1) : rest;
     let skip = at.skip;
     for (const h of history) {
-      const counter = new FileCounter(h.key, h.firstNs, skip);
+      const counter = new FileCounter(h.key, h.firstNs, skip, order);
       skip = 0;
       for await (const batch of readLogBatches(h.path, { onWarning: warn })) {
         const entries = counter.entries(batch);
@@ -201,19 +221,19 @@ export async function* readFromCursor(opts: SourceOptions): AsyncGenerator<Entry
       continue;
     }
     const current = rest[rest.length - 1]!;
-    yield* followCurrent(current, skip, opts, checkLoss);
+    yield* followCurrent(current, skip, opts, order, checkLoss);
     return;
   }
 }
 
-async function* followCurrent(current: Head, skip: number, opts: SourceOptions, checkLoss?: (e: Entry) => boolean): AsyncGenerator<Entry[]> {
-  let counter = new FileCounter(current.key, current.firstNs, skip);
+async function* followCurrent(current: Head, skip: number, opts: SourceOptions, order: LogOrder, checkLoss?: (e: Entry) => boolean): AsyncGenerator<Entry[]> {
+  let counter = new FileCounter(current.key, current.firstNs, skip, order);
   const lines = followLineBatches(opts.logPath, {
     fromStart: true,
     signal: opts.signal,
     onWarning: opts.onWarning,
     onCaughtUp: opts.onCaughtUp,
-    onFile: () => void (counter = new FileCounter(undefined, undefined, 0)),
+    onFile: () => void (counter = new FileCounter(undefined, undefined, 0, order)),
   });
   for await (const batch of lines) {
     const entries = counter.entries(batch);

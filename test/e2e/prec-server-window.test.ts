@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ClickHouseCluster, clickhouseMissing } from '../helpers/clickhouse.js';
 import { at, end, fail, line, loss, prec, PREC_BIN, start, tempDir, writePlain, type Rec } from './prec-cli-fixtures.js';
-import { createTableSql, rowSuffix } from '../../src/schema/clickhouse.js';
+import { createTableSql, nextLogOrder, recordTimeNs, rowSuffix } from '../../src/schema/clickhouse.js';
 
 const TABLE = 'default.prec';
 
@@ -31,9 +31,13 @@ test('prec --server with --since/--until prints what prec -i prints with the sam
     const recs = records();
     const log = writePlain(join(tempDir(), 'prec.log'), recs);
     await server.query(createTableSql(TABLE));
+    // As prec-ship sends them: log_order numbers the records in log order (nextLogOrder).
+    let order: bigint | undefined;
     const rows = recs.map((r) => {
       const l = line(r);
-      return `${l.slice(0, l.lastIndexOf('}'))},${rowSuffix(JSON.parse(l) as Record<string, unknown>, 'testhost')}}`;
+      const rec = JSON.parse(l) as Record<string, unknown>;
+      order = nextLogOrder(order, recordTimeNs(rec));
+      return `${l.slice(0, l.lastIndexOf('}'))},${rowSuffix(rec, 'testhost', order)}}`;
     });
     await server.query(`INSERT INTO ${TABLE} FORMAT JSONEachRow\n${rows.join('\n')}`);
     const srv = ['--server', server.url, '--table', TABLE];

@@ -2,7 +2,9 @@
 // ReplacingMergeTree tables and a Distributed table, all made from `prec-ship --print-schema
 // --cluster`; real precd writing a temp log, real commands, real prec-ship processes. After every
 // fault (ClickHouse stopped under a stream of commands, prec-ship killed with -9 mid-batch,
-// rotation and re-compression while behind) the table holds exactly the log's records after FINAL.
+// rotation and re-compression while behind) the table holds exactly the log's records after FINAL,
+// and `prec --server` over them prints exactly what `prec -a -i LOG` prints (log_order carried over
+// the restart and the rotations).
 // One ClickHouse cluster for the whole file; each test ships as its own `host` with its own state.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { ClickHouseCluster, clickhouseMissing } from '../helpers/clickhouse.js';
 import { marker, Precd, sleep } from '../helpers/precd.js';
 import { allLogRecords, recordKey, runShipSync, Shipper, writeShipConfig } from '../helpers/ship.js';
+import { PREC_BIN } from './prec-cli-fixtures.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (precd)' : clickhouseMissing();
 const CLUSTER = 'prec_test';
@@ -50,6 +53,19 @@ function shipConfig(host: string, batch = 500): string {
     host,
     sink: [{ type: 'clickhouse', url: cluster.servers[0]!.url, table: 'default.prec', batch_records: batch, batch_interval_ms: 100 }],
   });
+}
+
+/** `prec --server --host HOST` (the Distributed table) prints what `prec -a -i LOG` prints, row for row. */
+function assertServerShowsLog(host: string): void {
+  const args = ['-A', '-o', 'json', '-f', 'all,-host'];
+  const prec = (a: string[]): string => {
+    const r = spawnSync(process.execPath, [PREC_BIN, ...a, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const local = prec(['-a', '-i', logPath]);
+  assert.notEqual(local, '');
+  assert.equal(prec(['--server', cluster.servers[0]!.url, '--host', host]), local, `prec --server --host ${host}`);
 }
 
 async function rows(host: string, final = true): Promise<Record<string, unknown>[]> {
@@ -144,6 +160,7 @@ test('prec-ship killed with -9 mid-batch and restarted: nothing lost, nothing du
     assert.equal(await waitShipped('h2', second), total);
     const raw = await rawCount('h2');
     assert.ok(raw - total <= batch, `re-sent ${raw - total} rows, more than the batch in flight (${batch})`);
+    assertServerShowsLog('h2');
   } finally {
     await second.stop();
   }
@@ -183,6 +200,7 @@ test('rotation and re-compression while behind (prec.log.1 -> prec.log.2.gz): re
     assert.equal(await waitShipped('h3', shipper), total);
     assert.equal(await rawCount('h3'), total, 're-sent rows after a clean stop');
     assert.doesNotMatch(shipper.stderr, /is gone/);
+    assertServerShowsLog('h3');
   } finally {
     await shipper.stop();
     await precd.stop();

@@ -3,6 +3,7 @@
 // system's instance (its config, data or port). A "cluster" of N such servers is described in each
 // server's remote_servers, so a Distributed table on any of them spans all.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,24 @@ export async function freePort(): Promise<number> {
       const port = (s.address() as { port: number }).port;
       s.close(() => resolve(port));
     });
+  });
+}
+
+/**
+ * POST on a connection of its own (no keep-alive): a test that blocks its event loop for a while
+ * (spawnSync, chDB) would otherwise reuse a connection the server has closed meanwhile, and fetch
+ * fails ("fetch failed", other side closed).
+ */
+function postOnce(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -110,11 +129,10 @@ export class ClickHouseServer {
   }
 
   /** Runs one statement; the response body (rows as text). Throws with ClickHouse's message. */
-  async query(sql: string): Promise<string> {
-    const r = await fetch(`${this.url}/`, { method: 'POST', body: sql });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${sql.slice(0, 80)}: ${text.split('\n')[0]}`);
-    return text;
+  async query(sql: string, params = ''): Promise<string> {
+    const r = await postOnce(`${this.url}/${params}`, sql);
+    if (r.status !== 200) throw new Error(`${sql.slice(0, 80)}: ${r.text.split('\n')[0]}`);
+    return r.text;
   }
 }
 

@@ -62,7 +62,7 @@ test('argv0_mismatch: the SQL back end selects exactly the rows the JS predicate
     s.query(createTableSql('default.prec'));
     const lines = CASES.map(([argv, exe], i) => {
       const line = JSON.stringify(record(i, argv, exe));
-      return clickHouseLine({ line, record: parseRecord(line)!, file: '', fileFirstNs: 0n, index: i + 1 }, 'h');
+      return clickHouseLine({ line, record: parseRecord(line)!, file: '', fileFirstNs: 0n, index: i + 1, logOrder: BigInt(i + 1) }, 'h');
     });
     s.query(`INSERT INTO default.prec SETTINGS input_format_skip_unknown_fields = 1 FORMAT JSONEachRow\n${lines.join('\n')}\n`);
     for (const q of ['argv0_mismatch=true', 'argv0_mismatch=false', 'argv0_mismatch!=true', 'argv0_mismatch!=false']) {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { parseRecord } from '../../src/log/index.js';
-import { createTableSql } from '../../src/schema/clickhouse.js';
+import { createTableSql, recordTimeNs } from '../../src/schema/clickhouse.js';
 import { parseTimestampNs } from '../../src/schema/index.js';
 import { selectRowsSql } from '../../src/query/sql-select.js';
 import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
@@ -38,9 +38,10 @@ test('the window is on the start time, in the starts part only, as whole numbers
   assert.match(selectRowsSql({ table: 't', until: -5n }), /time_ns <= \(-5\)/);
 });
 
-function entry(record: Record<string, unknown>): Entry {
+/** An entry of a log written in time order: its log_order is its time (every time here differs). */
+function entry(record: Record<string, unknown>, index: number): Entry {
   const line = JSON.stringify(record);
-  return { line, record: parseRecord(line)!, file: '', fileFirstNs: 0n, index: 1 };
+  return { line, record: parseRecord(line)!, file: '', fileFirstNs: 0n, index, logOrder: recordTimeNs(record) };
 }
 
 test('current ClickHouse (chDB): rows whose start is inside the window, with ends from after it', { skip }, () => {
@@ -51,7 +52,7 @@ test('current ClickHouse (chDB): rows whose start is inside the window, with end
     const records = [2, 4, 6, 8, 10].flatMap((i) => [startRecord(i), endRecord(i)]);
     records.push({ timestamp: '2026-11-22T15:04:05.000000005+09:00', record_type: 'loss', lost_samples: 1, lost_samples_total: 1 });
     records.push({ timestamp: '2026-11-22T15:04:09+09:00', record_type: 'loss', lost_samples: 1, lost_samples_total: 2 });
-    s.query(`INSERT INTO default.prec FORMAT JSONEachRow\n${records.map((r) => clickHouseLine(entry(r), 'web-1')).join('\n')}\n`);
+    s.query(`INSERT INTO default.prec FORMAT JSONEachRow\n${records.map((r, i) => clickHouseLine(entry(r, i + 1), 'web-1')).join('\n')}\n`);
     const ns = (seq: number): bigint => parseTimestampNs(String(startRecord(seq).timestamp))!;
     const rows = (since?: bigint, until?: bigint, limit?: number): string[] =>
       s.query(selectRowsSql({ table: 'default.prec', since, until, limit }), 'JSONEachRow')

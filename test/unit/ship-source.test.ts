@@ -60,6 +60,20 @@ test('a cursor inside a file that was renamed and re-compressed since (prec.log.
   const { entries, warnings } = await collect(log, cursor);
   assert.deepEqual(warnings, []);
   assert.deepEqual(entries.map((e) => e.line), [...lines(1, 16)].slice(7));
+  // log_order goes on from the cursor's as if read in one go: a re-sent record gets the same value.
+  const whole = (await collect(log)).entries;
+  assert.deepEqual(entries.map((e) => e.logOrder), whole.slice(7).map((e) => e.logOrder));
+});
+
+test('log_order: strictly increasing in log order across files, the record time unless that would not be later', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'prec.log');
+  writeFileSync(`${log}.1`, zstdFrame(text(lines(1, 2))));
+  writeFileSync(log, text(lines(3, 3)));
+  const { entries } = await collect(log);
+  // start 1 (:05.000000001), end 1 (:06.000000001), start 2 (:05.000000002, earlier: moved after end 1), ...
+  const s = 1795327445_000000000n;
+  assert.deepEqual(entries.map((e) => e.logOrder - s), [1n, 1_000000001n, 1_000000002n, 1_000000003n, 1_000000004n, 1_000000005n]);
 });
 
 test('a compressed copy being made next to its original is shipped once', async () => {
@@ -119,13 +133,13 @@ test('the cursor is written atomically (no temp file left) and read back; a dama
   const dir = tempDir();
   const path = cursorPath(dir, 'clickhouse http://x default.prec');
   assert.equal(await readCursor(path), undefined);
-  const entries: Entry[] = [{ line: '{}', record: startRecord(9) as never, file: 'a'.repeat(64), fileFirstNs: 5n, index: 3 }];
+  const entries: Entry[] = [{ line: '{}', record: startRecord(9) as never, file: 'a'.repeat(64), fileFirstNs: 5n, index: 3, logOrder: 7n }];
   const c = advance(undefined, entries);
   await writeCursor(path, c);
   assert.deepEqual(await readCursor(path), c);
   assert.deepEqual(c, {
     file: 'a'.repeat(64), file_first_ns: '5', index: 3, last_timestamp: '2026-11-22T15:04:05.000000009+09:00',
-    last_time_ns: '1795327445000000009', last_seq_event_id: '20261122150000-9', sent_total: 1,
+    last_time_ns: '1795327445000000009', last_log_order: '7', last_seq_event_id: '20261122150000-9', sent_total: 1,
   });
   assert.deepEqual(readdirSync(dir), [path.split('/').pop()]);
   writeFileSync(path, '{"file":1}');

@@ -1,7 +1,7 @@
 // ClickHouse over HTTP(S) with @clickhouse/client: one INSERT ... FORMAT JSONEachRow per batch. Each
 // row is the record's line as written with `host`, `has_<array>` and the time columns appended
 // (schema.ts), so the record's own keys reach the table byte for byte, and nothing is re-encoded.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { clickHouseClient, clickHouseErrorText, type ClickHouseClient } from '../../clickhouse/client.js';
 import type { ClickHouseSinkConfig } from '../config.js';
 import { rowSuffix } from '../../schema/clickhouse.js';
 import type { Entry } from '../source.js';
@@ -11,7 +11,7 @@ import type { Sink } from './sink.js';
 export function clickHouseLine(e: Entry, host: string): string {
   const line = e.line.trimEnd();
   const end = line.lastIndexOf('}');
-  return `${line.slice(0, end)},${rowSuffix(e.record, host)}}`;
+  return `${line.slice(0, end)},${rowSuffix(e.record, host, e.logOrder)}}`;
 }
 
 export class ClickHouseSink implements Sink {
@@ -21,21 +21,12 @@ export class ClickHouseSink implements Sink {
     private readonly config: ClickHouseSinkConfig,
     private readonly host: string,
   ) {
-    const url = new URL(config.url);
-    const username = decodeURIComponent(url.username) || undefined;
-    const password = decodeURIComponent(url.password) || undefined;
-    url.username = '';
-    url.password = '';
-    this.client = createClient({
-      url: url.toString(),
-      username,
-      password,
-      request_timeout: 60_000,
+    this.client = clickHouseClient(config.url, {
+      requestTimeoutMs: 60_000,
       // Rows are JSON text already: passed through as they are.
       json: { parse: JSON.parse, stringify: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)) },
       // A record key the table does not have (a newer precd's) must not fail the whole batch.
-      clickhouse_settings: { input_format_skip_unknown_fields: 1 },
-      log: { level: 127 as never },
+      settings: { input_format_skip_unknown_fields: 1 },
     });
   }
 
@@ -44,18 +35,11 @@ export class ClickHouseSink implements Sink {
     try {
       await this.client.insert({ table: this.config.table, values, format: 'JSONEachRow' });
     } catch (e) {
-      throw new Error(oneLine(e));
+      throw new Error(clickHouseErrorText(e));
     }
   }
 
   async close(): Promise<void> {
     await this.client.close();
   }
-}
-
-/** A ClickHouse or network error as one line (server errors carry a stack trace after the text). */
-function oneLine(e: unknown): string {
-  const err = e as { message?: string; code?: string };
-  const text = String(err?.message ?? e).split('\n')[0]!.replace(/, e\.what\(\) = .*$/, '').slice(0, 300);
-  return err?.code && !text.includes(err.code) ? `${text} (${err.code})` : text;
 }
