@@ -7,7 +7,8 @@
 // row's every column before filtering, single-threaded on 18.16 (3x slower over 1M commands,
 // docs/benchmarks.md). Copies of an end need no folding: ANY JOIN takes one. When the filter runs
 // before the join, only the ends of the selected starts are read into the join's hash table, not
-// every end in the table. `ANY LEFT JOIN ... USING` runs on 18.16 and on current releases; a
+// every end in the table (GLOBAL IN: over a Distributed table a plain IN would make every shard
+// run the distributed subquery again, which ClickHouse refuses). `ANY LEFT JOIN ... USING` runs on 18.16 and on current releases; a
 // command without an end gets `finalized` 0 and NULL end columns.
 import { END_PART_FIELDS } from '../schema/index.js';
 import { HOST_COLUMN, LOG_ORDER_COLUMN, SORTING_KEY, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
@@ -72,7 +73,7 @@ export function selectRowsSql(o: SelectOptions): string {
   ].join(', ');
   const order = o.limit ? 'DESC' : 'ASC';
   const startsSql = `SELECT ${starts} FROM ${table} WHERE record_type != 'end'${hostFilter}${after}${early} LIMIT 1 BY ${SORTING_KEY.slice(1, -1)}`;
-  const ofStarts = early !== '' || after !== '' ? ` AND (${HOST_COLUMN}, event_id) IN (SELECT ${HOST_COLUMN}, event_id FROM (${startsSql}))` : '';
+  const ofStarts = early !== '' || after !== '' ? ` AND (${HOST_COLUMN}, event_id) GLOBAL IN (SELECT ${HOST_COLUMN}, event_id FROM (${startsSql}))` : '';
   return [
     'SELECT * FROM (',
     `  ${startsSql}`,
