@@ -22,20 +22,10 @@ import { selectRowsSql } from '../../src/query/sql-select.js';
 import { compileAst, parseQuery } from '../../src/query/index.js';
 import { END_ONLY_FIELDS } from '../../src/schema/index.js';
 import { rowRecords } from '../../src/cli/server.js';
-import { createRequire } from 'node:module';
+import { Session } from '../helpers/chdb.js';
 
 const TABLE = 'default.prec';
 
-interface ChdbSession {
-  query(sql: string, format?: string): string;
-  cleanup(): void;
-}
-let Session: (new () => ChdbSession) | undefined;
-try {
-  ({ Session } = createRequire(import.meta.url)('chdb') as { Session: new () => ChdbSession });
-} catch {
-  Session = undefined;
-}
 
 /** The SELECT prec --server -A -q Q sends. */
 function caseSql(q: string): string {

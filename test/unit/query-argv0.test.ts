@@ -3,7 +3,6 @@
 // ClickHouse; the same expression is plain 18.16 SQL: replaceRegexpOne, notEmpty, if).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { compileQuery, parseQuery } from '../../src/query/index.js';
 import { whereSql } from '../../src/query/sql.js';
 import { basenamesDiffer } from '../../src/schema/index.js';
@@ -12,6 +11,7 @@ import { jsonGetter } from '../../src/cli/values.js';
 import { parseRecord } from '../../src/log/index.js';
 import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
 import { startRecord } from './log-fixtures.js';
+import { Session, CHDB_SKIP } from '../helpers/chdb.js';
 
 /** [argv, exe, expected value] (undefined: absent). */
 const CASES: [string[] | undefined, string | undefined, boolean | undefined][] = [
@@ -48,15 +48,8 @@ test('argv0_mismatch: basenamesDiffer, the predicate and the shown value agree',
   });
 });
 
-const require = createRequire(import.meta.url);
-let Session: (new () => { query(sql: string, format?: string): string; cleanup(): void }) | undefined;
-try {
-  ({ Session } = require('chdb'));
-} catch {
-  Session = undefined;
-}
 
-test('argv0_mismatch: the SQL back end selects exactly the rows the JS predicate does (chDB)', { skip: Session ? undefined : 'needs chdb' }, () => {
+test('argv0_mismatch: the SQL back end selects exactly the rows the JS predicate does (chDB)', { skip: CHDB_SKIP }, () => {
   const s = new Session!();
   try {
     s.query(createTableSql('default.prec'));

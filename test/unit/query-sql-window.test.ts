@@ -3,7 +3,6 @@
 // time), both ends inclusive to the nanosecond; run on a current ClickHouse (chDB, in process).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { parseRecord } from '../../src/log/index.js';
 import { createTableSql, recordTimeNs } from '../../src/schema/clickhouse.js';
 import { parseTimestampNs } from '../../src/schema/index.js';
@@ -11,19 +10,10 @@ import { selectRowsSql } from '../../src/query/sql-select.js';
 import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
 import type { Entry } from '../../src/ship/source.js';
 import { endRecord, startRecord } from './log-fixtures.js';
+import { Session, CHDB_SKIP } from '../helpers/chdb.js';
 
-interface ChdbSession {
-  query(sql: string, format?: string): string;
-  cleanup(): void;
-}
 
-let Session: (new () => ChdbSession) | undefined;
-try {
-  ({ Session } = createRequire(import.meta.url)('chdb') as { Session: new () => ChdbSession });
-} catch {
-  Session = undefined;
-}
-const skip = Session ? undefined : 'needs the chdb dev dependency (npm ci)';
+const skip = CHDB_SKIP;
 
 test('the window is on the start time, in the starts part only, as whole numbers', () => {
   const sql = selectRowsSql({ table: 'default.prec', since: 1795327445000000001n, until: 1795327446000000000n });

@@ -4,27 +4,16 @@
 // loss records stay distinct, absent keys stay NULL (or has_argv = 0), unknown keys are skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { parseRecord } from '../../src/log/index.js';
 import { createTableSql } from '../../src/schema/clickhouse.js';
 import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
 import { lastOrdersSql, selectRowsSql } from '../../src/query/sql-select.js';
 import type { Entry } from '../../src/ship/source.js';
 import { endRecord, startRecord } from './log-fixtures.js';
+import { Session, CHDB_SKIP } from '../helpers/chdb.js';
 
-interface ChdbSession {
-  query(sql: string, format?: string): string;
-  cleanup(): void;
-}
 
-const require = createRequire(import.meta.url);
-let Session: (new () => ChdbSession) | undefined;
-try {
-  ({ Session } = require('chdb') as { Session: new () => ChdbSession });
-} catch {
-  Session = undefined;
-}
-const skip = Session ? undefined : 'needs the chdb dev dependency (npm ci)';
+const skip = CHDB_SKIP;
 
 function entry(record: Record<string, unknown>, index: number): Entry {
   const line = JSON.stringify(record);
