@@ -187,12 +187,15 @@ export function recordsFor(recs: Rec[], mark: string): { starts: Rec[]; fails: R
  */
 export function readLogText(path: string): string {
   if (!existsSync(path)) return '';
-  const head = readFileSync(path).subarray(0, 4);
+  // One read: the format and the bytes decoded come from the same snapshot. Reading the file again
+  // after looking at its head raced with precd creating a new file after rotation (a head of fewer
+  // than 4 bytes, then the whole zstd frame read as text).
+  const bytes = readFileSync(path);
   let tool: string | undefined;
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) tool = 'zstd';
-  else if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) tool = 'gzip';
-  if (!tool) return readFileSync(path, 'utf8');
-  const r = spawnSync(tool, ['-dc', path], { maxBuffer: 1 << 30 });
+  if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0xfd2fb528) tool = 'zstd';
+  else if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) tool = 'gzip';
+  if (!tool) return bytes.toString('utf8');
+  const r = spawnSync(tool, ['-dc'], { input: bytes, maxBuffer: 1 << 30 });
   return r.stdout.toString('utf8');
 }
 
