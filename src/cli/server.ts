@@ -102,7 +102,7 @@ export interface ServerQuery extends Omit<SelectOptions, 'table'> {
 }
 
 /** The answer of one SELECT as rows; UsageError (one line) when the server cannot be asked. */
-async function ask(target: ServerTarget, sql: string, onRows?: (received: number) => void): Promise<SqlRow[]> {
+export async function ask(target: ServerTarget, sql: string, onRows?: (received: number) => void): Promise<SqlRow[]> {
   const client = connect(target);
   try {
     const rs = await client.query({ query: sql, format: 'JSONEachRow' });

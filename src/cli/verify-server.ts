@@ -66,31 +66,24 @@ const COMPARED = ['chain', 'records', 'epoch', 'mac', 'prev_mac'] as const;
 /** The seals of `host` on the server, in time order, re-sent duplicates dropped. Throws serverError. */
 export async function serverSeals(target: ServerTarget, host: string): Promise<ShippedSeal[]> {
   // Loaded on use: the ClickHouse client is not needed to read this report (verify.ts imports it).
-  const { connect, serverError } = await import('./server.js');
-  const client = connect(target);
+  const { ask } = await import('./server.js');
   const sql =
     `SELECT seal_seq, timestamp, epoch, records, chain, prev_mac, mac FROM ${quoteTable(target.table)} ` +
     `WHERE host = ${quoteString(host)} AND record_type = 'seal' ORDER BY time_ns, seal_seq`;
-  try {
-    const rows = await (await client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>();
-    const seen = new Set<string>();
-    const out: ShippedSeal[] = [];
-    for (const r of rows) {
-      const s: ShippedSeal = {
-        seal_seq: Number(r.seal_seq), timestamp: String(r.timestamp), epoch: Number(r.epoch), records: Number(r.records),
-        chain: String(r.chain), prev_mac: (r.prev_mac ?? undefined) as string | undefined, mac: (r.mac ?? undefined) as string | undefined,
-      };
-      const id = JSON.stringify(s);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push(s);
-    }
-    return out;
-  } catch (e) {
-    throw serverError(target, e);
-  } finally {
-    await client.close();
+  const seen = new Set<string>();
+  const out: ShippedSeal[] = [];
+  for (const r of await ask(target, sql)) {
+    const s: ShippedSeal = {
+      seal_seq: Number(r.seal_seq), timestamp: String(r.timestamp), epoch: Number(r.epoch), records: Number(r.records),
+      chain: String(r.chain), prev_mac: (r.prev_mac ?? undefined) as string | undefined, mac: (r.mac ?? undefined) as string | undefined,
+    };
+    // A replayed batch sends a seal twice: the server keeps both until a merge.
+    const id = JSON.stringify(s);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(s);
   }
+  return out;
 }
 
 const ns = (s: ShippedSeal): bigint => parseTimestampNs(s.timestamp) ?? 0n;
