@@ -120,11 +120,11 @@ async function run(argv: string[]): Promise<number> {
   return daemon(config);
 }
 
-/** `precd --setup-keys`: key(0) and an empty sealing state; the verification key printed once. */
+/** `precd --setup-keys`: key(0) and a sealing state that goes on from earlier chain-only seals; the verification key printed once. */
 function makeKeys(path: string): number {
   let key: Buffer;
   try {
-    key = setupKeys(path);
+    key = setupKeys(path, loadChainState(chainStatePath(path)));
   } catch (e) {
     throw new Fatal(e instanceof SealStateError ? e.message : `cannot create the seal key file ${path}: ${oneLine(e)}`);
   }

@@ -14,7 +14,7 @@ import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSy
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ZERO_CHAIN } from './chain.js';
-import { KEY_BYTES } from './keys.js';
+import { evolveKey, KEY_BYTES } from './keys.js';
 import { ZERO_MAC } from './record.js';
 
 export interface SealState {
@@ -181,14 +181,23 @@ export function saveChainState(path: string, s: ChainState): void {
   writeStateFile(path, `${CHAIN_MAGIC}\nseal_seq ${s.sealSeq}\nchain ${s.chain.toString('hex')}\n`);
 }
 
-/** `precd --setup-keys`: a new key(0) and empty state; refuses to replace an existing key file. Returns key(0). */
-export function setupKeys(path: string): Buffer {
+/**
+ * `precd --setup-keys`: a new key(0) and its state; refuses to replace an existing key file. Returns
+ * key(0). After chain-only runs (`from`, their seal.chain), the keyed chain goes on where they left
+ * off: seal_seq is never reset (SPEC 12) and the line chain stays one chain. The state then holds
+ * key(N) for epoch N = seal_seq, as if key(0) had sealed the N seals before: the verifier derives it
+ * from key(0) the same way, and epoch = seal_seq - 1 holds for every keyed seal.
+ */
+export function setupKeys(path: string, from?: ChainState): Buffer {
   if (loadStateOrBroken(path)) {
     throw new SealStateError(`seal key file ${path} already exists: remove it first to start a new chain (old logs then verify only with the old verification key)`);
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
-  saveState(path, { epoch: 0, key, sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC });
+  const sealSeq = from?.sealSeq ?? 0;
+  let epochKey: Buffer = key;
+  for (let e = 0; e < sealSeq; e++) epochKey = evolveKey(epochKey);
+  saveState(path, { epoch: sealSeq, key: epochKey, sealSeq, chain: from?.chain ?? ZERO_CHAIN, mac: ZERO_MAC });
   return key;
 }
 

@@ -89,9 +89,9 @@ test('the key file: 0600, atomic replace, symlinks and readable files refused, s
 });
 
 /** A sealed log made by the Sealer: opening seal, then `segments` of lines each closed by a seal. */
-function sealedLog(key: Buffer | undefined, segments: number[][], chainOnly?: ChainState): { lines: string[]; saved: SealState[] } {
+function sealedLog(key: Buffer | SealState | undefined, segments: number[][], chainOnly?: ChainState): { lines: string[]; saved: SealState[] } {
   const saved: SealState[] = [];
-  const state = key ? { epoch: 0, key, sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC } : undefined;
+  const state = Buffer.isBuffer(key) ? { epoch: 0, key, sealSeq: 0, chain: ZERO_CHAIN, mac: ZERO_MAC } : key;
   const s = new Sealer({ state, chainOnly, persist: (x) => saved.push(x), now: () => '2026-12-07T10:00:00.000000000+00:00', report: () => {} });
   const lines: string[] = [];
   const out = { write: (l: string) => lines.push(l) };
@@ -228,6 +228,31 @@ test('chain-only: the state saved after each seal carries seal_seq and the chain
   assert.deepEqual([r.firstSeal, r.lastSeal, r.verified], [1, 5, 4]);
   assert.doesNotMatch(r.notes.join('\n'), /new chain begins/);
   assert.deepEqual(r.interrupted, [{ line: 7, count: 1 }], 'the line after the last seal of the first run is its unsealed tail');
+});
+
+test('--setup-keys after chain-only runs: seal_seq and the chain go on; the keyed part verifies with key(0)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seal-unit-'));
+  try {
+    const a = sealedLog(undefined, [[1, 2], [3]]);
+    const last = a.saved.at(-1)!;
+    const path = join(dir, 'seal.key');
+    const k0 = setupKeys(path, { sealSeq: last.sealSeq, chain: last.chain });
+    const state = loadState(path)!;
+    assert.deepEqual([state.epoch, state.sealSeq, state.chain], [3, 3, last.chain]);
+    assert.deepEqual(state.key, evolveKey(evolveKey(evolveKey(k0))), 'the key of epoch 3, derived from key(0)');
+    const b = sealedLog(state, [[4]]);
+    const seals = b.lines.filter((l) => l.includes('"record_type":"seal"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(seals.map((x) => [x.seal_seq, x.epoch]), [[4, 3], [5, 4]], 'seal_seq is never reset');
+    const whole = verify([...a.lines, ...b.lines]);
+    assert.equal(whole.verdict, 'PASS', JSON.stringify(whole));
+    assert.deepEqual([whole.firstSeal, whole.lastSeal], [1, 5]);
+    assert.doesNotMatch(whole.notes.join('\n'), /new chain begins/);
+    const keyed = verify(b.lines, k0);
+    assert.equal(keyed.verdict, 'PASS', JSON.stringify(keyed));
+    assert.equal(verify(b.lines, randomBytes(32)).verdict, 'FAIL', 'another key(0) does not verify it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('seal.chain: beside the key file, saved 0600 and atomically, read back; a link or a file open to others is refused', () => {
