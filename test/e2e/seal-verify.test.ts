@@ -305,4 +305,23 @@ test('chain-only precd (no key file) restarted twice: seal_seq keeps rising acro
   const t = verify(logPath);
   assert.doesNotMatch(t.stdout, /new chain begins/, 'the restarts continue the chain');
   assert.match(t.stdout, new RegExp(`seals #1\\.\\.#${all.at(-1)}`));
+
+  // Then keys are set up: the keyed seals go on from seal.chain (seal_seq is never reset).
+  const setup = runPrecdSync(['--setup-keys', '-c', join(dir, 'precd.conf')]);
+  assert.equal(setup.status, 0, setup.stderr);
+  const precd = await Precd.start({ dir, config });
+  commands(`${mark}keyed`, 4);
+  await waitFor(logPath, `${mark}keyed-3`);
+  await sleep(1500);
+  assert.equal((await precd.stop()).code, 0);
+  const keyed: { seal_seq: number; epoch: number; mac?: string }[] = [];
+  for await (const line of readLogLines(logPath)) if (isSeal(line)) keyed.push(JSON.parse(line) as { seal_seq: number; epoch: number; mac?: string });
+  const after = keyed.slice(all.length);
+  assert.ok(after.length >= 2, JSON.stringify(after));
+  assert.deepEqual(after.map((x) => x.seal_seq), after.map((_x, i) => all.length + 1 + i), 'the keyed run goes on from the chain-only seal_seq');
+  assert.ok(after.every((x) => typeof x.mac === 'string' && x.epoch === x.seal_seq - 1));
+  const whole = verify(logPath, '-o', 'json');
+  assert.equal(whole.status, 0, whole.stdout + whole.stderr);
+  assert.equal(whole.json!.files[0]!.verdict, 'PASS');
+  assert.doesNotMatch(verify(logPath).stdout, /new chain begins/, 'one chain across the change to keyed seals');
 });
