@@ -26,14 +26,17 @@ const ARGV = LINE_KEYS.indexOf('argv');
 
 /** The tables of a gate, built once per rule set; each pass gets its own Gate (the stamps). */
 export class GateTables {
-  /** The automaton over every text (dense.ts): steps, byte classes, outputs per state. */
-  readonly dfa: DenseAutomaton;
+  /**
+   * Per key (index in LINE_KEYS), the automaton over the texts under it (dense.ts), or undefined:
+   * one per key, so a text hits only in its own key's values and each table is smaller.
+   */
+  readonly dfas: (DenseAutomaton | undefined)[];
   /** The keys the texts are under (a row's values scanned by rowRules). */
   readonly keys: string[];
-  /** Per key (index in LINE_KEYS), 1 when its value goes through the automaton: some text is under it. */
+  /** Per key (index in LINE_KEYS), 1 when its value goes through an automaton: some text is under it. */
   readonly scanned: Uint8Array;
-  /** Per text (automaton pattern), pairs of [set id, key index in LINE_KEYS] it counts for. */
-  readonly setsOf: number[][];
+  /** Per key, per text (pattern of that key's automaton), the ids of the sets it counts for. */
+  readonly setsOf: number[][][];
   /** Per set, its rule. */
   readonly ruleOf: number[];
   /** Per rule, how many sets it requires (0: none known, the rule needs every line). */
@@ -55,10 +58,10 @@ export class GateTables {
     reqs: readonly (readonly (readonly string[])[])[],
     readonly light: readonly (((row: LightRow) => boolean) | undefined)[] = [],
   ) {
-    const texts: string[] = [];
-    const index = new Map<string, number>();
+    const texts: string[][] = LINE_KEYS.map(() => []);
+    const index = LINE_KEYS.map(() => new Map<string, number>());
     this.keys = [];
-    this.setsOf = [];
+    this.setsOf = LINE_KEYS.map(() => []);
     this.ruleOf = [];
     this.need = reqs.map((sets) => sets.length);
     this.markerSets = reqs.map(() => []);
@@ -76,16 +79,16 @@ export class GateTables {
           if (key < 0) throw new Error(`unchecked requirement ${keyed}`);
           if (!this.keys.includes(name)) this.keys.push(name);
           const t = keyed.slice(cut + 1);
-          let i = index.get(t);
-          if (i === undefined) index.set(t, (i = texts.push(t) - 1)), this.setsOf.push([]);
-          this.setsOf[i]!.push(id, key);
+          let i = index[key]!.get(t);
+          if (i === undefined) index[key]!.set(t, (i = texts[key]!.push(t) - 1)), this.setsOf[key]!.push([]);
+          this.setsOf[key]![i]!.push(id);
         }
       }
     });
     this.markerRules = this.markerSets.flatMap((s, r) => (s.length > 0 ? [r] : []));
     this.unconstrainedRules = this.need.flatMap((n, r) => (n === 0 ? [r] : []));
     this.unconstrained = this.unconstrainedRules.length > 0;
-    this.dfa = denseAutomaton(new Automaton(texts.map(scanBytes)));
+    this.dfas = texts.map((list) => (list.length > 0 ? denseAutomaton(new Automaton(list.map(scanBytes))) : undefined));
     this.scanned = Uint8Array.from(LINE_KEYS, (k) => (this.keys.includes(k) ? 1 : 0));
   }
 }
@@ -148,14 +151,13 @@ export class Gate {
   /** Record the texts ending at state `s` under `key`; true when that completes some rule (pushed to `done`). */
   private hit(s: number, key: number, done: number[] | undefined): boolean {
     const light = done ? undefined : this.t.light;
-    const { setsOf, ruleOf, need } = this.t;
+    const { ruleOf, need } = this.t;
+    const setsOf = this.t.setsOf[key]!;
     const line = this.line;
     let completed = false;
-    for (const text of this.t.dfa.outputs[s]!) {
-      const pairs = setsOf[text]!;
-      for (let j = 0; j < pairs.length; j += 2) {
-        const set = pairs[j]!;
-        if (pairs[j + 1] !== key || this.setStamp[set] === line) continue;
+    for (const text of this.t.dfas[key]!.outputs[s]!) {
+      for (const set of setsOf[text]!) {
+        if (this.setStamp[set] === line) continue;
         this.setStamp[set] = line;
         const r = ruleOf[set]!;
         if (this.ruleStamp[r] !== line) (this.ruleStamp[r] = line), (this.ruleCount[r] = 0);
@@ -223,7 +225,7 @@ export class Gate {
 
   /** The automaton over the value block[v, end) of key k: true when that completes a rule (or a byte above 0x7f). */
   private scan(block: Buffer, v: number, end: number, k: number): boolean {
-    const { delta, classOf, shift, accepting } = this.t.dfa;
+    const { delta, classOf, shift, accepting } = this.t.dfas[k]!;
     let s = 0;
     for (let i = v; i < end; i++) {
       let b = block[i]!;
@@ -270,14 +272,13 @@ export class Gate {
    * ASCII of it: every rule is then tested).
    */
   rowRules(row: Readonly<Record<string, unknown>>): number[] | undefined {
-    const { delta, classOf, shift, accepting } = this.t.dfa;
-    const keys = this.t.keys;
     const done: number[] = [];
     this.line++;
-    for (const name of keys) {
+    for (const name of this.t.keys) {
       const k = LINE_KEYS.indexOf(name);
       const value = row[name];
       if (value === undefined) continue;
+      const { delta, classOf, shift, accepting } = this.t.dfas[k]!;
       const hay = JSON.stringify(value);
       let s = 0;
       for (let i = 0; i < hay.length; i++) {
