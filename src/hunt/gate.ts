@@ -14,7 +14,7 @@
 import type { LineSelector } from '../log/index.js';
 import { FIELDS } from '../schema/index.js';
 import { denseAutomaton, type DenseAutomaton } from './dense.js';
-import { Automaton, BASENAMES, KEYED, scanBytes } from './prefilter.js';
+import { Automaton, BASENAMES, KEYED_CASED, SEPARATOR, scanBytes } from './prefilter.js';
 
 /** The values of a line a light rule reads. */
 export type LightRow = { exe?: string; argv?: string[] };
@@ -37,6 +37,11 @@ export class GateTables {
   readonly scanned: Uint8Array;
   /** Per key, per text (pattern of that key's automaton), the ids of the sets it counts for. */
   readonly setsOf: number[][][];
+  /**
+   * Per key, per text: for a text of case-sensitive clauses (KEYED_CASED), its bytes in their own
+   * case, which the line must hold as written (checked where no escape precedes it in the value).
+   */
+  readonly exact: (Uint8Array | undefined)[][];
   /** Per set, its rule. */
   readonly ruleOf: number[];
   /** Per rule, how many sets it requires (0: none known, the rule needs every line). */
@@ -62,6 +67,7 @@ export class GateTables {
     const index = LINE_KEYS.map(() => new Map<string, number>());
     this.keys = [];
     this.setsOf = LINE_KEYS.map(() => []);
+    this.exact = LINE_KEYS.map(() => []);
     this.ruleOf = [];
     this.need = reqs.map((sets) => sets.length);
     this.markerSets = reqs.map(() => []);
@@ -73,14 +79,20 @@ export class GateTables {
             this.markerSets[r]!.push(id);
             continue;
           }
-          const cut = keyed.indexOf(KEYED);
+          const cut = keyed.search(SEPARATOR);
+          const cased = keyed[cut] === KEYED_CASED;
           const name = keyed.slice(0, cut);
           const key = LINE_KEYS.indexOf(name);
           if (key < 0) throw new Error(`unchecked requirement ${keyed}`);
           if (!this.keys.includes(name)) this.keys.push(name);
           const t = keyed.slice(cut + 1);
-          let i = index[key]!.get(t);
-          if (i === undefined) index[key]!.set(t, (i = texts[key]!.push(t) - 1)), this.setsOf[key]!.push([]);
+          // A text of case-sensitive clauses is a text of its own (the same automaton pattern).
+          let i = index[key]!.get(cased ? KEYED_CASED + t : t);
+          if (i === undefined) {
+            index[key]!.set(cased ? KEYED_CASED + t : t, (i = texts[key]!.push(t) - 1));
+            this.setsOf[key]!.push([]);
+            this.exact[key]!.push(cased ? Uint8Array.from(scanBytes(t, true)) : undefined);
+          }
           this.setsOf[key]![i]!.push(id);
         }
       }
@@ -88,7 +100,7 @@ export class GateTables {
     this.markerRules = this.markerSets.flatMap((s, r) => (s.length > 0 ? [r] : []));
     this.unconstrainedRules = this.need.flatMap((n, r) => (n === 0 ? [r] : []));
     this.unconstrained = this.unconstrainedRules.length > 0;
-    this.dfas = texts.map((list) => (list.length > 0 ? denseAutomaton(new Automaton(list.map(scanBytes))) : undefined));
+    this.dfas = texts.map((list) => (list.length > 0 ? denseAutomaton(new Automaton(list.map((t) => scanBytes(t)))) : undefined));
     this.scanned = Uint8Array.from(LINE_KEYS, (k) => (this.keys.includes(k) ? 1 : 0));
   }
 }
@@ -141,6 +153,10 @@ export class Gate {
   private argvAt = -1;
   /** Light rules whose texts the current line holds: decided at its end, on its exe and argv. */
   private readonly pending: number[] = [];
+  /** During scan: the line's block, the position of the byte last stepped, an escape seen in the value. */
+  private block: Buffer | undefined;
+  private at = 0;
+  private escaped = false;
 
   constructor(private readonly t: GateTables) {
     this.setStamp = new Int32Array(t.ruleOf.length);
@@ -153,9 +169,13 @@ export class Gate {
     const light = done ? undefined : this.t.light;
     const { ruleOf, need } = this.t;
     const setsOf = this.t.setsOf[key]!;
+    const exact = this.t.exact[key]!;
     const line = this.line;
     let completed = false;
     for (const text of this.t.dfas[key]!.outputs[s]!) {
+      const bytes = exact[text];
+      // On a row (done given) case is not checked: its predicate decides.
+      if (bytes && !done && !this.sameCase(bytes)) continue;
       for (const set of setsOf[text]!) {
         if (this.setStamp[set] === line) continue;
         this.setStamp[set] = line;
@@ -227,10 +247,14 @@ export class Gate {
   private scan(block: Buffer, v: number, end: number, k: number): boolean {
     const { delta, classOf, shift, accepting } = this.t.dfas[k]!;
     let s = 0;
+    this.block = block;
+    this.escaped = false;
     for (let i = v; i < end; i++) {
       let b = block[i]!;
       if (b >= 0x80) return true;
+      this.at = i;
       if (b === 0x5c) {
+        this.escaped = true;
         const n = block[i + 1];
         if (n === 0x2f) (b = 0x2f), i++;
         else {
@@ -241,7 +265,7 @@ export class Gate {
             s = delta[(s << shift) | classOf[b]!]!;
             if (s >= accepting && this.hit(s, k, undefined)) return true;
             b = n ?? 0;
-            i++;
+            this.at = ++i;
           }
         }
       }
@@ -249,6 +273,18 @@ export class Gate {
       if (s >= accepting && this.hit(s, k, undefined)) return true;
     }
     return false;
+  }
+
+  /**
+   * Does the text just matched (ending at this.at) hold `bytes` in their case? Unknown, so yes, when
+   * an escape came before it in the value (the raw bytes are then not the text's one for one).
+   */
+  private sameCase(bytes: Uint8Array): boolean {
+    if (this.escaped) return true;
+    const block = this.block!;
+    const from = this.at - bytes.length + 1;
+    for (let j = 0; j < bytes.length; j++) if (block[from + j] !== bytes[j]) return false;
+    return true;
   }
 
   /** At the line's end: the rules needing argv0_mismatch, then the light rules whose texts it holds. */

@@ -64,3 +64,15 @@ test('hunt gates: never drop a line a rule matches; a row meets the same rules w
   );
   assert.ok(hits > 300, `the records hit rules often enough to test the gates (${hits})`);
 });
+
+test('hunt gates: a case-sensitive rule (a regular expression) keeps its line, and only in its case', () => {
+  const line = (argv: string[]): string =>
+    JSON.stringify({ timestamp: '2026-11-22T15:04:05.000000001+09:00', event_id: '20261122150405-1', pid: 10, uid: 0, record_type: 'start', exe: '/usr/bin/pnscan', argv });
+  const hit = line(['pnscan', '-W', '"41', '42', '43"', '10.0.0.1']);
+  const expected = ALL.match(toRow(parseRecord(hit)!));
+  assert.ok(expected.some((i) => RULES[i]!.id === '97de11cd-4b67-4abf-9a8b-1020e670aa9e'), 'the pnscan rule fires');
+  assert.equal(GATED.selector()!.select(Buffer.from(hit)).length, 1);
+  const lower = line(['pnscan', '-w', '"41', '42', '43"', '10.0.0.1']);
+  assert.deepEqual(ALL.match(toRow(parseRecord(lower)!)), []);
+  assert.equal(GATED.selector()!.select(Buffer.from(lower)).length, 0, '-w is not -W');
+});
