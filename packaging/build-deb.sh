@@ -28,7 +28,7 @@ name="prec_${version}_${arch}"
 addon=addon/build/Release/prec_addon.node
 bpf_obj=build/bpf/prec.bpf.o
 for f in bin/prec.js bin/precd.js bin/prec-ship.js build/src/daemon/main.js build/src/ship/main.js \
-  build/completion/prec.bash build/completion/_prec build/src/cli/commands.js build/src/cli/commands/index.js "$bpf_obj" "$addon"; do
+  build/completion/prec.bash build/completion/_prec build/src/cli/commands.js build/src/cli/commands/index.js build/src/hunt/shipped-rules.json "$bpf_obj" "$addon"; do
   [ -f "$f" ] || die "missing $f: run 'just build' first"
 done
 
@@ -49,6 +49,8 @@ mkdir -p "$app/build"
   install -D -m 0644 "build/$f" "$app/build/$f"
 done
 install -D -m 0644 "$bpf_obj" "$app/$bpf_obj"
+# The shipped rules compiled at build time (src/hunt/cache.ts), beside the code that reads it.
+install -D -m 0644 build/src/hunt/shipped-rules.json "$app/build/src/hunt/shipped-rules.json"
 # `prec hunt`'s default rules (build/src/hunt/load.js reads ../../../rules): SigmaHQ's set keeps its
 # licence files (DRL 1.1 asks for the attribution to be kept), and the doc dir says so too.
 [ -f rules/sigma/LICENSE.Detection.Rules.md ] || die "missing rules/sigma with its licence"

@@ -13,7 +13,8 @@
 // checked on the raw line (rawBasenamesDiffer) only when a rule still needs it.
 import type { LineSelector } from '../log/index.js';
 import { FIELDS } from '../schema/index.js';
-import { Automaton, BASENAMES, KEYED, scanBytes } from './prefilter.js';
+import { denseAutomaton, type DenseAutomaton } from './dense.js';
+import { Automaton, BASENAMES, KEYED_CASED, SEPARATOR, scanBytes } from './prefilter.js';
 
 /** The values of a line a light rule reads. */
 export type LightRow = { exe?: string; argv?: string[] };
@@ -25,19 +26,22 @@ const ARGV = LINE_KEYS.indexOf('argv');
 
 /** The tables of a gate, built once per rule set; each pass gets its own Gate (the stamps). */
 export class GateTables {
-  readonly delta: Uint16Array | Int32Array;
-  readonly accepts: Uint8Array;
-  readonly outputs: (number[] | undefined)[];
+  /**
+   * Per key (index in LINE_KEYS), the automaton over the texts under it (dense.ts), or undefined:
+   * one per key, so a text hits only in its own key's values and each table is smaller.
+   */
+  readonly dfas: (DenseAutomaton | undefined)[];
   /** The keys the texts are under (a row's values scanned by rowRules). */
   readonly keys: string[];
-  /** Per state, 1 + the key (index in LINE_KEYS) whose `"key"` ends there, or 0. */
-  readonly keyAt: Int32Array;
-  /** Per state, whether some text (not a key) ends there. */
-  readonly textAt: Uint8Array;
-  /** Per key (index in LINE_KEYS), 1 when its value goes through the automaton: some text is under it. */
+  /** Per key (index in LINE_KEYS), 1 when its value goes through an automaton: some text is under it. */
   readonly scanned: Uint8Array;
-  /** Per text (automaton pattern), pairs of [set id, key index in LINE_KEYS] it counts for. */
-  readonly setsOf: number[][];
+  /** Per key, per text (pattern of that key's automaton), the ids of the sets it counts for. */
+  readonly setsOf: number[][][];
+  /**
+   * Per key, per text: for a text of case-sensitive clauses (KEYED_CASED), its bytes in their own
+   * case, which the line must hold as written (checked where no escape precedes it in the value).
+   */
+  readonly exact: (Uint8Array | undefined)[][];
   /** Per set, its rule. */
   readonly ruleOf: number[];
   /** Per rule, how many sets it requires (0: none known, the rule needs every line). */
@@ -59,10 +63,11 @@ export class GateTables {
     reqs: readonly (readonly (readonly string[])[])[],
     readonly light: readonly (((row: LightRow) => boolean) | undefined)[] = [],
   ) {
-    const texts: string[] = [];
-    const index = new Map<string, number>();
+    const texts: string[][] = LINE_KEYS.map(() => []);
+    const index = LINE_KEYS.map(() => new Map<string, number>());
     this.keys = [];
-    this.setsOf = [];
+    this.setsOf = LINE_KEYS.map(() => []);
+    this.exact = LINE_KEYS.map(() => []);
     this.ruleOf = [];
     this.need = reqs.map((sets) => sets.length);
     this.markerSets = reqs.map(() => []);
@@ -74,47 +79,59 @@ export class GateTables {
             this.markerSets[r]!.push(id);
             continue;
           }
-          const cut = keyed.indexOf(KEYED);
+          const cut = keyed.search(SEPARATOR);
+          const cased = keyed[cut] === KEYED_CASED;
           const name = keyed.slice(0, cut);
           const key = LINE_KEYS.indexOf(name);
           if (key < 0) throw new Error(`unchecked requirement ${keyed}`);
           if (!this.keys.includes(name)) this.keys.push(name);
           const t = keyed.slice(cut + 1);
-          let i = index.get(t);
-          if (i === undefined) index.set(t, (i = texts.push(t) - 1)), this.setsOf.push([]);
-          this.setsOf[i]!.push(id, key);
+          // A text of case-sensitive clauses is a text of its own (the same automaton pattern).
+          let i = index[key]!.get(cased ? KEYED_CASED + t : t);
+          if (i === undefined) {
+            index[key]!.set(cased ? KEYED_CASED + t : t, (i = texts[key]!.push(t) - 1));
+            this.setsOf[key]!.push([]);
+            this.exact[key]!.push(cased ? Uint8Array.from(scanBytes(t, true)) : undefined);
+          }
+          this.setsOf[key]![i]!.push(id);
         }
       }
     });
     this.markerRules = this.markerSets.flatMap((s, r) => (s.length > 0 ? [r] : []));
     this.unconstrainedRules = this.need.flatMap((n, r) => (n === 0 ? [r] : []));
     this.unconstrained = this.unconstrainedRules.length > 0;
-    const a = new Automaton([...texts.map(scanBytes), ...LINE_KEYS.map((k) => [0x22, ...Buffer.from(k), 0x22])]);
-    // ASCII case folded into the table itself: an upper-case byte moves as its lower case does.
-    for (let st = 0; st < a.outputs.length; st++) a.delta.copyWithin(st * 256 + 0x41, st * 256 + 0x61, st * 256 + 0x7b);
-    // Half the memory when it fits: the table is read once per byte, and cache misses are its cost.
-    this.delta = a.outputs.length <= 0xffff ? Uint16Array.from(a.delta) : a.delta;
-    this.accepts = a.accepts;
-    this.outputs = a.outputs;
+    this.dfas = texts.map((list) => (list.length > 0 ? denseAutomaton(new Automaton(list.map((t) => scanBytes(t)))) : undefined));
     this.scanned = Uint8Array.from(LINE_KEYS, (k) => (this.keys.includes(k) ? 1 : 0));
-    this.keyAt = new Int32Array(a.outputs.length);
-    this.textAt = new Uint8Array(a.outputs.length);
-    a.outputs.forEach((out, state) => {
-      for (const o of out ?? []) {
-        if (o >= texts.length) this.keyAt[state] = o - texts.length + 1;
-        else this.textAt[state] = 1;
-      }
-    });
   }
 }
 
-/** The first byte of the value after `"key"` ending before `i` (blanks, a colon, blanks), or -1: no colon. */
-function valueStart(block: Buffer, i: number, nl: number): number {
-  while (i < nl && (block[i] === 0x20 || block[i] === 0x09)) i++;
-  if (block[i] !== 0x3a || i >= nl) return -1;
-  i++;
-  while (i < nl && (block[i] === 0x20 || block[i] === 0x09)) i++;
-  return i < nl ? i : -1;
+/**
+ * The record keys as a trie over their bytes (ASCII): KEY_NEXT[state * 128 + byte] is the next
+ * state (0: no key goes on so), KEY_OF[state] 1 + the key's index in LINE_KEYS where one ends.
+ */
+const { KEY_NEXT, KEY_OF } = keyTrie(LINE_KEYS);
+
+function keyTrie(keys: readonly string[]): { KEY_NEXT: Int16Array; KEY_OF: Int16Array } {
+  const next: number[] = [];
+  const of: number[] = [0];
+  const grow = (): number => (next.push(...new Array<number>(128).fill(0)), of.push(0), of.length - 2);
+  grow();
+  of.pop();
+  keys.forEach((key, index) => {
+    let s = 0;
+    for (const b of Buffer.from(key)) s = next[s * 128 + b] || (next[s * 128 + b] = grow());
+    of[s] = index + 1;
+  });
+  return { KEY_NEXT: Int16Array.from(next), KEY_OF: Int16Array.from(of) };
+}
+
+/** The first byte at or after `i` that is not a JSON blank (or the line's end). */
+function blanks(block: Buffer, i: number, nl: number): number {
+  for (; i < nl; i++) {
+    const b = block[i]!;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return i;
+  }
+  return nl;
 }
 
 /** `\u003c` and the like: the character some encoders escape, or -1. */
@@ -136,6 +153,10 @@ export class Gate {
   private argvAt = -1;
   /** Light rules whose texts the current line holds: decided at its end, on its exe and argv. */
   private readonly pending: number[] = [];
+  /** During scan: the line's block, the position of the byte last stepped, an escape seen in the value. */
+  private block: Buffer | undefined;
+  private at = 0;
+  private escaped = false;
 
   constructor(private readonly t: GateTables) {
     this.setStamp = new Int32Array(t.ruleOf.length);
@@ -146,14 +167,17 @@ export class Gate {
   /** Record the texts ending at state `s` under `key`; true when that completes some rule (pushed to `done`). */
   private hit(s: number, key: number, done: number[] | undefined): boolean {
     const light = done ? undefined : this.t.light;
-    const { setsOf, ruleOf, need } = this.t;
+    const { ruleOf, need } = this.t;
+    const setsOf = this.t.setsOf[key]!;
+    const exact = this.t.exact[key]!;
     const line = this.line;
     let completed = false;
-    for (const text of this.t.outputs[s]!) {
-      const pairs = setsOf[text]!;
-      for (let j = 0; j < pairs.length; j += 2) {
-        const set = pairs[j]!;
-        if (pairs[j + 1] !== key || this.setStamp[set] === line) continue;
+    for (const text of this.t.dfas[key]!.outputs[s]!) {
+      const bytes = exact[text];
+      // On a row (done given) case is not checked: its predicate decides.
+      if (bytes && !done && !this.sameCase(bytes)) continue;
+      for (const set of setsOf[text]!) {
+        if (this.setStamp[set] === line) continue;
         this.setStamp[set] = line;
         const r = ruleOf[set]!;
         if (this.ruleStamp[r] !== line) (this.ruleStamp[r] = line), (this.ruleCount[r] = 0);
@@ -175,18 +199,62 @@ export class Gate {
     return have + open === this.t.need[r];
   }
 
-  /** Does the raw JSON line block[p, nl) satisfy some rule? (Any byte above 0x7f: yes.) */
+    /**
+   * Does the raw JSON line block[p, nl) (block[p] is `{`) satisfy some rule? The line is read as
+   * JSON, key by key: only the values of keys some text is under go through the automaton (from
+   * state 0: a text counts only inside its key's value), the others are stepped over. Anything the
+   * reader does not expect (a byte above 0x7f in a scanned value, an escaped key, a nested value,
+   * broken JSON): kept, the parser decides.
+   */
   lineHits(block: Buffer, p: number, nl: number): boolean {
-    const { delta, accepts, keyAt, textAt, scanned } = this.t;
+    const scanned = this.t.scanned;
     this.line++;
     this.exeAt = this.argvAt = -1;
     this.pending.length = 0;
+    // Blanks are looked for only where the next byte is not the one precd writes there.
+    let i = p + 1;
+    if (block[i] !== 0x22 && (i = blanks(block, i, nl)) < nl && block[i] === 0x7d) return blanks(block, i + 1, nl) < nl;
+    for (;;) {
+      if (block[i] !== 0x22) return true;
+      // The key, walked through the trie of record keys up to its closing quote.
+      let t = 0;
+      for (i++; ; i++) {
+        if (i >= nl) return true;
+        const b = block[i]!;
+        if (b === 0x22) break;
+        if (b === 0x5c) return true; // escaped: only the parser can tell which key it is
+        if (t >= 0) t = b < 0x80 ? KEY_NEXT[(t << 7) | b]! || -1 : -1;
+      }
+      const k = t >= 0 ? KEY_OF[t]! - 1 : -1;
+      if (block[++i] !== 0x3a && block[(i = blanks(block, i, nl))] !== 0x3a) return true;
+      let v = i + 1;
+      if (block[v] === 0x20 || block[v] === 0x09 || block[v] === 0x0d) v = blanks(block, v, nl);
+      const end = valueEnd(block, v, nl);
+      if (end < 0) return true;
+      if (k === EXE) this.exeAt = v;
+      else if (k === ARGV) this.argvAt = v;
+      if (k >= 0 && scanned[k] && this.scan(block, v, end, k)) return true;
+      i = block[end] === 0x2c ? end : blanks(block, end, nl);
+      if (block[i] === 0x2c) {
+        if (block[++i] !== 0x22) i = blanks(block, i, nl);
+      } else if (block[i] === 0x7d && blanks(block, i + 1, nl) >= nl) break;
+      else return true;
+    }
+    return this.lineEnd(block, nl);
+  }
+
+  /** The automaton over the value block[v, end) of key k: true when that completes a rule (or a byte above 0x7f). */
+  private scan(block: Buffer, v: number, end: number, k: number): boolean {
+    const { delta, classOf, shift, accepting } = this.t.dfas[k]!;
     let s = 0;
-    let key = -1;
-    for (let i = p; i < nl; i++) {
+    this.block = block;
+    this.escaped = false;
+    for (let i = v; i < end; i++) {
       let b = block[i]!;
       if (b >= 0x80) return true;
+      this.at = i;
       if (b === 0x5c) {
+        this.escaped = true;
         const n = block[i + 1];
         if (n === 0x2f) (b = 0x2f), i++;
         else {
@@ -194,27 +262,33 @@ export class Gate {
           if (u >= 0) (b = u), (i += 5);
           else {
             // Any other escape is two bytes as written (`\"`, `\\`, `\n`...).
-            s = delta[(s << 8) | b]!;
-            if (accepts[s] && textAt[s] && this.hit(s, key, undefined)) return true;
+            s = delta[(s << shift) | classOf[b]!]!;
+            if (s >= accepting && this.hit(s, k, undefined)) return true;
             b = n ?? 0;
-            i++;
+            this.at = ++i;
           }
         }
       }
-      s = delta[(s << 8) | b]!;
-      if (accepts[s]) {
-        if (textAt[s] && this.hit(s, key, undefined)) return true;
-        if (keyAt[s]) {
-          const k = keyAt[s]! - 1;
-          const v = this.keyFound(block, i + 1, nl, k);
-          if (v >= 0) {
-            key = k;
-            // A value no text is under (timestamp, cgroup, ...) is skipped, not stepped through.
-            if (!scanned[k]) (i = skipValue(block, v, nl) - 1), (s = 0);
-          }
-        }
-      }
+      s = delta[(s << shift) | classOf[b]!]!;
+      if (s >= accepting && this.hit(s, k, undefined)) return true;
     }
+    return false;
+  }
+
+  /**
+   * Does the text just matched (ending at this.at) hold `bytes` in their case? Unknown, so yes, when
+   * an escape came before it in the value (the raw bytes are then not the text's one for one).
+   */
+  private sameCase(bytes: Uint8Array): boolean {
+    if (this.escaped) return true;
+    const block = this.block!;
+    const from = this.at - bytes.length + 1;
+    for (let j = 0; j < bytes.length; j++) if (block[from + j] !== bytes[j]) return false;
+    return true;
+  }
+
+  /** At the line's end: the rules needing argv0_mismatch, then the light rules whose texts it holds. */
+  private lineEnd(block: Buffer, nl: number): boolean {
     for (const r of this.t.markerRules) {
       if (this.onlyMarkersMissing(r) && this.exeAt >= 0 && this.argvAt >= 0 && rawBasenamesDiffer(block, this.exeAt, this.argvAt, nl)) {
         if (!this.t.light[r]) return true;
@@ -228,37 +302,26 @@ export class Gate {
   }
 
   /**
-   * `"name"` of key k ended before i: when a colon follows, where its value starts (exe's and argv's
-   * noted), else -1 (it was a value).
-   */
-  private keyFound(block: Buffer, i: number, nl: number, k: number): number {
-    const v = valueStart(block, i, nl);
-    if (v >= 0 && k === EXE) this.exeAt = v;
-    else if (v >= 0 && k === ARGV) this.argvAt = v;
-    return v;
-  }
-
-  /**
    * The rules a row satisfies, from the JSON text of its values under the gate's keys (ASCII case
    * folded, the text the line gate saw, re-encoded; BASENAMES taken as present: the predicate
    * decides); undefined when a value has a non-ASCII character (Unicode case folding may make
    * ASCII of it: every rule is then tested).
    */
   rowRules(row: Readonly<Record<string, unknown>>): number[] | undefined {
-    const { delta, accepts, keys } = this.t;
     const done: number[] = [];
     this.line++;
-    for (const name of keys) {
+    for (const name of this.t.keys) {
       const k = LINE_KEYS.indexOf(name);
       const value = row[name];
       if (value === undefined) continue;
+      const { delta, classOf, shift, accepting } = this.t.dfas[k]!;
       const hay = JSON.stringify(value);
       let s = 0;
       for (let i = 0; i < hay.length; i++) {
         const c = hay.charCodeAt(i);
         if (c >= 0x80) return undefined;
-        s = delta[(s << 8) | c]!;
-        if (accepts[s]) this.hit(s, k, done);
+        s = delta[(s << shift) | classOf[c]!]!;
+        if (s >= accepting) this.hit(s, k, done);
       }
     }
     for (const r of this.t.markerRules) if (this.onlyMarkersMissing(r) && !done.includes(r)) done.push(r);
@@ -301,19 +364,45 @@ function plainStringEnd(block: Buffer, from: number, nl: number): number {
   return -1;
 }
 
-/** The position after the JSON value starting at `v` (a string, an array, a scalar), or the line's end. */
-function skipValue(block: Buffer, v: number, nl: number): number {
+/**
+ * The position after the JSON value starting at `v`: a string, an array of strings and scalars, or
+ * a scalar; -1 for anything else (an object, a nested array, no closing quote): the line is kept.
+ */
+function valueEnd(block: Buffer, v: number, nl: number): number {
   const first = block[v];
-  let inString = first === 0x22;
-  for (let i = v + 1; i < nl; i++) {
-    const b = block[i]!;
-    if (b === 0x5c) i++;
-    else if (b === 0x22) {
-      if (first === 0x22) return i + 1;
-      inString = !inString;
-    } else if (!inString && (first === 0x5b ? b === 0x5d : b === 0x2c || b === 0x7d)) return first === 0x5b ? i + 1 : i;
+  if (first === 0x22) {
+    const close = stringEnd(block, v + 1, nl);
+    return close < 0 ? -1 : close + 1;
   }
-  return nl;
+  if (first === 0x5b) {
+    for (let i = v + 1; i < nl; i++) {
+      const b = block[i]!;
+      if (b === 0x22) {
+        i = stringEnd(block, i + 1, nl);
+        if (i < 0) return -1;
+      } else if (b === 0x5d) return i + 1;
+      else if (b === 0x5b || b === 0x7b) return -1;
+    }
+    return -1;
+  }
+  let i = v;
+  while (i < nl && isScalarByte(block[i]!)) i++;
+  return i > v ? i : -1;
+}
+
+/** The closing quote of the JSON string whose text starts at `from` (escapes stepped over), or -1. */
+function stringEnd(block: Buffer, from: number, nl: number): number {
+  for (let i = from; i < nl; i++) {
+    const b = block[i]!;
+    if (b === 0x22) return i;
+    if (b === 0x5c) i++;
+  }
+  return -1;
+}
+
+/** A byte of a number, true, false or null. */
+function isScalarByte(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2b || b === 0x2e || b === 0x45;
 }
 
 /** The end (its `]`) of the array of plain strings starting at `from`, or -1 at an escape or another value. */

@@ -1,9 +1,11 @@
 // Rule files: a file or a directory (its *.yml and *.yaml files, recursively, in name order), each
 // compiled once. With no path, the rules shipped with prec (rules/ at the top of the install:
-// SigmaHQ's Linux process_creation set and prec's own pack).
+// SigmaHQ's Linux process_creation set and prec's own pack), from the build's cache of them when
+// it is current (cache.ts).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { readRulesCache, rulesFingerprint, SHIPPED_CACHE, writeRulesCache } from './cache.js';
 import { compileRuleText } from './compile.js';
 import { RuleError } from './errors.js';
 import type { CompiledRule } from './rule.js';
@@ -26,18 +28,23 @@ function ruleFiles(path: string): string[] {
     .map((f) => join(path, f));
 }
 
+function readRule(f: string): string {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch (e) {
+    throw new RuleError(f, (e as Error).message);
+  }
+}
+
 /** Every rule under the paths (default: the shipped ones), compiled; throws RuleError for a bad one. */
 export function loadRules(paths: readonly string[] = []): CompiledRule[] {
   const files = (paths.length > 0 ? paths : [DEFAULT_RULES_DIR]).flatMap(ruleFiles);
-  const rules = files.map((f) => {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (e) {
-      throw new RuleError(f, (e as Error).message);
-    }
-    return compileRuleText(text, f);
-  });
+  const texts = files.map(readRule);
+  if (paths.length === 0) {
+    const cached = readRulesCache(SHIPPED_CACHE, DEFAULT_RULES_DIR, rulesFingerprint(DEFAULT_RULES_DIR, files, texts));
+    if (cached) return cached;
+  }
+  const rules = files.map((f, i) => compileRuleText(texts[i]!, f));
   const seen = new Map<string, string>();
   for (const r of rules) {
     const before = seen.get(r.id);
@@ -45,4 +52,12 @@ export function loadRules(paths: readonly string[] = []): CompiledRule[] {
     seen.set(r.id, r.file);
   }
   return rules;
+}
+
+/** Compiles the shipped rules into the cache loadRules reads (`just build`). */
+export function writeShippedRules(path = SHIPPED_CACHE): void {
+  const files = ruleFiles(DEFAULT_RULES_DIR);
+  const texts = files.map(readRule);
+  const rules = loadRules([DEFAULT_RULES_DIR]);
+  writeRulesCache(path, DEFAULT_RULES_DIR, rules, rulesFingerprint(DEFAULT_RULES_DIR, files, texts));
 }

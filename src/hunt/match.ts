@@ -28,7 +28,7 @@ export class RuleSet {
   constructor(readonly rules: readonly SupportedRule[]) {
     this.predicates = rules.map((r) => compileAst([r.ast]).predicate);
     const light = rules.map((r, i) => (readsOnly(r.ast, LIGHT_FIELDS) ? this.predicates[i] : undefined));
-    this.tables = new GateTables(rules.map((r) => selective(requirements(r.ast))), light);
+    this.tables = new GateTables(rules.map((r) => selective(requirements(r.ast, true))), light);
     this.gate = new Gate(this.tables);
     this.all = rules.map((_, i) => i);
   }

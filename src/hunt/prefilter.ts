@@ -189,9 +189,10 @@ function orSets(each: string[][][]): string[][] {
  * tracks the key it is in). An AND needs all its operands' sets, an OR what orSets derives, NOT
  * nothing; [] when nothing is known: the rule needs every line. Besides literal runs: a stored
  * boolean `=true` needs `true` under its key, and argv0_mismatch `=true` the BASENAMES marker
- * (checked on the raw line, gate.ts).
+ * (checked on the raw line, gate.ts). With marksCase, texts of case-sensitive clauses come with
+ * KEYED_CASED instead of KEYED.
  */
-export function requirements(node: QueryNode): string[][] {
+export function requirements(node: QueryNode, marksCase = false): string[][] {
   switch (node.kind) {
     case 'clause': {
       const spec = fieldByName(node.key);
@@ -199,14 +200,15 @@ export function requirements(node: QueryNode): string[][] {
         if (spec.basenamesOf) return [[BASENAMES]];
         return spec.records.includes('start') ? [[`${spec.name}${KEYED}true`]] : [];
       }
-      return clauseSets(node).map((set) => set.map((t) => `${lineKey(node.key)}${KEYED}${t}`));
+      const sep = marksCase && caseSensitive(node) ? KEYED_CASED : KEYED;
+      return clauseSets(node).map((set) => set.map((t) => `${lineKey(node.key)}${sep}${t}`));
     }
     case 'not':
       return [];
     case 'and':
-      return node.operands.flatMap(requirements);
+      return node.operands.flatMap((o) => requirements(o, marksCase));
     case 'or': {
-      const each = node.operands.map(requirements);
+      const each = node.operands.map((o) => requirements(o, marksCase));
       return each.every((sets) => sets.length > 0) ? orSets(each) : [];
     }
   }
@@ -214,7 +216,7 @@ export function requirements(node: QueryNode): string[][] {
 
 /** A text found in most values (`-`, `/`, `1`, `-c`): requiring it drops almost nothing. */
 function common(keyed: string): boolean {
-  const t = keyed.slice(keyed.indexOf(KEYED) + 1).replace(OPEN, '').replace(CLOSE, '');
+  const t = keyed.slice(keyed.search(SEPARATOR) + 1).replace(OPEN, '').replace(CLOSE, '');
   return t.length === 1 ? /^[A-Za-z0-9./_:=,@+-]$/.test(t) : t.length === 2 && /^[-A-Za-z0-9][A-Za-z0-9]$/.test(t);
 }
 
@@ -230,6 +232,23 @@ export function selective(sets: string[][]): string[][] {
 
 /** Between the key and the text of a requirement. */
 export const KEYED = '\u0001';
+
+/**
+ * Instead of KEYED (requirements' marksCase): the clause is case-sensitive, so the text must be
+ * there in the same case (the gate checks the line's bytes where it can).
+ */
+export const KEYED_CASED = '\u0004';
+
+/** Either separator. */
+export const SEPARATOR = /[\u0001\u0004]/;
+
+/**
+ * A clause whose texts match only in their own case: no `i` after the value, and for a regular
+ * expression no flag group anywhere (`(?i)`).
+ */
+function caseSensitive(node: ClauseNode): boolean {
+  return !node.caseless && !(node.op === '/=' && node.value.includes('(?'));
+}
 
 /** In a requirement set: argv[0]'s basename differs from exe's (gate.ts rawBasenamesDiffer). */
 export const BASENAMES = '\u0000basenames';
@@ -256,9 +275,9 @@ function anchoredRuns(value: string, op: string, argvBased: boolean): string[] {
  * The bytes of a literal as the scanner sees a line: ASCII lower case, `"` and `\\` as their JSON
  * escapes (`\\"`, `\\\\`), the string quotes (OPEN, CLOSE) as `"`.
  */
-export function scanBytes(literal: string): number[] {
+export function scanBytes(literal: string, keepCase = false): number[] {
   const out: number[] = [];
-  for (const c of literal.toLowerCase()) {
+  for (const c of keepCase ? literal : literal.toLowerCase()) {
     if (c === OPEN || c === CLOSE) out.push(0x22);
     else if (c === '"') out.push(0x5c, 0x22);
     else if (c === '\\') out.push(0x5c, 0x5c);
