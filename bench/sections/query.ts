@@ -45,7 +45,9 @@ export function ensureQueryLog(resultsDir: string, commands: number): QueryResul
   const meta = `${path}.json`;
   if (existsSync(path) && existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as GeneratedLog;
-    if (m.version === GENERATOR_VERSION && m.commands === commands && statSync(path).size === m.bytes) return { ...m, path, generated_s: null };
+    // A meta file from before an expected count was added: same bytes, but the count must be made.
+    const complete = m.expected?.tsRange !== undefined;
+    if (complete && m.version === GENERATOR_VERSION && m.commands === commands && statSync(path).size === m.bytes) return { ...m, path, generated_s: null };
   }
   log(`query: generating a ${commands}-command log (cached for later runs)`);
   const t0 = Date.now();
