@@ -65,15 +65,9 @@ function readRuns(p: string): Reading {
       i += 2;
       continue;
     }
-    if (c === '[') {
-      const end = classEnd(p, i);
-      if (end < 0) return stop();
-      cut();
-      i = end;
-      continue;
-    }
-    if (c === '(') {
-      const end = groupEnd(p, i);
+    if (c === '[' || c === '(') {
+      // A class or a group: not a literal run (its extent must be certain to read on after it).
+      const end = c === '[' ? classEnd(p, i) : groupEnd(p, i);
       if (end < 0) return stop();
       cut();
       i = end;
