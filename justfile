@@ -72,3 +72,7 @@ release: build man
 
 clean:
     rm -rf build addon/build dist
+
+# Issue 19's query kinds beside `zstdcat | grep -c` at 300k and 1M commands (ROUNDS interleaved pairs).
+bench-query-kinds ROUNDS="5": build
+    node build/bench/query-kinds.js {{ROUNDS}}

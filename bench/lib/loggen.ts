@@ -23,7 +23,7 @@ export interface GeneratedLog {
   fails: number;
   bytes: number;
   /** Expected match counts of the benchmark queries, counted while generating. */
-  expected: { nginx: number; uidRange: number; base64: number };
+  expected: { nginx: number; uidRange: number; base64: number; tsRange: number };
 }
 
 // mulberry32: small, fast, good enough for test data.
@@ -84,6 +84,13 @@ const SYSTEM_PARENTS = [
 
 const WORDS = ['config', 'main', 'src', 'lib', 'test', 'deploy', 'report', 'data', 'api', 'web', 'cache', 'index', 'users', 'orders', 'build'];
 const HOSTS = ['api.example.com', 'mirror.example.org', 'git.internal', 'metrics.internal:9090', 'cdn.example.net'];
+
+/**
+ * The timestamp-range query's window, in ns since the log's start: local (+01:00) 12:00 to 13:00
+ * of its first day (TS_RANGE_QUERY); about 14,000 commands, inside the 300,000-command log too.
+ */
+const TS_RANGE_NS = [11 * 3600e9, 12 * 3600e9] as const;
+export const TS_RANGE_QUERY = 'timestamp>=2026-11-01T12:00:00+01:00 && timestamp<2026-11-01T13:00:00+01:00';
 
 type Rnd = () => number;
 const pick = <T>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -246,7 +253,7 @@ export function generateLog(path: string, commands: number, seed = 20261122): Ge
   let now = 0; // ns since baseNs
   let sinceFlush = 0;
   let flushEvery = int(r, 1, 64);
-  const expected = { nginx: 0, uidRange: 0, base64: 0 };
+  const expected = { nginx: 0, uidRange: 0, base64: 0, tsRange: 0 };
   const emit = (line: string): void => {
     z.write(line + '\n');
     records++;
@@ -314,6 +321,7 @@ export function generateLog(path: string, commands: number, seed = 20261122): Ge
     if (u.name === 'nginx') expected.nginx++;
     if (u.uid >= 1002 && u.uid < 1004) expected.uidRange++;
     if (webshell) expected.base64++;
+    if (Math.round(now) >= TS_RANGE_NS[0] && Math.round(now) < TS_RANGE_NS[1]) expected.tsRange++;
     if (failed) {
       fails++;
       emit(ordered('fail', { ...common, record_type: 'fail', exec_errno: 2, exec_error: 'no such file or directory' }));

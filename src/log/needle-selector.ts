@@ -7,6 +7,11 @@
 //   (the output or the query needs end values) the event_id of every kept line is remembered
 //   until its end goes by, and a line carrying a remembered event_id is kept.
 // - Loss records (lines with `"lost_samples"`) are kept, for the count of hidden losses.
+// - Value needles (a number or timestamp range) read the value after `"key":` from the bytes and
+//   keep the line when one occurrence of the key passes every test of that key, or cannot be read
+//   plainly (not a plain integer, a string with escapes or non-ASCII bytes). A `"key"` inside a
+//   string value is written `\"key\"`, so it is not taken for the key; a line with `\u` anywhere
+//   (the key itself may be written with escapes) is kept.
 // - Lines that do not look like a JSON object are kept, so that the parser still counts them as
 //   bad lines (and blank ones are still ignored). Approximation: a line that looks like an object
 //   (`{ ... }`) but is broken JSON (or not a record, or not UTF-8 where the reader passes such
@@ -16,15 +21,26 @@ import { keysOnlyIn } from '../schema/index.js';
 import type { LineSelector } from './lines.js';
 
 /** A text every kept line contains; with `key`, as the value of that key (`"key" : "V"`). */
-export interface LineNeedle {
+export interface LineTextNeedle {
   readonly text: string;
   readonly key?: string;
 }
+
+/** A value every kept line has under `key`: a JSON number or string that `accepts` passes. */
+export interface LineValueNeedle {
+  readonly key: string;
+  readonly read: 'number' | 'string';
+  readonly accepts: (value: number | string) => boolean;
+}
+
+export type LineNeedle = LineTextNeedle | LineValueNeedle;
 
 const NL = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const EVENT_ID_KEY = Buffer.from('"event_id"');
+/** A `\uXXXX` escape: a key may be written with them. */
+const ESCAPE_U = Buffer.from('\\u');
 /** A key only loss records have (the catalogue's first). */
 const LOSS_KEY = `"${keysOnlyIn('loss')[0]!}"`;
 
@@ -36,7 +52,7 @@ class Pattern {
   /** Index in `bytes` of the byte searched for. */
   private rare = 0;
 
-  constructor(needle: LineNeedle) {
+  constructor(needle: LineTextNeedle) {
     this.bytes = Buffer.from(needle.text);
     this.key = needle.key === undefined ? undefined : Buffer.from(`"${needle.key}"`);
   }
@@ -100,8 +116,11 @@ class Pattern {
  * one per pass over the input.
  */
 export class NeedleSelector implements LineSelector {
-  private readonly first: Pattern;
+  /** The longest text needle, undefined when there are only value needles. */
+  private readonly first: Pattern | undefined;
   private readonly others: Pattern[];
+  private readonly values: ValueProbe[];
+  private readonly escape = new Cursor((block, from) => block.indexOf(ESCAPE_U, from));
   /** Searched like a needle (a plain indexOf of a long string runs at a fraction of memchr's speed). */
   private readonly loss = new Pattern({ text: LOSS_KEY });
   private tuned = false;
@@ -113,20 +132,33 @@ export class NeedleSelector implements LineSelector {
     private readonly trackEnds: boolean,
   ) {
     // The longest needle is the rarest, most likely: it drives the scan.
-    const sorted = [...needles].sort((a, b) => b.text.length - a.text.length).map((n) => new Pattern(n));
-    this.first = sorted[0]!;
+    const texts = needles.filter((n): n is LineTextNeedle => 'text' in n);
+    const sorted = texts.sort((a, b) => b.text.length - a.text.length).map((n) => new Pattern(n));
+    this.first = sorted[0];
     this.others = sorted.slice(1);
+    const byKey = new Map<string, LineValueNeedle[]>();
+    for (const n of needles) if (!('text' in n)) byKey.set(n.key, [...(byKey.get(n.key) ?? []), n]);
+    this.values = [...byKey].map(([key, list]) => new ValueProbe(key, list));
+  }
+
+  /** Whether the line [p, nl) passes every value needle. */
+  private valuesPass(block: Buffer, p: number, nl: number): boolean {
+    for (const v of this.values) if (!v.passes(block, p, nl) && !this.escape.within(block, p, nl)) return false;
+    return true;
   }
 
   select(block: Buffer): string[] {
     if (!this.tuned && block.length >= 4096) {
-      for (const p of [this.first, ...this.others, this.loss]) p.tune(block.subarray(0, 256 * 1024));
+      const patterns = [...this.others, this.loss, ...this.values.map((v) => v.pattern)];
+      for (const p of this.first ? [this.first, ...patterns] : patterns) p.tune(block.subarray(0, 256 * 1024));
       this.tuned = true;
     }
+    for (const v of this.values) v.reset();
+    this.escape.reset();
     const out: string[] = [];
     const len = block.length;
     const first = this.first;
-    let hit = first.find(block, 0);
+    let hit = first ? first.find(block, 0) : -1;
     // Next `"event_id"` at or after p: -2 not searched yet, -1 none left in the block. Searched
     // once per occurrence, not once per line, so that lines without one cost no rescans.
     let keyHit = -2;
@@ -136,8 +168,10 @@ export class NeedleSelector implements LineSelector {
       let nl = block.indexOf(NL, p);
       if (nl < 0) nl = len;
       let keep = false;
-      if (hit >= 0 && hit < nl) {
-        keep = this.others.every((o) => o.within(block, p, nl));
+      if (!first) {
+        keep = nl > p && this.valuesPass(block, p, nl);
+      } else if (hit >= 0 && hit < nl) {
+        keep = this.others.every((o) => o.within(block, p, nl)) && this.valuesPass(block, p, nl);
         hit = first.find(block, nl + 1);
       }
       // Loss records never match a query that has needles, but prec counts the ones it hides
@@ -179,6 +213,93 @@ export class NeedleSelector implements LineSelector {
     if (this.pending.has(id)) this.pending.delete(id);
     else this.pending.add(id);
   }
+}
+
+/** The next occurrence of something at or after a position: searched once per occurrence in a block. */
+class Cursor {
+  private at = -2;
+  constructor(private readonly next: (block: Buffer, from: number) => number) {}
+
+  reset(): void {
+    this.at = -2;
+  }
+
+  /** Whether an occurrence starts in [p, nl); lines are asked in order. */
+  within(block: Buffer, p: number, nl: number): boolean {
+    if (this.at === -2 || (this.at >= 0 && this.at < p)) this.at = this.next(block, p);
+    return this.at >= 0 && this.at < nl;
+  }
+}
+
+/** A value read after a key: undefined when `"key"` is not followed by a colon, null when not plain. */
+type ReadValue = number | string | null | undefined;
+
+/** The value needles of one key: every one must accept the value of one occurrence of the key. */
+class ValueProbe {
+  readonly pattern: Pattern;
+  private readonly read: 'number' | 'string';
+  private at = -2;
+
+  constructor(
+    key: string,
+    private readonly needles: readonly LineValueNeedle[],
+  ) {
+    this.pattern = new Pattern({ text: `"${key}"` });
+    this.read = needles[0]!.read;
+  }
+
+  reset(): void {
+    this.at = -2;
+  }
+
+  /** Whether the line [p, nl) has an occurrence of the key whose value passes (or cannot be read). */
+  passes(block: Buffer, p: number, nl: number): boolean {
+    if (this.at === -2 || (this.at >= 0 && this.at < p)) this.at = this.pattern.find(block, p);
+    for (; this.at >= 0 && this.at < nl; this.at = this.pattern.find(block, this.at + 1)) {
+      // Inside a string value the key's quote would be escaped: not the key.
+      if (block[this.at - 1] === BACKSLASH) continue;
+      const v = readValue(block, this.at + this.pattern.bytes.length, nl, this.read);
+      if (v === undefined) continue;
+      if (v === null || this.needles.every((n) => n.accepts(v))) return true;
+    }
+    return false;
+  }
+}
+
+/** The plain value after a key's closing quote at j: blanks, a colon, blanks, then the value. */
+function readValue(block: Buffer, j: number, nl: number, read: 'number' | 'string'): ReadValue {
+  while (j < nl && isBlank(block[j]!)) j++;
+  if (block[j] !== 0x3a) return undefined;
+  j++;
+  while (j < nl && isBlank(block[j]!)) j++;
+  return read === 'number' ? readInteger(block, j, nl) : readString(block, j, nl);
+}
+
+/** Digits followed by a delimiter, exactly representable; null for anything else (-1, 1.0, 1e3). */
+function readInteger(block: Buffer, j: number, nl: number): number | null {
+  let v = 0;
+  const start = j;
+  for (; j < nl; j++) {
+    const c = block[j]!;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  const digits = j - start;
+  if (digits === 0 || digits > 15) return null;
+  const c = block[j];
+  return j === nl || c === 0x2c || c === 0x7d || isBlank(c!) ? v : null;
+}
+
+/** A string of printable ASCII without escapes; null for anything else. */
+function readString(block: Buffer, j: number, nl: number): string | null {
+  if (block[j] !== QUOTE) return null;
+  const end = block.indexOf(QUOTE, j + 1);
+  if (end < 0 || end >= nl) return null;
+  for (let k = j + 1; k < end; k++) {
+    const c = block[k]!;
+    if (c === BACKSLASH || c < 0x20 || c > 0x7e) return null;
+  }
+  return block.toString('latin1', j + 1, end);
 }
 
 /** `{ ... }`, allowing what the record parser allows around it: blanks, a BOM, a CR. */

@@ -135,6 +135,14 @@ const CASES: Array<{ q: string[]; args?: string[]; rows: 'some' | 'any' }> = [
   { q: ['user^=ngi && command$="base64 -d"'], args: ['-f', 'all'], rows: 'some' },
   { q: ['user="NGINX"i && exe!^=/usr/sbin'], rows: 'some' },
   { q: ['command/="^sh -c .*base64"'], rows: 'some' },
+  // Issue 19: number and timestamp ranges read from the bytes, regexes by their literal runs.
+  { q: ['pid>=3000 && pid<3500'], args: ['-f', 'all'], rows: 'some' },
+  { q: ['timestamp>=2026-11-22T15:00:20+09:00 && timestamp<2026-11-22T15:00:30+09:00'], args: ['-f', 'all'], rows: 'some' },
+  { q: ['timestamp>=2026-11-22T06:00:50Z', 'user=nginx'], args: ['-f', '+exit_status,signal'], rows: 'some' },
+  { q: ['uid=1000 && pid<1500 && exit_status!=0'], rows: 'some' },
+  { q: ['pid>7000 || user=nginx'], args: ['-n', '30'], rows: 'some' },
+  { q: ['command/="base64 +-d"'], args: ['-f', 'all'], rows: 'some' },
+  { q: ['exe/="^/usr/bin/(curl|nginx)$" && pid<=5000'], rows: 'some' },
 ];
 
 for (const c of CASES) {

@@ -45,7 +45,7 @@ test('AND chains and repeated queries add up; OR keeps only what every branch de
   assert.deepEqual(texts('user=nginx && (comm=sh || uid=0)'), ['"nginx"']);
 });
 
-test('NOT, !=, !~=, numbers and timestamps demand nothing', () => {
+test('NOT, !=, !~=, numbers and timestamps demand no text', () => {
   assert.equal(texts('!user=nginx'), undefined);
   assert.equal(texts('!(user=nginx && comm=sh)'), undefined);
   assert.equal(texts('user!=nginx'), undefined);
@@ -68,6 +68,63 @@ test('values an encoder may escape demand nothing: slashes, non-ASCII, quotes, b
   assert.equal(texts('comm="a=b"'), undefined);
   assert.equal(texts("comm=it's"), undefined);
   assert.equal(texts('comm="a\tb"'), undefined);
+});
+
+test('numbers and timestamps give value needles for =, <, <=, >, >= (not !=, NOT, OR or end-only keys)', () => {
+  const values = (q: string) => necessaryNeedles(parseQuery(q))?.filter((n) => !('text' in n)).map((n) => ('key' in n && 'read' in n ? `${n.key}:${n.read}` : ''));
+  assert.deepEqual(values('uid>=1002 && uid<1004'), ['uid:number', 'uid:number']);
+  assert.deepEqual(values('pid=5'), ['pid:number']);
+  assert.deepEqual(values('timestamp>=2026-11-01'), ['timestamp:string']);
+  assert.deepEqual(values('records>3'), ['records:number']);
+  assert.equal(values('uid!=5'), undefined);
+  assert.equal(values('!uid>5'), undefined);
+  assert.equal(values('uid>5 || user=root'), undefined);
+  assert.equal(values('exit_status>0'), undefined);
+  assert.equal(values('duration_ns>5'), undefined);
+  assert.equal(values('end_timestamp>2026-11-01'), undefined);
+  assert.equal(values('duration>0000-00-00 00:00:01'), undefined);
+});
+
+test('a value needle tests the value under its key with the clause itself', () => {
+  const [lo, hi] = necessaryNeedles(parseQuery('uid>=1002 && uid<1004'))! as { accepts: (v: number | string) => boolean }[];
+  assert.deepEqual([1001, 1002, 1003, 1004].map((v) => lo!.accepts(v) && hi!.accepts(v)), [false, true, true, false]);
+  const [t] = necessaryNeedles(parseQuery('timestamp>=2026-11-01T12:00:00+01:00'))! as { accepts: (v: number | string) => boolean }[];
+  assert.equal(t!.accepts('2026-11-01T12:00:00.000000000+01:00'), true);
+  assert.equal(t!.accepts('2026-11-01T11:59:59.999999999+01:00'), false);
+  assert.equal(t!.accepts('2026-11-01T11:00:00Z'), true);
+});
+
+test('a regex demands the literal runs every match holds, cut where an encoder may escape', () => {
+  assert.deepEqual(texts('command/="base64 +-d"'), ['base64', '-d']);
+  assert.deepEqual(texts('exe/="^/usr/bin/(curl|wget)$"'), ['usr', 'bin']);
+  assert.deepEqual(texts('user/=ngi.x'), ['ngi', 'x']);
+  assert.equal(texts('user/="nginx|root"'), undefined);
+  assert.equal(texts('user!/=nginx'), undefined);
+  assert.equal(texts('user/="NGINX"i'), undefined);
+  assert.equal(texts('user/="(?i)nginx"'), undefined);
+});
+
+test('the selector reads ranges from the bytes: spacing, duplicates, key names in strings, escapes', () => {
+  const sel = (q: string) => new NeedleSelector(necessaryNeedles(parseQuery(q))!, false);
+  const lines = [
+    '{"timestamp":"t","uid":1002,"user":"a"}',
+    '{"timestamp":"t","uid":33,"user":"b"}',
+    '{"timestamp":"t","uid" :\t1003 ,"user":"c"}',
+    // The key inside a string is escaped: not the key.
+    '{"timestamp":"t","argv":["\\"uid\\":1002"],"uid":0}',
+    // JSON.parse keeps the last of duplicate keys: any occurrence that passes keeps the line.
+    '{"timestamp":"t","uid":5,"uid":1002}',
+    // Not a plain integer: left to the parser.
+    '{"timestamp":"t","uid":1.002e3}',
+    // The key itself with escapes: left to the parser.
+    '{"timestamp":"t","\\u0075id":1002}',
+    '{"timestamp":"t","user":"no uid"}',
+  ];
+  assert.deepEqual(sel('uid>=1002 && uid<1004').select(block(...lines)), [lines[0], lines[2], lines[4], lines[5], lines[6]]);
+  const ts = ['{"timestamp":"2026-11-01T12:30:00.000000000+01:00"}', '{"timestamp":"2026-11-01T14:30:00.000000000+01:00"}', '{"timestamp":"2026-11-01T12:30:00Z"}', '{"timestamp":"2026\\u002d11"}'];
+  assert.deepEqual(sel('timestamp<2026-11-01T13:00:00+01:00').select(block(...ts)), [ts[0], ts[3]]);
+  // With a text needle too: both must hold on the same line.
+  assert.deepEqual(sel('user=a && uid>1000').select(block(...lines)), [lines[0]]);
 });
 
 test('end-only keys, record_type and key names demand nothing', () => {

@@ -176,8 +176,10 @@ describe('prefilter needles', () => {
     assert.deepEqual(texts('command^="curl -s"'), ['curl', '-s']);
     assert.deepEqual(texts('argv$="| sh"'), ['sh']);
   });
-  it('regular expressions, caseless values and ! forms demand nothing', () => {
-    for (const q of ['user/=nginx', 'command/=curl', 'user="NGINX"i', 'command~="CURL"i', 'user^="NG"i', 'user!^=ngi', 'user!$=x', 'user!/=x']) {
+  it('caseless values and ! forms demand nothing; a regex demands its literal runs (issue 19)', () => {
+    assert.deepEqual(texts('user/=nginx'), ['nginx']);
+    assert.deepEqual(texts('command/=curl'), ['curl']);
+    for (const q of ['user/="ngi|x"', 'user/="NGINX"i', 'user="NGINX"i', 'command~="CURL"i', 'user^="NG"i', 'user!^=ngi', 'user!$=x', 'user!/=x']) {
       assert.equal(texts(q), undefined, q);
     }
     assert.deepEqual(texts('user="NGINX"i && user~=ngi'), ['ngi']);
