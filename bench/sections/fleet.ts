@@ -13,6 +13,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseServer, freePort } from '../../test/helpers/clickhouse.js';
 import { createTableSql } from '../../src/schema/clickhouse.js';
+import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
+import { readFromCursor } from '../../src/ship/source.js';
 import { cpuSeconds, log, median, onAbort, percentile, sleep, timed } from '../lib/proc.js';
 import { PrecdTracer } from '../lib/tracers.js';
 import { uniquePrefix } from '../lib/storm.js';
@@ -57,6 +59,11 @@ export interface LagResult {
   max_ms: number;
   /** Execs never seen within the polling window (counted as infinitely late). */
   unseen: number;
+  /**
+   * One part of the lag on its own, after the run: the wall time of an INSERT of `rows` of the run's
+   * own records (the JSONEachRow prec-ship sends) into a copy of the table, `samples` times.
+   */
+  insert?: { rows: number; samples: number; p50_ms: number; p99_ms: number; error?: string };
   load1: number[];
   config: string;
   error?: string;
@@ -278,9 +285,11 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
     const lat = [...poller.seenAt].map(([i, at]) => at - Number(poller!.execNs.get(i)! / 1_000_000n));
     const unseen = started - lat.length;
     const all = [...lat, ...Array<number>(Math.max(0, unseen)).fill(Infinity)];
+    // A batch at this rate holds ~1 s of records (a start and an end per exec).
+    const insert = await insertLatency(ch, table, d.logPath, Math.max(1, Math.round(2 * rate)), 20);
     return {
       rate, seconds, pace: p, seen: lat.length, p50_ms: percentile(all, 50), p90_ms: percentile(all, 90), p99_ms: percentile(all, 99),
-      max_ms: Math.max(...all), unseen, load1: loads, config,
+      max_ms: Math.max(...all), unseen, insert, load1: loads, config,
     };
   } catch (e) {
     return { rate, seconds, pace: empty, seen: 0, p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, max_ms: NaN, unseen: 0, load1: loads, config, error: String(e).slice(0, 300) };
@@ -290,6 +299,36 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
     await d?.cleanup().catch(() => undefined);
     await chq(ch, `DROP TABLE IF EXISTS ${table}`).catch(() => '');
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The first `n` records of a log as prec-ship's JSONEachRow rows. */
+async function shipRows(logPath: string, n: number): Promise<string[]> {
+  const rows: string[] = [];
+  for await (const batch of readFromCursor({ logPath, follow: false, onWarning: () => {} })) {
+    for (const e of batch) if (rows.length < n) rows.push(clickHouseLine(e, HOST));
+    if (rows.length >= n) break;
+  }
+  return rows;
+}
+
+/** INSERT latency alone: `rows` of the log's records into a scratch copy of `table`, `samples` times. */
+async function insertLatency(ch: ClickHouseServer, table: string, logPath: string, rows: number, samples: number): Promise<NonNullable<LagResult['insert']>> {
+  const scratch = `${table}_insert`;
+  const ms: number[] = [];
+  try {
+    const body = (await shipRows(logPath, rows)).join('\n');
+    await chq(ch, `CREATE TABLE IF NOT EXISTS ${scratch} AS ${table}`);
+    for (let i = 0; i < samples; i++) {
+      const t = performance.now();
+      await ch.query(`INSERT INTO ${scratch} FORMAT JSONEachRow\n${body}`, '?input_format_skip_unknown_fields=1');
+      ms.push(performance.now() - t);
+    }
+    return { rows, samples, p50_ms: percentile(ms, 50), p99_ms: percentile(ms, 99) };
+  } catch (e) {
+    return { rows, samples: ms.length, p50_ms: NaN, p99_ms: NaN, error: String(e).slice(0, 200) };
+  } finally {
+    await chq(ch, `DROP TABLE IF EXISTS ${scratch}`).catch(() => '');
   }
 }
 
