@@ -258,7 +258,14 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
   const dir = mkdtempSync(join(tmpdir(), 'fleet-lag-'));
   const table = 'default.prec_lag';
   const prefix = uniquePrefix('lag');
-  const config = 'precd defaults (flush_interval_ms 200); prec-ship defaults (batch_records 10000, batch_interval_ms 1000)';
+  // FLEET_SHIP_REPO=DIR runs another checkout's (built) prec-ship, for an A/B of a shipper change.
+  const shipRepo = process.env.FLEET_SHIP_REPO ?? repoRoot;
+  // FLEET_LAG_RT=1: the pipeline under SCHED_FIFO (see realtime()), to measure prec's own lag apart
+  // from the load of other jobs on a shared machine.
+  const rt = process.env.FLEET_LAG_RT === '1';
+  const config = 'precd defaults (flush_interval_ms 200); prec-ship defaults (batch_records 10000, batch_interval_ms 1000)' +
+    (shipRepo === repoRoot ? '' : `; prec-ship from ${shipRepo}`) +
+    (rt ? '; SCHED_FIFO: precd 30, prec-ship, clickhouse-server and the poller 20, the pacer and its children 10' : '');
   const loads = [load1()];
   const empty = { n: 0, failed: 0, skipped: 0, wall_s: 0, execs_per_s: 0, behind_max_ms: 0 };
   let d: PrecdTracer | undefined;
@@ -267,13 +274,21 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
   try {
     await chq(ch, createTableSql(table));
     d = await PrecdTracer.start();
-    s = new Shipper(repoRoot, shipConfig(dir, d.logPath, ch, table));
+    s = new Shipper(shipRepo, shipConfig(dir, d.logPath, ch, table));
     await s.waitFor(/caught up with the log/, 60_000);
+    if (rt) {
+      await realtime(d.pid, 30, true);
+      await realtime(s.child.pid!, 20, true);
+      await realtime(ch.child!.pid!, 20, true);
+      await realtime(process.pid, 20, false);
+    }
     poller = new MarkerPoller(ch, table, prefix, 15);
     log(`fleet: lag: ${rate} execs/s for ${seconds} s`);
     // SCHED_FIFO for the pacer alone (-R: its children run as usual): on a machine shared with other
     // jobs a normal-priority forker waits a scheduler round after every fork and falls far behind.
-    const p = JSON.parse(await runAsync('chrt', ['-f', '-R', '10', pace, String(rate), String(seconds), prefix])) as LagResult['pace'];
+    // With FLEET_LAG_RT the children stay SCHED_FIFO too (no -R): /bin/true exits at once, and at
+    // normal priority on a machine loaded by others they queue for seconds before their exec.
+    const p = JSON.parse(await runAsync('chrt', ['-f', ...(rt ? [] : ['-R']), '10', pace, String(rate), String(seconds), prefix])) as LagResult['pace'];
     loads.push(load1());
     // Every exec is either seen within 15 s of its start or counted as unseen.
     const until = Date.now() + 15_000;
@@ -294,6 +309,7 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
   } catch (e) {
     return { rate, seconds, pace: empty, seen: 0, p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, max_ms: NaN, unseen: 0, load1: loads, config, error: String(e).slice(0, 300) };
   } finally {
+    if (rt) await runAsync('chrt', ['-o', '-p', '0', String(process.pid)]).catch(() => '');
     await poller?.stop().catch(() => undefined);
     await s?.stop();
     await d?.cleanup().catch(() => undefined);
@@ -330,6 +346,11 @@ async function insertLatency(ch: ClickHouseServer, table: string, logPath: strin
   } finally {
     await chq(ch, `DROP TABLE IF EXISTS ${scratch}`).catch(() => '');
   }
+}
+
+/** SCHED_FIFO at `prio` for a process (`all`: every thread of it; the kernel's RT throttling still applies). */
+async function realtime(pid: number, prio: number, all: boolean): Promise<void> {
+  await runAsync('chrt', [...(all ? ['-a'] : []), '-f', '-p', String(prio), String(pid)]);
 }
 
 /** Runs a program to completion without blocking the event loop (the poller runs meanwhile). */

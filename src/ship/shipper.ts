@@ -137,7 +137,6 @@ class Pump {
   private inflight: Promise<Event> | undefined;
   private reading: Promise<Event> | undefined;
   private caughtUp = false;
-  private source: AsyncIterator<Entry[]> | undefined;
 
   constructor(
     private readonly o: ShipperOptions,
@@ -168,13 +167,12 @@ class Pump {
 
   /** Runs until aborted or the source ends; returns only with nothing in flight. */
   async run(source: AsyncIterator<Entry[]>): Promise<void> {
-    this.source = source;
     const { batch_records: max } = this.o.sinkConfig;
     let ended = false;
     for (;;) {
       if (!this.o.signal.aborted && !ended) this.sendIfDue();
       if ((this.o.signal.aborted || ended) && !this.inflight) return;
-      if (!this.reading && !ended && this.pending.length < max) this.reading = later(this.source.next().then((read) => ({ read })));
+      if (!this.reading && !ended && this.pending.length < max) this.reading = later(source.next().then((read) => ({ read })));
       const waits: Promise<Event>[] = [];
       if (this.inflight) waits.push(this.inflight);
       // Reading pauses while a full batch waits for the one in flight (bounded memory).
