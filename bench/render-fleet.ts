@@ -49,9 +49,13 @@ const late = (x: number | null): number => (x === null ? Infinity : x);
 function insertMd(l: NonNullable<FleetResults['lag']>): string {
   const i = l.insert;
   if (!i) return '';
+  const parts = [
+    l.in_log && `exec → its start record in precd's log (a follower in the bench process, as prec-ship follows it): p50 ${int(l.in_log.p50_ms)} ms, p99 ${int(l.in_log.p99_ms)} ms over ${int(l.in_log.seen)} execs`,
+    l.poll && `the poller's queries took p50 ${int(l.poll.p50_ms)} ms, p99 ${int(l.poll.p99_ms)} ms (${int(l.poll.queries)} queries)`,
+    `an INSERT of ${int(i.rows)} of the run's records (about one second of them, as prec-ship sends them) into a copy of the table, ${int(i.samples)} times after the run: p50 ${int(i.p50_ms)} ms, p99 ${int(i.p99_ms)} ms${i.error ? ` (**error:** ${i.error})` : ''}`,
+  ].filter(Boolean);
   return `
-One part of that on its own, measured after the run: an INSERT of ${int(i.rows)} of the run's records (about one
-second of them, as prec-ship sends them) into a copy of the table, ${int(i.samples)} times: p50 ${int(i.p50_ms)} ms, p99 ${int(i.p99_ms)} ms.${i.error ? ` **Error:** ${i.error}` : ''}
+The parts of it: ${parts.join('; ')}.
 `;
 }
 

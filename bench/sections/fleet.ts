@@ -15,6 +15,7 @@ import { ClickHouseServer, freePort } from '../../test/helpers/clickhouse.js';
 import { createTableSql } from '../../src/schema/clickhouse.js';
 import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
 import { readFromCursor } from '../../src/ship/source.js';
+import { followLineBatches } from '../../src/log/index.js';
 import { cpuSeconds, log, median, onAbort, percentile, sleep, timed } from '../lib/proc.js';
 import { PrecdTracer } from '../lib/tracers.js';
 import { uniquePrefix } from '../lib/storm.js';
@@ -64,6 +65,10 @@ export interface LagResult {
    * own records (the JSONEachRow prec-ship sends) into a copy of the table, `samples` times.
    */
   insert?: { rows: number; samples: number; p50_ms: number; p99_ms: number; error?: string };
+  /** Exec -> its start record in precd's log, seen by a follower in the bench (as prec-ship follows it). */
+  in_log?: { seen: number; p50_ms: number; p99_ms: number };
+  /** The poller's queries: how long each took (a marker is dated at the start of the query that saw it). */
+  poll?: { queries: number; p50_ms: number; p99_ms: number };
   load1: number[];
   config: string;
   error?: string;
@@ -213,6 +218,7 @@ async function shipThroughput(repoRoot: string, resultsDir: string, ch: ClickHou
 class MarkerPoller {
   readonly seenAt = new Map<number, number>();
   readonly execNs = new Map<number, bigint>();
+  readonly durations: number[] = [];
   private stopped = false;
   readonly done: Promise<void>;
 
@@ -229,6 +235,7 @@ class MarkerPoller {
   async poll(sinceNs: bigint): Promise<void> {
     const at = Date.now();
     const text = await chq(this.ch, this.sql(sinceNs));
+    this.durations.push(Date.now() - at);
     for (const line of text.split('\n')) {
       if (!line) continue;
       const [m, ns] = line.split('\t');
@@ -253,6 +260,31 @@ class MarkerPoller {
   }
 }
 
+/** When each marker's start record reached precd's log: a follower in this process, as prec-ship's. */
+class LogWatcher {
+  readonly at = new Map<number, number>();
+  private readonly stop = new AbortController();
+  private readonly done: Promise<void>;
+
+  constructor(logPath: string, prefix: string) {
+    const re = new RegExp(`"${prefix}-(\\d+)"`);
+    this.done = (async () => {
+      for await (const batch of followLineBatches(logPath, { fromStart: true, signal: this.stop.signal })) {
+        const now = Date.now();
+        for (const line of batch) {
+          const m = line.includes('"record_type":"start"') ? re.exec(line) : null;
+          if (m && !this.at.has(Number(m[1]))) this.at.set(Number(m[1]), now);
+        }
+      }
+    })().catch(() => {});
+  }
+
+  async end(): Promise<void> {
+    this.stop.abort();
+    await this.done;
+  }
+}
+
 /** 2. precd (defaults) + prec-ship (default batching) + ClickHouse, execs paced at `rate`/s. */
 async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: number, seconds: number): Promise<LagResult> {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-lag-'));
@@ -271,6 +303,7 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
   let d: PrecdTracer | undefined;
   let s: Shipper | undefined;
   let poller: MarkerPoller | undefined;
+  let watcher: LogWatcher | undefined;
   try {
     await chq(ch, createTableSql(table));
     d = await PrecdTracer.start();
@@ -283,6 +316,7 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
       await realtime(process.pid, 20, false);
     }
     poller = new MarkerPoller(ch, table, prefix, 15);
+    watcher = new LogWatcher(d.logPath, prefix);
     log(`fleet: lag: ${rate} execs/s for ${seconds} s`);
     // SCHED_FIFO for the pacer alone (-R: its children run as usual): on a machine shared with other
     // jobs a normal-priority forker waits a scheduler round after every fork and falls far behind.
@@ -300,17 +334,23 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
     const lat = [...poller.seenAt].map(([i, at]) => at - Number(poller!.execNs.get(i)! / 1_000_000n));
     const unseen = started - lat.length;
     const all = [...lat, ...Array<number>(Math.max(0, unseen)).fill(Infinity)];
+    await watcher.end();
+    const inLog = [...watcher.at].filter(([i]) => poller!.execNs.has(i)).map(([i, at]) => at - Number(poller!.execNs.get(i)! / 1_000_000n));
+    const polls = poller.durations;
     // A batch at this rate holds ~1 s of records (a start and an end per exec).
     const insert = await insertLatency(ch, table, d.logPath, Math.max(1, Math.round(2 * rate)), 20);
     return {
       rate, seconds, pace: p, seen: lat.length, p50_ms: percentile(all, 50), p90_ms: percentile(all, 90), p99_ms: percentile(all, 99),
       max_ms: Math.max(...all), unseen, insert, load1: loads, config,
+      in_log: { seen: inLog.length, p50_ms: percentile(inLog, 50), p99_ms: percentile(inLog, 99) },
+      poll: { queries: polls.length, p50_ms: percentile(polls, 50), p99_ms: percentile(polls, 99) },
     };
   } catch (e) {
     return { rate, seconds, pace: empty, seen: 0, p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, max_ms: NaN, unseen: 0, load1: loads, config, error: String(e).slice(0, 300) };
   } finally {
     if (rt) await runAsync('chrt', ['-o', '-p', '0', String(process.pid)]).catch(() => '');
     await poller?.stop().catch(() => undefined);
+    await watcher?.end();
     await s?.stop();
     await d?.cleanup().catch(() => undefined);
     await chq(ch, `DROP TABLE IF EXISTS ${table}`).catch(() => '');

@@ -116,7 +116,7 @@ class Delivery {
   }
 }
 
-type Event = { read: IteratorResult<Entry[]> } | { sent: boolean } | 'tick';
+type Event = { read: IteratorResult<Entry[]> } | { sent: boolean; n: number } | 'tick';
 
 /** `p` with its rejection marked handled: it may sit un-awaited for a while, and is awaited later. */
 function later<T>(p: Promise<T>): Promise<T> {
@@ -136,7 +136,10 @@ class Pump {
   private pendingSince = 0;
   private inflight: Promise<Event> | undefined;
   private reading: Promise<Event> | undefined;
-  private caughtUp = false;
+  /** Records read and acknowledged in this run; `caughtUpAt`: what was read when the source caught up. */
+  private read = 0;
+  private acked = 0;
+  private caughtUpAt: number | undefined;
 
   constructor(
     private readonly o: ShipperOptions,
@@ -148,10 +151,19 @@ class Pump {
     this.o.log(`${this.label}: caught up with the log (${this.delivery.cursor?.sent_total ?? 0} records shipped in all)`);
   }
 
-  /** Said once what was read is acknowledged: now if nothing is pending or in flight, else after that. */
+  /**
+   * Said once what was read up to now is acknowledged: at once if it is, else after the ack that covers
+   * it (not when nothing is pending: under a steady stream something always is).
+   */
   onCaughtUp(): void {
-    if (this.pending.length === 0 && !this.inflight) this.sayCaughtUp();
-    else this.caughtUp = true;
+    this.caughtUpAt = this.read;
+    this.sayIfCaughtUp();
+  }
+
+  private sayIfCaughtUp(): void {
+    if (this.caughtUpAt === undefined || this.acked < this.caughtUpAt) return;
+    this.caughtUpAt = undefined;
+    this.sayCaughtUp();
   }
 
   /** Sends the next batch if it is due (full, or its interval passed) and none is in flight. */
@@ -162,7 +174,7 @@ class Pump {
     const batch = this.pending.slice(0, max);
     this.pending = this.pending.slice(batch.length);
     this.pendingSince = Date.now();
-    this.inflight = later(this.delivery.deliver(batch).then((sent) => ({ sent })));
+    this.inflight = later(this.delivery.deliver(batch).then((sent) => ({ sent, n: batch.length })));
   }
 
   /** Runs until aborted or the source ends; returns only with nothing in flight. */
@@ -188,10 +200,8 @@ class Pump {
       if ('sent' in ev) {
         this.inflight = undefined;
         if (!ev.sent) return; // aborted during a back-off: the batch is read again next time
-        if (this.caughtUp && this.pending.length === 0) {
-          this.caughtUp = false;
-          this.sayCaughtUp();
-        }
+        this.acked += ev.n;
+        this.sayIfCaughtUp();
         continue;
       }
       this.reading = undefined;
@@ -202,6 +212,7 @@ class Pump {
       if (this.pending.length === 0) this.pendingSince = Date.now();
       // Not push(...batch): a decoded chunk can hold more lines than a call takes arguments.
       for (const e of ev.read.value) this.pending.push(e);
+      this.read += ev.read.value.length;
     }
   }
 }

@@ -56,13 +56,14 @@ test('batches go out one at a time in log order; the cursor moves only after eac
   writeFileSync(logPath, text(lines(1, 5)));
   const sink = new GatedSink();
   const stop = new AbortController();
+  const said: string[] = [];
   const running = runShipper({
     logPath,
     sinkConfig: { type: 'clickhouse', url: 'http://127.0.0.1:1', table: 't', batch_records: 4, batch_interval_ms: 20 },
     sink,
     cursorPath,
     signal: stop.signal,
-    log: () => {},
+    log: (line) => said.push(line),
   });
   await sink.sent(1);
   // Records written while the first batch is in flight are shipped after it, in order.
@@ -87,4 +88,8 @@ test('batches go out one at a time in log order; the cursor moves only after eac
   assert.deepEqual(cursors, before.map((n) => (n === 0 ? undefined : n)));
   const end = await readCursor(cursorPath);
   assert.equal(end?.sent_total, 14);
+  // The 10 records there at the start were read before the source caught up: said once they are acknowledged.
+  const caught = said.map((l) => /caught up with the log \((\d+) records shipped in all\)/.exec(l)).filter((m) => m !== null);
+  assert.equal(caught.length, 1, said.join('\n'));
+  assert.ok(Number(caught[0]![1]) >= 10, caught[0]![0]);
 });
