@@ -313,7 +313,7 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
       await realtime(d.pid, 30, true);
       await realtime(s.child.pid!, 20, true);
       await realtime(ch.child!.pid!, 20, true);
-      await realtime(process.pid, 20, false);
+      await realtime(process.pid, 20, true); // every thread: the watcher's reads run on libuv's
     }
     poller = new MarkerPoller(ch, table, prefix, 15);
     watcher = new LogWatcher(d.logPath, prefix);
@@ -348,7 +348,7 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
   } catch (e) {
     return { rate, seconds, pace: empty, seen: 0, p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, max_ms: NaN, unseen: 0, load1: loads, config, error: String(e).slice(0, 300) };
   } finally {
-    if (rt) await runAsync('chrt', ['-o', '-p', '0', String(process.pid)]).catch(() => '');
+    if (rt) await runAsync('chrt', ['-a', '-o', '-p', '0', String(process.pid)]).catch(() => '');
     await poller?.stop().catch(() => undefined);
     await watcher?.end();
     await s?.stop();
