@@ -125,7 +125,7 @@ export function renderFleetBlock(r: Results, notes: string, old = ''): string {
   if (!f) return '';
   const reproduce = f.params.ship_commands > 0 && f.params.lag_rate > 0 && f.params.query_commands.length > 0
     ? `\`just bench --only fleet --fleet-commands ${f.params.query_commands.join(',')}\``
-    : `\`just bench --only fleet --fleet-parts ${[f.throughput && 'throughput', f.lag && 'lag', f.query.length && 'query'].filter(Boolean).join(',')}\``;
+    : `\`${f.lag?.config.includes('SCHED_FIFO') ? 'FLEET_LAG_RT=1 ' : ''}just bench --only fleet --fleet-parts ${[f.throughput && 'throughput', f.lag && 'lag', f.query.length && 'query'].filter(Boolean).join(',')}\``;
   return [
     BEGIN,
     `## Fleet: prec-ship and \`prec --server\` (issue 16)`,
