@@ -45,6 +45,20 @@ ${table(
 /** A lag percentile as read back: JSON has no Infinity (an exec never seen), it wrote null. */
 const late = (x: number | null): number => (x === null ? Infinity : x);
 
+/** The INSERT-alone line under the lag table (runs from before it was measured have none). */
+function insertMd(l: NonNullable<FleetResults['lag']>): string {
+  const i = l.insert;
+  if (!i) return '';
+  const parts = [
+    l.in_log && `exec → its start record in precd's log (a follower in the bench process, as prec-ship follows it): p50 ${int(l.in_log.p50_ms)} ms, p99 ${int(l.in_log.p99_ms)} ms over ${int(l.in_log.seen)} execs`,
+    l.poll && `the poller's queries took p50 ${int(l.poll.p50_ms)} ms, p99 ${int(l.poll.p99_ms)} ms (${int(l.poll.queries)} queries)`,
+    `an INSERT of ${int(i.rows)} of the run's records (about one second of them, as prec-ship sends them) into a copy of the table, ${int(i.samples)} times after the run: p50 ${int(i.p50_ms)} ms, p99 ${int(i.p99_ms)} ms${i.error ? ` (**error:** ${i.error})` : ''}`,
+  ].filter(Boolean);
+  return `
+The parts of it: ${parts.join('; ')}.
+`;
+}
+
 function lagMd(f: FleetResults): string {
   const l = f.lag;
   if (!l) return '';
@@ -60,7 +74,7 @@ ${table(
     ['execs', 'seen', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'goal p99 ≤ 2 s', 'load (1 min) before → after'],
     [[int(l.pace.n), int(l.seen), ...[l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms].map((x) => int(late(x))), goal(l.error ? undefined : late(l.p99_ms) <= 2000), loads(l.load1)]],
   )}
-`;
+${insertMd(l)}`;
 }
 
 function queryMd(f: FleetResults): string {
@@ -96,20 +110,33 @@ ${table(['commands', 'records', 'compressed B', 'uncompressed B', 'on disk B', '
 `;
 }
 
-export function renderFleetBlock(r: Results, notes: string): string {
+/**
+ * The subsections of an earlier rendering whose headings start with one of `headings` (a part not
+ * rerun, `--fleet-parts`), marked as such; '' when there are none.
+ */
+function kept(old: string, headings: readonly string[]): string {
+  const parts = old.replace(END, '').split(/\n(?=### )/).filter((p) => headings.some((h) => p.startsWith(h)));
+  const from = /^Run of ([^,]+),/m.exec(old)?.[1];
+  return parts.map((p) => (p.includes('\n(Not rerun: ') ? p : p.replace(/\n/, `\n\n(Not rerun: kept from the earlier rendering${from ? `, run of ${from}` : ''}.)\n`))).join('\n\n');
+}
+
+export function renderFleetBlock(r: Results, notes: string, old = ''): string {
   const f = r.fleet;
   if (!f) return '';
+  const reproduce = f.params.ship_commands > 0 && f.params.lag_rate > 0 && f.params.query_commands.length > 0
+    ? `\`just bench --only fleet --fleet-commands ${f.params.query_commands.join(',')}\``
+    : `\`${f.lag?.config.includes('SCHED_FIFO') ? 'FLEET_LAG_RT=1 ' : ''}just bench --only fleet --fleet-parts ${[f.throughput && 'throughput', f.lag && 'lag', f.query.length && 'query'].filter(Boolean).join(',')}\``;
   return [
     BEGIN,
     `## Fleet: prec-ship and \`prec --server\` (issue 16)`,
     `Run of ${r.meta.started.slice(0, 16).replace('T', ' ')} UTC, commit ${r.meta.commit}, ${r.meta.host.cpus} cores shared with other sessions' builds and tests
 (the 1-minute load average is given with each figure). ClickHouse ${f.clickhouse} (Debian's clickhouse-server), a temp instance
-on loopback ports (test/helpers/clickhouse.ts), stopped by pid. Reproduce with \`just bench --only fleet --fleet-commands ${f.params.query_commands.join(',')}\` (as root; without
+on loopback ports (test/helpers/clickhouse.ts), stopped by pid. Reproduce with ${reproduce} (as root; without
 --fleet-commands: 1,000,000 and 10,000,000).`,
     notes.trim() ? `### Notes\n\n${notes.trim()}\n` : '',
-    throughputMd(f),
-    lagMd(f),
-    queryMd(f),
+    f.throughput ? throughputMd(f) : kept(old, ['### Shipper throughput']),
+    f.lag ? lagMd(f) : kept(old, ['### Lag exec']),
+    f.query.length ? queryMd(f) : kept(old, ['### `prec --server', '### Bytes per command']),
     END,
   ].filter((p) => p !== '').join('\n\n').replace(/\n{3,}/g, '\n\n');
 }
@@ -117,10 +144,10 @@ on loopback ports (test/helpers/clickhouse.ts), stopped by pid. Reproduce with \
 /** Replaces the fleet block (or the preliminary section it supersedes, else appends), keeping the rest. */
 export function renderFleetDocs(r: Results, docPath: string, notesPath: string): void {
   const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8') : '';
-  const block = renderFleetBlock(r, notes);
   let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
   const b = doc.indexOf('<!-- fleet:begin');
   const e = doc.indexOf(END);
+  const block = renderFleetBlock(r, notes, b >= 0 && e > b ? doc.slice(b, e) : '');
   const p = doc.indexOf(PRELIMINARY);
   if (b >= 0 && e > b) {
     doc = doc.slice(0, b) + block + doc.slice(e + END.length);

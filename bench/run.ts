@@ -4,6 +4,8 @@
 //
 //   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet]
 //                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
+//                           [--fleet-parts throughput,lag,query]   (default all; the fleet block keeps
+//                                                    the other parts' subsections from its last rendering)
 //
 // --quick shrinks every size (a smoke run, not for the docs); --only runs some sections and carries
 // the others over from the previous latest.json.
@@ -31,13 +33,17 @@ const RESULTS = join(REPO, 'bench', 'results');
 const PACKAGES = ['auditd', 'bpftrace', 'time', 'jq', 'zstd', 'gzip', 'gcc', 'libc6-dev'];
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}] [--fleet-commands N,N]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}] [--fleet-commands N,N] [--fleet-parts ${FLEET_PARTS.join(',')}]\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleetCommands?: number[] } {
+const FLEET_PARTS = ['throughput', 'lag', 'query'] as const;
+type FleetPart = (typeof FLEET_PARTS)[number];
+
+function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleetCommands?: number[]; fleetParts: FleetPart[] } {
   let quick = false;
   let fleetCommands: number[] | undefined;
+  let fleetParts: FleetPart[] = [...FLEET_PARTS];
   let only: SectionName[] = [...SECTIONS];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -46,6 +52,12 @@ function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleet
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       fleetCommands = (v ?? '').split(',').map(Number);
       if (!fleetCommands.length || fleetCommands.some((n) => !Number.isInteger(n) || n < 1000)) usage('--fleet-commands needs a list of sizes (>= 1000)');
+    } else if (a === '--fleet-parts' || a.startsWith('--fleet-parts=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      fleetParts = (v ?? '').split(',').map((s) => {
+        if (!(FLEET_PARTS as readonly string[]).includes(s)) usage(`unknown fleet part ${s}`);
+        return s as FleetPart;
+      });
     } else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(7) : argv[++i];
       if (!v) usage('--only needs a list');
@@ -55,7 +67,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleet
       });
     } else usage(`unknown argument ${a}`);
   }
-  return { quick, only, fleetCommands };
+  return { quick, only, fleetCommands, fleetParts };
 }
 
 function version(cmd: string, args: string[]): string {
@@ -64,7 +76,7 @@ function version(cmd: string, args: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, fleetCommands } = parseArgs(process.argv.slice(2));
+  const { quick, only, fleetCommands, fleetParts } = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('must run as root (precd, auditd and bpftrace load kernel probes)');
   const started = new Date();
   mkdirSync(RESULTS, { recursive: true });
@@ -85,10 +97,10 @@ async function main(): Promise<void> {
     query_commands: quick ? 100_000 : 1_000_000,
     query_rounds: quick ? 1 : 3,
     fleet: {
-      ship_commands: quick ? 100_000 : 1_000_000,
-      lag_rate: quick ? 100 : 500,
+      ship_commands: !fleetParts.includes('throughput') ? 0 : quick ? 100_000 : 1_000_000,
+      lag_rate: !fleetParts.includes('lag') ? 0 : quick ? 100 : 500,
       lag_seconds: quick ? 10 : 60,
-      query_commands: fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
+      query_commands: !fleetParts.includes('query') ? [] : fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
       rounds: quick ? 1 : 3,
     },
   };

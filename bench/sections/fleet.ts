@@ -13,6 +13,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseServer, freePort } from '../../test/helpers/clickhouse.js';
 import { createTableSql } from '../../src/schema/clickhouse.js';
+import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
+import { readFromCursor } from '../../src/ship/source.js';
+import { followLineBatches } from '../../src/log/index.js';
 import { cpuSeconds, log, median, onAbort, percentile, sleep, timed } from '../lib/proc.js';
 import { PrecdTracer } from '../lib/tracers.js';
 import { uniquePrefix } from '../lib/storm.js';
@@ -57,6 +60,15 @@ export interface LagResult {
   max_ms: number;
   /** Execs never seen within the polling window (counted as infinitely late). */
   unseen: number;
+  /**
+   * One part of the lag on its own, after the run: the wall time of an INSERT of `rows` of the run's
+   * own records (the JSONEachRow prec-ship sends) into a copy of the table, `samples` times.
+   */
+  insert?: { rows: number; samples: number; p50_ms: number; p99_ms: number; error?: string };
+  /** Exec -> its start record in precd's log, seen by a follower in the bench (as prec-ship follows it). */
+  in_log?: { seen: number; p50_ms: number; p99_ms: number };
+  /** The poller's queries: how long each took (a marker is dated at the start of the query that saw it). */
+  poll?: { queries: number; p50_ms: number; p99_ms: number };
   load1: number[];
   config: string;
   error?: string;
@@ -206,6 +218,7 @@ async function shipThroughput(repoRoot: string, resultsDir: string, ch: ClickHou
 class MarkerPoller {
   readonly seenAt = new Map<number, number>();
   readonly execNs = new Map<number, bigint>();
+  readonly durations: number[] = [];
   private stopped = false;
   readonly done: Promise<void>;
 
@@ -222,6 +235,7 @@ class MarkerPoller {
   async poll(sinceNs: bigint): Promise<void> {
     const at = Date.now();
     const text = await chq(this.ch, this.sql(sinceNs));
+    this.durations.push(Date.now() - at);
     for (const line of text.split('\n')) {
       if (!line) continue;
       const [m, ns] = line.split('\t');
@@ -246,27 +260,69 @@ class MarkerPoller {
   }
 }
 
+/** When each marker's start record reached precd's log: a follower in this process, as prec-ship's. */
+class LogWatcher {
+  readonly at = new Map<number, number>();
+  private readonly stop = new AbortController();
+  private readonly done: Promise<void>;
+
+  constructor(logPath: string, prefix: string) {
+    const re = new RegExp(`"${prefix}-(\\d+)"`);
+    this.done = (async () => {
+      for await (const batch of followLineBatches(logPath, { fromStart: true, signal: this.stop.signal })) {
+        const now = Date.now();
+        for (const line of batch) {
+          const m = line.includes('"record_type":"start"') ? re.exec(line) : null;
+          if (m && !this.at.has(Number(m[1]))) this.at.set(Number(m[1]), now);
+        }
+      }
+    })().catch(() => {});
+  }
+
+  async end(): Promise<void> {
+    this.stop.abort();
+    await this.done;
+  }
+}
+
 /** 2. precd (defaults) + prec-ship (default batching) + ClickHouse, execs paced at `rate`/s. */
 async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: number, seconds: number): Promise<LagResult> {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-lag-'));
   const table = 'default.prec_lag';
   const prefix = uniquePrefix('lag');
-  const config = 'precd defaults (flush_interval_ms 200); prec-ship defaults (batch_records 10000, batch_interval_ms 1000)';
+  // FLEET_SHIP_REPO=DIR runs another checkout's (built) prec-ship, for an A/B of a shipper change.
+  const shipRepo = process.env.FLEET_SHIP_REPO ?? repoRoot;
+  // FLEET_LAG_RT=1: the pipeline under SCHED_FIFO (see realtime()), to measure prec's own lag apart
+  // from the load of other jobs on a shared machine.
+  const rt = process.env.FLEET_LAG_RT === '1';
+  const config = 'precd defaults (flush_interval_ms 200); prec-ship defaults (batch_records 10000, batch_interval_ms 1000)' +
+    (shipRepo === repoRoot ? '' : `; prec-ship from ${shipRepo}`) +
+    (rt ? '; SCHED_FIFO: precd 30, prec-ship, clickhouse-server and the poller 20, the pacer and its children 10' : '');
   const loads = [load1()];
   const empty = { n: 0, failed: 0, skipped: 0, wall_s: 0, execs_per_s: 0, behind_max_ms: 0 };
   let d: PrecdTracer | undefined;
   let s: Shipper | undefined;
   let poller: MarkerPoller | undefined;
+  let watcher: LogWatcher | undefined;
   try {
     await chq(ch, createTableSql(table));
     d = await PrecdTracer.start();
-    s = new Shipper(repoRoot, shipConfig(dir, d.logPath, ch, table));
+    s = new Shipper(shipRepo, shipConfig(dir, d.logPath, ch, table));
     await s.waitFor(/caught up with the log/, 60_000);
+    if (rt) {
+      await realtime(d.pid, 30, true);
+      await realtime(s.child.pid!, 20, true);
+      await realtime(ch.child!.pid!, 20, true);
+      await realtime(process.pid, 20, true); // every thread: the watcher's reads run on libuv's
+    }
     poller = new MarkerPoller(ch, table, prefix, 15);
+    watcher = new LogWatcher(d.logPath, prefix);
     log(`fleet: lag: ${rate} execs/s for ${seconds} s`);
     // SCHED_FIFO for the pacer alone (-R: its children run as usual): on a machine shared with other
     // jobs a normal-priority forker waits a scheduler round after every fork and falls far behind.
-    const p = JSON.parse(await runAsync('chrt', ['-f', '-R', '10', pace, String(rate), String(seconds), prefix])) as LagResult['pace'];
+    // With FLEET_LAG_RT the children stay SCHED_FIFO too (no -R): /bin/true exits at once, and at
+    // normal priority on a machine loaded by others they queue for seconds before their exec.
+    const p = JSON.parse(await runAsync('chrt', ['-f', ...(rt ? [] : ['-R']), '10', pace, String(rate), String(seconds), prefix])) as LagResult['pace'];
     loads.push(load1());
     // Every exec is either seen within 15 s of its start or counted as unseen.
     const until = Date.now() + 15_000;
@@ -278,19 +334,63 @@ async function lag(repoRoot: string, ch: ClickHouseServer, pace: string, rate: n
     const lat = [...poller.seenAt].map(([i, at]) => at - Number(poller!.execNs.get(i)! / 1_000_000n));
     const unseen = started - lat.length;
     const all = [...lat, ...Array<number>(Math.max(0, unseen)).fill(Infinity)];
+    await watcher.end();
+    const inLog = [...watcher.at].filter(([i]) => poller!.execNs.has(i)).map(([i, at]) => at - Number(poller!.execNs.get(i)! / 1_000_000n));
+    const polls = poller.durations;
+    // A batch at this rate holds ~1 s of records (a start and an end per exec).
+    const insert = await insertLatency(ch, table, d.logPath, Math.max(1, Math.round(2 * rate)), 20);
     return {
       rate, seconds, pace: p, seen: lat.length, p50_ms: percentile(all, 50), p90_ms: percentile(all, 90), p99_ms: percentile(all, 99),
-      max_ms: Math.max(...all), unseen, load1: loads, config,
+      max_ms: Math.max(...all), unseen, insert, load1: loads, config,
+      in_log: { seen: inLog.length, p50_ms: percentile(inLog, 50), p99_ms: percentile(inLog, 99) },
+      poll: { queries: polls.length, p50_ms: percentile(polls, 50), p99_ms: percentile(polls, 99) },
     };
   } catch (e) {
     return { rate, seconds, pace: empty, seen: 0, p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, max_ms: NaN, unseen: 0, load1: loads, config, error: String(e).slice(0, 300) };
   } finally {
+    if (rt) await runAsync('chrt', ['-a', '-o', '-p', '0', String(process.pid)]).catch(() => '');
     await poller?.stop().catch(() => undefined);
+    await watcher?.end();
     await s?.stop();
     await d?.cleanup().catch(() => undefined);
     await chq(ch, `DROP TABLE IF EXISTS ${table}`).catch(() => '');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The first `n` records of a log as prec-ship's JSONEachRow rows. */
+async function shipRows(logPath: string, n: number): Promise<string[]> {
+  const rows: string[] = [];
+  for await (const batch of readFromCursor({ logPath, follow: false, onWarning: () => {} })) {
+    for (const e of batch) if (rows.length < n) rows.push(clickHouseLine(e, HOST));
+    if (rows.length >= n) break;
+  }
+  return rows;
+}
+
+/** INSERT latency alone: `rows` of the log's records into a scratch copy of `table`, `samples` times. */
+async function insertLatency(ch: ClickHouseServer, table: string, logPath: string, rows: number, samples: number): Promise<NonNullable<LagResult['insert']>> {
+  const scratch = `${table}_insert`;
+  const ms: number[] = [];
+  try {
+    const body = (await shipRows(logPath, rows)).join('\n');
+    await chq(ch, `CREATE TABLE IF NOT EXISTS ${scratch} AS ${table}`);
+    for (let i = 0; i < samples; i++) {
+      const t = performance.now();
+      await ch.query(`INSERT INTO ${scratch} FORMAT JSONEachRow\n${body}`, '?input_format_skip_unknown_fields=1');
+      ms.push(performance.now() - t);
+    }
+    return { rows, samples, p50_ms: percentile(ms, 50), p99_ms: percentile(ms, 99) };
+  } catch (e) {
+    return { rows, samples: ms.length, p50_ms: NaN, p99_ms: NaN, error: String(e).slice(0, 200) };
+  } finally {
+    await chq(ch, `DROP TABLE IF EXISTS ${scratch}`).catch(() => '');
+  }
+}
+
+/** SCHED_FIFO at `prio` for a process (`all`: every thread of it; the kernel's RT throttling still applies). */
+async function realtime(pid: number, prio: number, all: boolean): Promise<void> {
+  await runAsync('chrt', [...(all ? ['-a'] : []), '-f', '-p', String(prio), String(pid)]);
 }
 
 /** Runs a program to completion without blocking the event loop (the poller runs meanwhile). */

@@ -1,7 +1,8 @@
 // One sink's delivery loop: read from its cursor, batch (batch_records or batch_interval_ms, whichever
-// comes first), send, and only once the sink acknowledged advance the durable cursor. A failed send is
-// retried, the same batch, after a capped, jittered back-off; reading waits meanwhile (the log is the
-// buffer), so memory stays at one batch plus one decoded chunk whatever the backlog.
+// comes first), send, and only once the sink acknowledged advance the durable cursor. Reading goes on
+// while a batch is in flight, up to one more full batch; a failed send is retried, the same batch,
+// after a capped, jittered back-off, and reading waits once the next batch is full (the log is the
+// buffer), so memory stays at two batches plus one decoded chunk whatever the backlog.
 import { parseTimestampNs } from '../schema/index.js';
 import { sinkLabel, type SinkConfig } from './config.js';
 import { readCursor, writeCursor, type Cursor } from './cursor.js';
@@ -115,58 +116,131 @@ class Delivery {
   }
 }
 
+type Event = { read: IteratorResult<Entry[]> } | { sent: boolean; n: number } | 'tick';
+
+/** `p` with its rejection marked handled: it may sit un-awaited for a while, and is awaited later. */
+function later<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+/**
+ * The read/batch/send loop. Reading goes on while a batch is in flight, so records that arrive during
+ * an INSERT wait only for the batch clock, not for the INSERT too; memory stays bounded: one batch in
+ * flight, and one filling (reading pauses once it is full, until the one in flight is acknowledged).
+ * One batch in flight at a time, so batches are acknowledged, and the cursor advances, in log order.
+ */
+class Pump {
+  private pending: Entry[] = [];
+  /** When the oldest pending record arrived (or the last full batch was cut): the batch clock. */
+  private pendingSince = 0;
+  private inflight: Promise<Event> | undefined;
+  private reading: Promise<Event> | undefined;
+  /** Records read and acknowledged in this run; `caughtUpAt`: what was read when the source caught up. */
+  private read = 0;
+  private acked = 0;
+  private caughtUpAt: number | undefined;
+
+  constructor(
+    private readonly o: ShipperOptions,
+    private readonly label: string,
+    private readonly delivery: Delivery,
+  ) {}
+
+  private sayCaughtUp(): void {
+    this.o.log(`${this.label}: caught up with the log (${this.delivery.cursor?.sent_total ?? 0} records shipped in all)`);
+  }
+
+  /**
+   * Said once what was read up to now is acknowledged: at once if it is, else after the ack that covers
+   * it (not when nothing is pending: under a steady stream something always is).
+   */
+  onCaughtUp(): void {
+    this.caughtUpAt = this.read;
+    this.sayIfCaughtUp();
+  }
+
+  private sayIfCaughtUp(): void {
+    if (this.caughtUpAt === undefined || this.acked < this.caughtUpAt) return;
+    this.caughtUpAt = undefined;
+    this.sayCaughtUp();
+  }
+
+  /** Sends the next batch if it is due (full, or its interval passed) and none is in flight. */
+  private sendIfDue(): void {
+    const { batch_records: max, batch_interval_ms: interval } = this.o.sinkConfig;
+    if (this.inflight || this.pending.length === 0) return;
+    if (this.pending.length < max && Date.now() < this.pendingSince + interval) return;
+    const batch = this.pending.slice(0, max);
+    this.pending = this.pending.slice(batch.length);
+    this.pendingSince = Date.now();
+    this.inflight = later(this.delivery.deliver(batch).then((sent) => ({ sent, n: batch.length })));
+  }
+
+  /** Runs until aborted or the source ends; returns only with nothing in flight. */
+  async run(source: AsyncIterator<Entry[]>): Promise<void> {
+    const { batch_records: max } = this.o.sinkConfig;
+    let ended = false;
+    for (;;) {
+      if (!this.o.signal.aborted && !ended) this.sendIfDue();
+      if ((this.o.signal.aborted || ended) && !this.inflight) return;
+      if (!this.reading && !ended && this.pending.length < max) this.reading = later(source.next().then((read) => ({ read })));
+      const waits: Promise<Event>[] = [];
+      if (this.inflight) waits.push(this.inflight);
+      // Reading pauses while a full batch waits for the one in flight (bounded memory).
+      if (this.reading && !(this.inflight && this.pending.length >= max)) waits.push(this.reading);
+      let tick: { done: Promise<void>; cancel(): void } | undefined;
+      if (!this.inflight && this.pending.length > 0) {
+        tick = timer(Math.max(0, this.pendingSince + this.o.sinkConfig.batch_interval_ms - Date.now()), this.o.signal);
+        waits.push(tick.done.then(() => 'tick' as const));
+      }
+      const ev = await Promise.race(waits);
+      tick?.cancel();
+      if (ev === 'tick') continue;
+      if ('sent' in ev) {
+        this.inflight = undefined;
+        if (!ev.sent) return; // aborted during a back-off: the batch is read again next time
+        this.acked += ev.n;
+        this.sayIfCaughtUp();
+        continue;
+      }
+      this.reading = undefined;
+      if (ev.read.done) {
+        ended = true;
+        continue;
+      }
+      if (this.pending.length === 0) this.pendingSince = Date.now();
+      // Not push(...batch): a decoded chunk can hold more lines than a call takes arguments.
+      for (const e of ev.read.value) this.pending.push(e);
+      this.read += ev.read.value.length;
+    }
+  }
+}
+
 /** Runs until `signal` aborts. What is read but not acknowledged then is read again next time. */
 export async function runShipper(o: ShipperOptions): Promise<void> {
   const label = sinkLabel(o.sinkConfig);
   const delivery = new Delivery(o, label, await readCursor(o.cursorPath));
-  const { batch_records: max, batch_interval_ms: interval } = o.sinkConfig;
   o.log(`${label}: starting ${delivery.cursor ? `after the record of ${delivery.cursor.last_timestamp}` : 'from the oldest log file (no cursor yet)'}`);
   delivery.reportLag();
-  let caughtUp = false;
-  let pending: Entry[] = [];
-  let pendingSince = 0;
-  const sayCaughtUp = (): void => o.log(`${label}: caught up with the log (${delivery.cursor?.sent_total ?? 0} records shipped in all)`);
+  const pump = new Pump(o, label, delivery);
+  // The source stops on abort and also when delivery fails for good (a read may be pending then).
+  const reader = new AbortController();
+  const stopReading = (): void => reader.abort();
+  o.signal.addEventListener('abort', stopReading, { once: true });
   const source = readFromCursor({
     logPath: o.logPath,
     cursor: delivery.cursor,
     follow: true,
-    signal: o.signal,
+    signal: reader.signal,
     onWarning: (m) => o.log(`${label}: ${m}`),
-    // Said once what was read is acknowledged: now if nothing is pending, else after that flush.
-    onCaughtUp: () => (pending.length === 0 ? sayCaughtUp() : void (caughtUp = true)),
+    onCaughtUp: () => pump.onCaughtUp(),
   })[Symbol.asyncIterator]();
-  let next = source.next();
-  /** Sends full batches (or everything, `all`); false when aborted meanwhile. */
-  const flush = async (all: boolean): Promise<boolean> => {
-    while (pending.length >= (all ? 1 : max)) {
-      const batch = pending.slice(0, max);
-      if (!(await delivery.deliver(batch))) return false;
-      pending = pending.slice(batch.length);
-      pendingSince = Date.now();
-    }
-    if (caughtUp && pending.length === 0) {
-      caughtUp = false;
-      sayCaughtUp();
-    }
-    return true;
-  };
   try {
-    while (!o.signal.aborted) {
-      const wait = timer(pending.length > 0 ? Math.max(0, pendingSince + interval - Date.now()) : 3_600_000, o.signal);
-      const got = await Promise.race([next, wait.done.then(() => 'timeout' as const)]);
-      wait.cancel();
-      if (got === 'timeout') {
-        if (!(await flush(true))) return;
-        continue;
-      }
-      if (got.done) break;
-      if (pending.length === 0) pendingSince = Date.now();
-      // Not push(...batch): a decoded chunk can hold more lines than a call takes arguments.
-      for (const e of got.value) pending.push(e);
-      next = source.next();
-      if (!(await flush(false))) return;
-    }
+    await pump.run(source);
   } finally {
+    stopReading();
+    o.signal.removeEventListener('abort', stopReading);
     await source.return?.(undefined);
   }
 }
