@@ -19,31 +19,42 @@ function table(head: string[], rows: string[][]): string {
 
 const row = (p: PeersResults, peer: PeerName, rate: number) => p.rows.find((r) => r.peer === peer && r.rate === rate);
 
-/** The peer with the lowest median stack CPU at a rate. */
-function lowest(p: PeersResults, rate: number): PeerName | undefined {
-  const rs = p.rows.filter((r) => r.rate === rate && !Number.isNaN(r.cpu_pct));
-  return rs.sort((a, b) => a.cpu_pct - b.cpu_pct)[0]?.peer;
+type Metric = 'cpu_pct' | 'cpu_pct_at_rate';
+
+/** The peer with the lowest median of `m` at a rate. */
+function lowest(p: PeersResults, rate: number, m: Metric): PeerName | undefined {
+  const rs = p.rows.filter((r) => r.rate === rate && Number.isFinite(r[m]));
+  return rs.sort((a, b) => a[m] - b[m])[0]?.peer;
 }
 
-function mainTable(p: PeersResults): string {
+const rateHead = (r: number) => `${r.toLocaleString('en-US')}/s`;
+
+function cpuTable(p: PeersResults, m: Metric): string {
   const peers = PEERS.filter((x) => p.rows.some((r) => r.peer === x));
-  const best = new Map(p.params.rates.map((r) => [r, lowest(p, r)]));
+  const best = new Map(p.params.rates.map((r) => [r, lowest(p, r, m)]));
   const rows = peers.map((peer) => [
     peer,
     ...p.params.rates.map((rate) => {
-      const c = num(row(p, peer, rate)?.cpu_pct, 1);
-      return best.get(rate) === peer ? `**${c}**` : c;
+      const x = row(p, peer, rate);
+      const c = num(x?.[m], 1);
+      const ran = m === 'cpu_pct' ? ` (${num(x?.achieved_per_s, 0)} ran)` : '';
+      return `${best.get(rate) === peer ? `**${c}**` : c}${ran}`;
     }),
-    ...p.params.rates.map((rate) => num(row(p, peer, rate)?.bpf_pct, 2)),
-    num(p.bytes_per_exec[peer], 0),
+    ...(m === 'cpu_pct'
+      ? [p.params.rates.map((rate) => num(row(p, peer, rate)?.cpu_us_per_exec, 0)).join(' / '), p.params.rates.map((rate) => num(row(p, peer, rate)?.bpf_us_per_exec, 2)).join(' / '), num(p.bytes_per_exec[peer], 0)]
+      : []),
   ]);
-  const head = [
-    'stack',
-    ...p.params.rates.map((r) => `CPU % of a core @ ${r.toLocaleString('en-US')}/s`),
-    ...p.params.rates.map((r) => `+ BPF progs % @ ${r.toLocaleString('en-US')}/s`),
-    'bytes / exec on disk',
-  ];
+  const head =
+    m === 'cpu_pct'
+      ? ['stack', ...p.params.rates.map((r) => `CPU % of a core @ ${rateHead(r)} asked (execs/s ran)`), `µs stack CPU per logged exec @ ${p.params.rates.join(' / ')}`, `+ µs BPF progs per logged exec @ ${p.params.rates.join(' / ')}`, 'bytes / exec on disk']
+      : ['stack', ...p.params.rates.map((r) => `µs per logged exec × ${rateHead(r)}, % of a core`)];
   return table(head, rows);
+}
+
+function verdict(p: PeersResults, m: Metric): string {
+  if (!p.rows.some((r) => r.peer === 'precd')) return 'precd was not measured.';
+  const misses = p.params.rates.filter((r) => lowest(p, r, m) !== 'precd');
+  return misses.length === 0 ? '**met**' : `**missed** at ${misses.map((r) => `${r}/s (lowest: ${lowest(p, r, m)})`).join(', ')}`;
 }
 
 function detailTable(p: PeersResults): string {
@@ -54,22 +65,15 @@ function detailTable(p: PeersResults): string {
     r.cpu_pct_all.map((x) => num(x, 1)).join(', '),
     num(r.cpu_pct, 1),
     num(r.cpu_us_per_exec, 0),
+    num(r.execs_logged_per_s, 0),
     num(r.host_forks_per_s, 0),
   ]);
-  return table(['stack', 'rate asked /s', 'execs/s ran (median)', 'stack CPU % per round', 'median', 'stack CPU µs per exec ran', 'host forks/s (all processes)'], rows);
+  return table(['stack', 'rate asked /s', 'execs/s ran (median)', 'stack CPU % per round', 'median', 'stack CPU µs per logged exec', 'execs logged/s', 'host forks/s (all processes)'], rows);
 }
 
 function bytesTable(p: PeersResults): string {
   const rows = p.bytes.map((b) => [b.peer, String(b.round + 1), b.bytes.toLocaleString('en-US'), b.exec_records.toLocaleString('en-US'), num(b.bytes_per_exec, 0), b.lost === null ? 'n/a' : String(b.lost)]);
   return table(['stack', 'round', 'log bytes', 'exec records in it', 'bytes / exec', 'lost (as the stack reports)'], rows);
-}
-
-function verdict(p: PeersResults): string {
-  const misses = p.params.rates.filter((r) => lowest(p, r) !== 'precd');
-  if (!p.rows.some((r) => r.peer === 'precd')) return 'precd was not measured.';
-  return misses.length === 0
-    ? 'Goal (lowest stack CPU of all peers at every rate): **met**.'
-    : `Goal (lowest stack CPU of all peers at every rate): **missed** at ${misses.map((r) => `${r}/s (lowest: ${lowest(p, r)})`).join(', ')}.`;
 }
 
 export function renderPeersBlock(r: Results, notes: string): string {
@@ -99,8 +103,15 @@ execsnoop's stdout; precd's zstd log) over the exec records in them (EXECVE reco
 and fail records), median over rounds.
 
 ${how}`,
-    verdict(p),
-    mainTable(p),
+    `Goal (issue 19): the lowest stack CPU of all peers at every rate. As measured: ${verdict(p, 'cpu_pct')}. Per logged exec × the rate: ${verdict(p, 'cpu_pct_at_rate')}.`,
+    '### Stack CPU as measured, per logged exec, bytes per exec',
+    cpuTable(p, 'cpu_pct'),
+    `### Stack CPU per logged exec × the rate asked
+
+Every stack logs the host's other execs too, and on a loaded machine the pacer falls short of the higher
+rates: the CPU per exec the stack logged in the window, times the rate asked, is the figure with both taken
+out. It assumes a cost linear in the rate (a stack that batches gets cheaper per exec as the rate rises).`,
+    cpuTable(p, 'cpu_pct_at_rate'),
     notes.trim() ? `### Notes\n\n${notes.trim()}\n` : '',
     '### Per rate and round',
     detailTable(p),

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       query_commands: fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
       rounds: quick ? 1 : 3,
     },
-    peers: { rates: [100, 400, 1600], seconds: quick ? 3 : 12, rounds: quick ? 1 : 3 },
+    peers: { rates: [100, 400, 1600], seconds: quick ? 3 : 10, rounds: quick ? 1 : 3 },
   };
 
   const previous: Partial<Results> =

@@ -135,7 +135,8 @@ async function startAuditd(withLaurel: boolean): Promise<PeerStack> {
     },
     execRecords: () => countLines(a.logPath, /^type=EXECVE /),
     mark: () => sizeOf(a.logPath),
-    drain: () => a.drain(),
+    // laurel writes after auditd: a probe exec in the last log of the chain means both are through.
+    drain: () => waitLogged(laurelLog ?? a.logPath, () => true, 'auditd', 60_000),
     execsBetween: (from, to) => countLinesBetween(a.logPath, from, to, (l) => l.startsWith('type=EXECVE ')),
     cleanup() {
       a.cleanup();
@@ -196,7 +197,7 @@ function textPeer(name: PeerName, t: TextTool, how: string, isExec: (line: strin
     },
     execRecords: () => readFileSync(t.out, 'latin1').split('\n').filter(isExec).length,
     mark: () => sizeOf(t.out),
-    drain: () => sleep(1000), // the perf buffer is polled continuously; its output is written line by line
+    drain: () => waitLogged(t.out, t.alive, name, 60_000),
     execsBetween: (from, to) => countLinesBetween(t.out, from, to, isExec),
     cleanup: () => rmSync(t.dir, { recursive: true, force: true }),
   };
@@ -310,7 +311,7 @@ async function startPrecd(): Promise<PeerStack> {
     },
     execRecords: () => records.filter((r) => r.record_type === 'start' || r.record_type === 'fail').length,
     mark: () => Date.now(),
-    drain: () => sleep(1500), // past its flush interval
+    drain: () => sleep(1000), // five times its flush interval (200 ms)
     execsBetween: (from, to) =>
       records.filter((r) => {
         if (r.record_type !== 'start' && r.record_type !== 'fail') return false;

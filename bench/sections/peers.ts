@@ -106,8 +106,11 @@ function runPace(pace: string, rate: number, seconds: number): Promise<PaceResul
   });
 }
 
-/** Waits until the stack's CPU stops growing (its backlog is done): < 2 % of a core over 1 s. */
-async function waitStackQuiet(root: number, maxMs = 30_000): Promise<void> {
+/**
+ * Waits until the stack's CPU stops growing (its backlog is done): < 2 % of a core over 1 s, or
+ * `maxMs`: it logs the host's other execs too, so it may never be quite idle.
+ */
+async function waitStackQuiet(root: number, maxMs = 5000): Promise<void> {
   const deadline = Date.now() + maxMs;
   let last = stackCpu(root).cpuS;
   while (Date.now() < deadline) {
@@ -157,7 +160,10 @@ async function peerRound(res: PeersResults, name: PeerName, round: number, pace:
     log(`peers: round ${round + 1}/${res.params.rounds}: starting ${name}`);
     stack = await startPeer(name);
     res.how[name] = stack.how;
-    await waitStackQuiet(stack.root); // its start-up work (bcc compiles C) is not the exec's cost
+    await waitStackQuiet(stack.root, 30_000); // its start-up work (bcc compiles C) is not the exec's cost
+    await runPace(pace, 100, 2); // warm-up, not measured: first-use costs (JIT, page faults) are not per exec
+    await stack.drain();
+    await waitStackQuiet(stack.root);
     const bytes0 = fileBytes(stack.files());
     const windows: { s: PeerSample; from: number; to: number }[] = [];
     for (const rate of res.params.rates) {
