@@ -10,7 +10,8 @@
 // programs the stack holds). The kernel's audit work (in the task, and kauditd) is in neither.
 //
 // Peers are interleaved: each round starts every peer in turn (the order rotated by one per round),
-// runs every rate against it, and stops it; the figures are medians over the rounds.
+// runs every rate against it (that order rotated per round as well), and stops it; the figures are
+// medians over the rounds.
 import { spawn } from 'node:child_process';
 import { log, median, onAbort, sleep } from '../lib/proc.js';
 import { PEERS, fileBytes, startPeer, type PeerName, type PeerStack } from '../lib/peers.js';
@@ -89,6 +90,8 @@ export interface PeersResults {
   bytes_per_exec: Partial<Record<PeerName, number>>;
   bpf_stats: boolean;
   pace: string;
+  /** Whether the rates' order was rotated per round (absent: ascending in every round). */
+  rates_rotated?: boolean;
   errors: string[];
 }
 
@@ -166,7 +169,9 @@ async function peerRound(res: PeersResults, name: PeerName, round: number, pace:
     await waitStackQuiet(stack.root);
     const bytes0 = fileBytes(stack.files());
     const windows: { s: PeerSample; from: number; to: number }[] = [];
-    for (const rate of res.params.rates) {
+    // The rates' order is rotated per round too: the first window after a start is not always the same rate.
+    const rates = res.params.rates.map((_, i) => res.params.rates[(i + round) % res.params.rates.length]!);
+    for (const rate of rates) {
       const w = await measure(stack, round, rate, res.params.seconds, pace);
       const s = w.s;
       windows.push(w);
@@ -221,7 +226,7 @@ function summarize(res: PeersResults): void {
 }
 
 export async function peersSection(pace: string, params: PeersParams): Promise<PeersResults> {
-  const res: PeersResults = { params, how: {}, samples: [], bytes: [], rows: [], bytes_per_exec: {}, bpf_stats: false, pace: 'chrt -f 10 build/bench/pace RATE SECONDS PREFIX', errors: [] };
+  const res: PeersResults = { params, how: {}, samples: [], bytes: [], rows: [], bytes_per_exec: {}, bpf_stats: false, pace: 'chrt -f 10 build/bench/pace RATE SECONDS PREFIX', rates_rotated: true, errors: [] };
   let bpfBefore: string | undefined;
   try {
     bpfBefore = setBpfStats(true);
