@@ -2,7 +2,7 @@
 // by side with what a user would run instead. Writes bench/results/results-<time>.json and
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
-//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet]
+//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet,peers]
 //                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
 //                           [--fleet-parts throughput,lag,query]   (default all; the fleet block keeps
 //                                                    the other parts' subsections from its last rendering)
@@ -24,13 +24,17 @@ import { followSection } from './sections/follow.js';
 import { querySection } from './sections/query.js';
 import { externalBench } from './sections/external.js';
 import { fleetSection } from './sections/fleet.js';
+import { peersSection } from './sections/peers.js';
 import { renderDocs } from './render.js';
 import { renderFleetDocs } from './render-fleet.js';
+import { renderPeersDocs } from './render-peers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = join(REPO, 'bench', 'results');
-// The peers and the measuring tools, all from Debian.
-const PACKAGES = ['auditd', 'bpftrace', 'time', 'jq', 'zstd', 'gzip', 'gcc', 'libc6-dev'];
+// The peers and the measuring tools, all from Debian. laurel is an auditd plugin; bpfcc-tools is
+// bcc's execsnoop, which compiles against kernel headers (linux-headers-amd64: used only where the
+// running kernel's own headers are missing).
+const PACKAGES = ['auditd', 'bpftrace', 'time', 'jq', 'zstd', 'gzip', 'gcc', 'libc6-dev', 'laurel', 'bpfcc-tools', 'linux-headers-amd64'];
 
 function usage(msg: string): never {
   process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}] [--fleet-commands N,N] [--fleet-parts ${FLEET_PARTS.join(',')}]\n`);
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
       query_commands: !fleetParts.includes('query') ? [] : fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
       rounds: quick ? 1 : 3,
     },
+    peers: { rates: [100, 400, 1600], seconds: quick ? 3 : 10, rounds: quick ? 1 : 3 },
   };
 
   const previous: Partial<Results> =
@@ -126,6 +131,8 @@ async function main(): Promise<void> {
       versions: {
         auditd: version('auditctl', ['-v']),
         bpftrace: version('bpftrace', ['--version']),
+        laurel: version('dpkg-query', ['-W', '-f=${Version}', 'laurel']),
+        bcc: version('dpkg-query', ['-W', '-f=${Version}', 'bpfcc-tools']),
         zstd: version('zstd', ['--version']),
         jq: version('jq', ['--version']),
         grep: version('grep', ['--version']),
@@ -156,6 +163,7 @@ async function main(): Promise<void> {
   await run('query_predicate', () => externalBench(REPO, 'query'));
   await run('query', () => querySection(REPO, RESULTS, params.query_commands, params.query_rounds));
   await run('fleet', () => fleetSection(REPO, RESULTS, buildTool(REPO, 'pace'), params.fleet!));
+  await run('peers', () => peersSection(buildTool(REPO, 'pace'), params.peers!));
 
   const finished = new Date();
   res.meta.finished = finished.toISOString();
@@ -169,8 +177,9 @@ async function main(): Promise<void> {
   } else {
     // The fleet block stands apart: `--only fleet` on a machine without an earlier latest.json must
     // not render the main block from nothing.
-    if (SECTIONS.some((s) => s !== 'fleet' && res[s] !== undefined)) renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
+    if (SECTIONS.some((s) => s !== 'fleet' && s !== 'peers' && res[s] !== undefined)) renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
     if (res.fleet) renderFleetDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes-fleet.md'));
+    if (res.peers) renderPeersDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes-peers.md'));
     log('docs/benchmarks.md rendered');
   }
   log(`done in ${res.meta.duration_s.toFixed(0)} s; results in bench/results/results-${stamp}.json`);

@@ -7,6 +7,7 @@ import type { FollowResult } from '../sections/follow.js';
 import type { QueryResults } from '../sections/query.js';
 import type { ExternalResult } from '../sections/external.js';
 import type { FleetParams, FleetResults } from '../sections/fleet.js';
+import type { PeersParams, PeersResults } from '../sections/peers.js';
 
 export interface Meta {
   started: string;
@@ -34,6 +35,7 @@ export interface Params {
   query_commands: number;
   query_rounds: number;
   fleet?: FleetParams;
+  peers?: PeersParams;
 }
 
 export interface Results {
@@ -46,7 +48,8 @@ export interface Results {
   pipeline?: ExternalResult;
   query_predicate?: ExternalResult;
   fleet?: FleetResults;
+  peers?: PeersResults;
 }
 
-export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet'] as const;
+export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet', 'peers'] as const;
 export type SectionName = (typeof SECTIONS)[number];

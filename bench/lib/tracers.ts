@@ -2,7 +2,7 @@
 // and "which storm markers did you record": precd (ours), auditd (the classic audit trail) and
 // bpftrace (argv printed from sys_enter_execve). Each runs on temporary paths and is stopped by pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Precd, readLogText } from '../../test/helpers/precd.js';
@@ -129,8 +129,12 @@ export class AuditdTracer {
     spawnSync('auditctl', ['-e', String(this.before.enabled ?? 0)], { stdio: 'ignore' });
   }
 
-  /** auditd -n (no fork, no systemd) on a temporary config and log; kernel audit must accept it. */
-  static async start(): Promise<AuditdTracer> {
+  /**
+   * auditd -n (no fork, no systemd) on a temporary config and log; kernel audit must accept it.
+   * Its plugin directory is a temporary one too, holding just `plugins` (file name -> contents):
+   * the system's /etc/audit/plugins.d is never read (the laurel package puts an active plugin there).
+   */
+  static async start(plugins: Record<string, string> = {}): Promise<AuditdTracer> {
     const before = auditStatus();
     if (before.pid) throw new Error(`an audit daemon already runs (pid ${before.pid}); not touching it`);
     const dir = mkdtempSync(join(tmpdir(), 'bench-auditd-'));
@@ -144,6 +148,9 @@ export class AuditdTracer {
     conf = set(conf, 'log_group', 'root');
     conf = set(conf, 'max_log_file', '4096');
     conf = set(conf, 'max_log_file_action', 'IGNORE');
+    conf = set(conf, 'plugin_dir', join(dir, 'plugins.d'));
+    mkdirSync(join(dir, 'plugins.d'), { mode: 0o750 });
+    for (const [name, text] of Object.entries(plugins)) writeFileSync(join(dir, 'plugins.d', name), text, { mode: 0o640 });
     writeFileSync(join(dir, 'auditd.conf'), conf, { mode: 0o640 });
     const child = spawn('auditd', ['-n', '-c', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -167,6 +174,10 @@ export class AuditdTracer {
       throw e;
     }
     return new AuditdTracer(dir, logPath, child, exited, before);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   /** Debian's audit.rules default backlog (-b 8192), then the exec rule. */
