@@ -54,6 +54,8 @@ function reversedPath(buf: Buffer, start: number, end: number, cut = false): str
   if (cut) return CUT_PREFIX + reversedPath(buf, start, end).slice(1);
   if (start === end) return '/';
   const str = buf.toString('utf8', start, end);
+  const known = PATHS.get(str);
+  if (known !== undefined) return known;
   let e = str.charCodeAt(str.length - 1) === 0 ? str.length - 1 : str.length;
   let path = '';
   while (e > 0) {
@@ -61,8 +63,21 @@ function reversedPath(buf: Buffer, start: number, end: number, cut = false): str
     path += '/' + str.slice(b + 1, e);
     e = b;
   }
-  return path || '/';
+  if (path === '') path = '/';
+  if (str.length <= PATH_KEPT_CHARS) {
+    if (PATHS.size >= PATHS_KEPT) PATHS.clear();
+    PATHS.set(str, path);
+  }
+  return path;
 }
+
+// The same few paths (cwd, exe, parent exe, cgroup) come in record after record: each is joined
+// once and kept (V8 flattens the joined pieces in place the first time the serializer reads them),
+// instead of being joined and flattened again for every exec. Bounded (at most ~0.5 MB: 1,024 paths
+// of up to 256 characters, kept twice); emptied when full.
+const PATHS = new Map<string, string>();
+const PATHS_KEPT = 1024;
+const PATH_KEPT_CHARS = 256;
 
 /** Kernel tty->name to the name under /dev: Unix98 pty slaves are `ptsN` in the kernel and
  *  /dev/pts/N on disk; every other driver's name is its /dev name already (tty1, ttyS0). */
