@@ -11,10 +11,7 @@ export class MonoClock {
   private offsetMinutes = 0;
   // Records arrive in bursts within the same second: its `YYYY-MM-DDTHH:MM:SS.` and `+HH:MM` are
   // formatted once, only the nine fraction digits per record.
-  // The second is kept as the monotonic range [secondStart, secondEnd) it covers, so a record in it
-  // costs one BigInt subtraction (two comparisons allocate nothing) instead of four BigInt operations.
-  private secondStart = 1n;
-  private secondEnd = 0n;
+  private cachedSecond = -1n;
   private head = '';
   private tail = '';
 
@@ -38,8 +35,7 @@ export class MonoClock {
     const drift = offset - this.offsetNs;
     if (this.offsetNs === 0n || drift > MAX_JITTER_NS || drift < -MAX_JITTER_NS) this.offsetNs = offset;
     this.offsetMinutes = -new Date(realMs).getTimezoneOffset();
-    this.secondStart = 1n; // empty: the next format() recomputes the second
-    this.secondEnd = 0n;
+    this.cachedSecond = -1n;
   }
 
   epochNs(monoNs: bigint): bigint {
@@ -47,22 +43,16 @@ export class MonoClock {
   }
 
   format(monoNs: bigint): string {
-    if (monoNs >= this.secondStart && monoNs < this.secondEnd) {
-      return this.head + String(Number(monoNs - this.secondStart)).padStart(9, '0') + this.tail;
-    }
-    return this.formatNewSecond(monoNs);
-  }
-
-  private formatNewSecond(monoNs: bigint): string {
     const epochNs = monoNs + this.offsetNs;
     if (epochNs < 0n) return formatTimestamp(epochNs, this.offsetMinutes);
-    const secondNs = (epochNs / 1_000_000_000n) * 1_000_000_000n;
-    const full = formatTimestamp(secondNs, this.offsetMinutes);
-    this.head = full.slice(0, 20);
-    this.tail = full.slice(29);
-    this.secondStart = secondNs - this.offsetNs;
-    this.secondEnd = this.secondStart + 1_000_000_000n;
-    return this.head + String(epochNs - secondNs).padStart(9, '0') + this.tail;
+    const second = epochNs / 1_000_000_000n;
+    if (second !== this.cachedSecond) {
+      const full = formatTimestamp(second * 1_000_000_000n, this.offsetMinutes);
+      this.head = full.slice(0, 20);
+      this.tail = full.slice(29);
+      this.cachedSecond = second;
+    }
+    return this.head + String(epochNs - second * 1_000_000_000n).padStart(9, '0') + this.tail;
   }
 
   /** Now, as a record timestamp (loss records). */

@@ -220,19 +220,17 @@ async function daemon(config: Config): Promise<number> {
   }
 
   let badRecords = 0;
-  const onBatch = (data: Buffer, offsets: Uint32Array) => {
-    // Each record decoded in place and handled at once: no view per record, no array per batch.
-    for (let i = 0; i + 1 < offsets.length; i++) {
-      let event: KernelEvent;
+  const onBatch = (records: Buffer[]) => {
+    const events: KernelEvent[] = [];
+    for (const r of records) {
       try {
-        event = decode(data, offsets[i]!, offsets[i + 1]!);
+        events.push(decode(r));
       } catch (e) {
         // A layout mismatch between the BPF object and the decoder: say so once, keep going.
         if (badRecords++ === 0) say(`skipping undecodable kernel record: ${oneLine(e)}`);
-        continue;
       }
-      pipeline.handle(event);
     }
+    pipeline.handleBatch(events);
   };
 
   return new Promise<number>((resolve) => {
@@ -272,7 +270,7 @@ async function daemon(config: Config): Promise<number> {
     timers.push(setInterval(() => clock.refresh(), CLOCK_REFRESH_MS));
     timers.push(setInterval(() => pipeline.running.sweep(), PID_SWEEP_MS));
     timers.push(setInterval(() => writer.tick(), config.seal_interval_s * 1000));
-    collector.startBatches(onBatch, (err) => {
+    collector.start(onBatch, (err) => {
       say(`kernel reader failed: ${oneLine(err)}`);
       void shutdown(1);
     });

@@ -59,10 +59,6 @@ export interface Collector {
    *  Buffer view of one ring-buffer record (decode with decoder.ts). onError gets a fatal reader
    *  error (the collector then stops delivering). Call once. */
   start(onBatch: (records: Buffer[]) => void, onError?: (err: Error) => void): void;
-  /** start() without a Buffer view per record: record i is data[offsets[i], offsets[i + 1]) (decode(data,
-   *  start, end) reads it in place). precd's path: under an exec storm the views were one more object
-   *  per event for the young generation to collect. Call once, instead of start(). */
-  startBatches(onBatch: (data: Buffer, offsets: Uint32Array) => void, onError?: (err: Error) => void): void;
   /** Records dropped in the kernel because the ring buffer was full, since open. */
   dropCount(): number;
   /** The most bytes seen pending in the ring buffer (produced, not yet read) since open, sampled
@@ -85,9 +81,6 @@ export function openCollector(options: CollectorOptions): Collector {
         for (let i = 0; i < records.length; i++) records[i] = data.subarray(offsets[i], offsets[i + 1]);
         onBatch(records);
       }, onError);
-    },
-    startBatches(onBatch, onError) {
-      nativeCollector.start(onBatch, onError);
     },
     dropCount: () => nativeCollector.dropCount(),
     highWater: () => nativeCollector.highWater(),

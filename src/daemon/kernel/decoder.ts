@@ -40,9 +40,8 @@ export class RecordError extends Error {}
 
 /** NUL-terminated string in a fixed-size field. */
 function fixedString(buf: Buffer, start: number, size: number): string {
-  // A bounded scan: buf may be a whole batch, where indexOf could run on into the next records.
-  let end = start;
-  while (end < start + size && buf[end] !== 0) end++;
+  const nul = buf.indexOf(0, start);
+  const end = nul === -1 || nul > start + size ? start + size : nul;
   return buf.toString('utf8', start, end);
 }
 
@@ -54,8 +53,6 @@ function reversedPath(buf: Buffer, start: number, end: number, cut = false): str
   if (cut) return CUT_PREFIX + reversedPath(buf, start, end).slice(1);
   if (start === end) return '/';
   const str = buf.toString('utf8', start, end);
-  const known = PATHS.get(str);
-  if (known !== undefined) return known;
   let e = str.charCodeAt(str.length - 1) === 0 ? str.length - 1 : str.length;
   let path = '';
   while (e > 0) {
@@ -63,21 +60,8 @@ function reversedPath(buf: Buffer, start: number, end: number, cut = false): str
     path += '/' + str.slice(b + 1, e);
     e = b;
   }
-  if (path === '') path = '/';
-  if (str.length <= PATH_KEPT_CHARS) {
-    if (PATHS.size >= PATHS_KEPT) PATHS.clear();
-    PATHS.set(str, path);
-  }
-  return path;
+  return path || '/';
 }
-
-// The same few paths (cwd, exe, parent exe, cgroup) come in record after record: each is joined
-// once and kept (V8 flattens the joined pieces in place the first time the serializer reads them),
-// instead of being joined and flattened again for every exec. Bounded (at most ~0.5 MB: 1,024 paths
-// of up to 256 characters, kept twice); emptied when full.
-const PATHS = new Map<string, string>();
-const PATHS_KEPT = 1024;
-const PATH_KEPT_CHARS = 256;
 
 /** Kernel tty->name to the name under /dev: Unix98 pty slaves are `ptsN` in the kernel and
  *  /dev/pts/N on disk; every other driver's name is its /dev name already (tty1, ttyS0). */
@@ -87,67 +71,63 @@ function ttyName(buf: Buffer, start: number, end: number): string {
   return /^pts\d+$/.test(raw) ? `pts/${raw.slice(3)}` : raw;
 }
 
-export function decode(buf: Buffer, start = 0, end = buf.length): KernelEvent {
-  // `o` is where the record starts in `buf`: the daemon decodes records in place in the batch buffer
-  // the addon hands over, without a Buffer view per record (one object less per event to collect).
-  const o = start;
-  const size = end - start;
-  if (size < 16) throw new RecordError(`kernel record too short (${size} bytes)`);
-  const kind = buf[o];
+export function decode(buf: Buffer): KernelEvent {
+  if (buf.length < 16) throw new RecordError(`kernel record too short (${buf.length} bytes)`);
+  const kind = buf[0];
   if (kind === KIND_EXIT) {
-    if (size < EXIT_SIZE) throw new RecordError(`exit record too short (${size} bytes)`);
+    if (buf.length < EXIT_SIZE) throw new RecordError(`exit record too short (${buf.length} bytes)`);
     const exit: ExitEvent = {
       kind: 'exit',
-      monoNs: buf.readBigUInt64LE(o + 8),
-      pid: buf.readUInt32LE(o + 4),
-      exitCode: buf.readUInt32LE(o + 16),
+      monoNs: buf.readBigUInt64LE(8),
+      pid: buf.readUInt32LE(4),
+      exitCode: buf.readUInt32LE(16),
     };
     return exit;
   }
   if (kind !== KIND_EXEC && kind !== KIND_FAIL) throw new RecordError(`unknown kernel record kind ${kind}`);
-  if (size < TASK_HDR_SIZE) throw new RecordError(`task record too short (${size} bytes)`);
+  if (buf.length < TASK_HDR_SIZE) throw new RecordError(`task record too short (${buf.length} bytes)`);
 
   // Section boundaries (this runs for every exec on the host: plain locals, no allocations).
-  const argsEnd = o + TASK_HDR_SIZE + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_ARGS);
-  const filenameEnd = argsEnd + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_FILENAME);
-  const exeEnd = filenameEnd + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_EXE);
-  const cwdEnd = exeEnd + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_CWD);
-  const parentExeEnd = cwdEnd + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_PARENT_EXE);
-  const cgroupEnd = parentExeEnd + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_CGROUP);
-  const ttyEnd = cgroupEnd + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_TTY);
-  const parentTtyEnd = ttyEnd + buf.readUInt16LE(o + LEN_OFFSET + 2 * S_PARENT_TTY);
-  if (parentTtyEnd !== end) {
-    throw new RecordError(`task record sections cover ${parentTtyEnd - o - TASK_HDR_SIZE} bytes, data area has ${size - TASK_HDR_SIZE}`);
+  const argsEnd = TASK_HDR_SIZE + buf.readUInt16LE(LEN_OFFSET + 2 * S_ARGS);
+  const filenameEnd = argsEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_FILENAME);
+  const exeEnd = filenameEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_EXE);
+  const cwdEnd = exeEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_CWD);
+  const parentExeEnd = cwdEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_PARENT_EXE);
+  const cgroupEnd = parentExeEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_CGROUP);
+  const ttyEnd = cgroupEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_TTY);
+  const parentTtyEnd = ttyEnd + buf.readUInt16LE(LEN_OFFSET + 2 * S_PARENT_TTY);
+  if (parentTtyEnd !== buf.length) {
+    throw new RecordError(`task record sections cover ${parentTtyEnd - TASK_HDR_SIZE} bytes, data area has ${buf.length - TASK_HDR_SIZE}`);
   }
 
-  const flags = buf[o + 1];
+  const flags = buf[1];
   // A view, not a copy: argv is decoded into strings while the batch is handled, and nothing keeps
   // the bytes after that (the addon hands each batch over in a buffer of its own).
-  const args = buf.subarray(o + TASK_HDR_SIZE, argsEnd);
-  const argc = buf.readInt32LE(o + 56);
+  const args = buf.subarray(TASK_HDR_SIZE, argsEnd);
+  const argc = buf.readInt32LE(56);
   const argsTruncated = (flags & FLAG_ARGS_TRUNCATED) !== 0;
   const filename = buf.toString('utf8', argsEnd, filenameEnd);
-  const monoNs = buf.readBigUInt64LE(o + 8);
-  const pid = buf.readUInt32LE(o + 4);
-  const tid = buf.readUInt32LE(o + 16);
-  const ppid = buf.readUInt32LE(o + 20);
-  const uid = buf.readUInt32LE(o + 24);
-  const gid = buf.readUInt32LE(o + 28);
-  const euid = buf.readUInt32LE(o + 32);
-  const egid = buf.readUInt32LE(o + 36);
-  const auid = buf.readUInt32LE(o + 40);
-  const sessionId = buf.readUInt32LE(o + 44);
-  const ttyNr = buf.readUInt32LE(o + 48);
-  const parentTtyNr = buf.readUInt32LE(o + 52);
-  const comm = fixedString(buf, o + 84, 16);
+  const monoNs = buf.readBigUInt64LE(8);
+  const pid = buf.readUInt32LE(4);
+  const tid = buf.readUInt32LE(16);
+  const ppid = buf.readUInt32LE(20);
+  const uid = buf.readUInt32LE(24);
+  const gid = buf.readUInt32LE(28);
+  const euid = buf.readUInt32LE(32);
+  const egid = buf.readUInt32LE(36);
+  const auid = buf.readUInt32LE(40);
+  const sessionId = buf.readUInt32LE(44);
+  const ttyNr = buf.readUInt32LE(48);
+  const parentTtyNr = buf.readUInt32LE(52);
+  const comm = fixedString(buf, 84, 16);
   const cwd = reversedPath(buf, exeEnd, cwdEnd, (flags & FLAG_CWD_CUT) !== 0);
   // '' when it could not be resolved (a kernel thread parent has no mm).
   const parentExe = cwdEnd === parentExeEnd ? '' : reversedPath(buf, cwdEnd, parentExeEnd, (flags & FLAG_PARENT_EXE_CUT) !== 0);
   const cgroup = reversedPath(buf, parentExeEnd, cgroupEnd, (flags & FLAG_CGROUP_CUT) !== 0);
   const tty = ttyName(buf, cgroupEnd, ttyEnd);
   const parentTty = ttyName(buf, ttyEnd, parentTtyEnd);
-  const parentComm = fixedString(buf, o + 100, 16);
-  const exeFile = buf.readUInt32LE(o + EXE_FILE_OFFSET);
+  const parentComm = fixedString(buf, 100, 16);
+  const exeFile = buf.readUInt32LE(EXE_FILE_OFFSET);
   const exeMemfd = (exeFile & FILE_MEMFD) !== 0;
   const exeDeleted = (exeFile & FILE_NO_LINKS) !== 0;
   const exeSuffix = (exeFile & FILE_UNLINKED) !== 0 ? DELETED_SUFFIX : '';
@@ -168,8 +148,8 @@ export function decode(buf: Buffer, start = 0, end = buf.length): KernelEvent {
     monoNs, pid, tid, ppid, uid, gid, euid, egid, auid, sessionId,
     comm, cwd, tty, ttyNr, parentComm, parentExe, parentTty, parentTtyNr, cgroup,
     exeMemfd, exeDeleted, filename, args, argc, argsTruncated,
-    errno: buf.readInt32LE(o + 60),
-    dirfd: buf.readInt32LE(o + 64),
+    errno: buf.readInt32LE(60),
+    dirfd: buf.readInt32LE(64),
     dirfdPath: (flags & FLAG_EXE_IS_DIRFD) !== 0 ? reversedPath(buf, filenameEnd, exeEnd, (flags & FLAG_EXE_CUT) !== 0) + exeSuffix : '',
   };
   return fail;
