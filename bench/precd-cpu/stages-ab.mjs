@@ -74,4 +74,5 @@ for (let i = 0; i < pairs; i++) {
   console.log(`pair ${i + 1}: A ${r.A.toFixed(2)} µs/event, B ${r.B.toFixed(2)} µs/event, B/A ${(r.B / r.A).toFixed(3)} (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
 }
 const s = [...ratios].sort((x, y) => x - y);
-console.log(`median B/A ${s[s.length >> 1].toFixed(3)} over ${pairs} pairs`);
+const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+console.log(`median B/A ${med.toFixed(3)} over ${pairs} pairs`);
