@@ -17,6 +17,7 @@ build: build-ts build-bpf build-addon
 build-ts:
     tsc -p . --incremental --tsBuildInfoFile build/.tsbuildinfo
     node packaging/completion.mjs build/completion
+    node packaging/bundle-cli.mjs
 
 # CO-RE object against the hand-written kernel type header; libbpf relocates it at load time.
 build-bpf:
