@@ -2,7 +2,7 @@
 // by side with what a user would run instead. Writes bench/results/results-<time>.json and
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
-//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet]
+//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet,startup]
 //                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
 //
 // --quick shrinks every size (a smoke run, not for the docs); --only runs some sections and carries
@@ -22,6 +22,7 @@ import { followSection } from './sections/follow.js';
 import { querySection } from './sections/query.js';
 import { externalBench } from './sections/external.js';
 import { fleetSection } from './sections/fleet.js';
+import { startupSection } from './sections/startup.js';
 import { renderDocs } from './render.js';
 import { renderFleetDocs } from './render-fleet.js';
 
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     follow_samples: quick ? 40 : 200,
     query_commands: quick ? 100_000 : 1_000_000,
     query_rounds: quick ? 1 : 3,
+    startup_rounds: quick ? 3 : 15,
     fleet: {
       ship_commands: quick ? 100_000 : 1_000_000,
       lag_rate: quick ? 100 : 500,
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
   await run('query_predicate', () => externalBench(REPO, 'query'));
   await run('query', () => querySection(REPO, RESULTS, params.query_commands, params.query_rounds));
   await run('fleet', () => fleetSection(REPO, RESULTS, buildTool(REPO, 'pace'), params.fleet!));
+  await run('startup', () => startupSection(REPO, params.startup_rounds ?? 15));
 
   const finished = new Date();
   res.meta.finished = finished.toISOString();

@@ -7,6 +7,7 @@ import type { FollowResult } from '../sections/follow.js';
 import type { QueryResults } from '../sections/query.js';
 import type { ExternalResult } from '../sections/external.js';
 import type { FleetParams, FleetResults } from '../sections/fleet.js';
+import type { StartupResult } from '../sections/startup.js';
 
 export interface Meta {
   started: string;
@@ -33,6 +34,7 @@ export interface Params {
   follow_samples: number;
   query_commands: number;
   query_rounds: number;
+  startup_rounds?: number;
   fleet?: FleetParams;
 }
 
@@ -46,7 +48,8 @@ export interface Results {
   pipeline?: ExternalResult;
   query_predicate?: ExternalResult;
   fleet?: FleetResults;
+  startup?: StartupResult;
 }
 
-export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet'] as const;
+export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet', 'startup'] as const;
 export type SectionName = (typeof SECTIONS)[number];
