@@ -18,6 +18,7 @@ build-ts:
     tsc -p . --incremental --tsBuildInfoFile build/.tsbuildinfo
     node packaging/completion.mjs build/completion
     node packaging/rules-cache.mjs
+    node packaging/bundle-cli.mjs
 
 # CO-RE object against the hand-written kernel type header; libbpf relocates it at load time.
 build-bpf:

@@ -347,6 +347,21 @@ ${table(['writer', 'workload', 'total', 'bytes / command'], rows)}
 `;
 }
 
+function startupSectionMd(r: Results): string {
+  const s = r.startup;
+  if (!s) return '';
+  const body = s.error
+    ? `Not measured: ${s.error}`
+    : table(['what', 'command', 'median wall ms', 'median CPU ms (user + sys)'], s.rows.map((x) => [x.what, code(x.command), num(x.median_wall_ms), num(x.median_cpu_ms)]));
+  return `## prec start-up
+
+Each command run ${s.rounds} times in turn (A B C A B C ...), EMPTY an empty file; wall and CPU time from GNU
+time, medians. Load average at the end: ${s.load.map((l) => num(l, 1)).join(', ')}.
+
+${body}
+`;
+}
+
 export function renderBlock(r: Results, notes: string): string {
   const m = r.meta;
   const h = m.host;
@@ -374,6 +389,7 @@ from Debian when missing; results in bench/results/).`,
     externalSection('Query predicate throughput', r.query_predicate, 'The compiled query predicate alone over in-memory rows (bench/query.bench.ts).'),
     followSectionMd(r),
     bytesSectionMd(r),
+    startupSectionMd(r),
     END,
   ];
   return parts.filter((p) => p !== '').join('\n\n');

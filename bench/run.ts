@@ -2,7 +2,7 @@
 // by side with what a user would run instead. Writes bench/results/results-<time>.json and
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
-//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet,peers]
+//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet,peers,startup]
 //                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
 //                           [--fleet-parts throughput,lag,query]   (default all; the fleet block keeps
 //                                                    the other parts' subsections from its last rendering)
@@ -25,6 +25,7 @@ import { querySection } from './sections/query.js';
 import { externalBench } from './sections/external.js';
 import { fleetSection } from './sections/fleet.js';
 import { peersSection } from './sections/peers.js';
+import { startupSection } from './sections/startup.js';
 import { renderDocs } from './render.js';
 import { renderFleetDocs } from './render-fleet.js';
 import { renderPeersDocs } from './render-peers.js';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     follow_samples: quick ? 40 : 200,
     query_commands: quick ? 100_000 : 1_000_000,
     query_rounds: quick ? 1 : 3,
+    startup_rounds: quick ? 3 : 15,
     fleet: {
       ship_commands: !fleetParts.includes('throughput') ? 0 : quick ? 100_000 : 1_000_000,
       lag_rate: !fleetParts.includes('lag') ? 0 : quick ? 100 : 500,
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
   await run('query', () => querySection(REPO, RESULTS, params.query_commands, params.query_rounds));
   await run('fleet', () => fleetSection(REPO, RESULTS, buildTool(REPO, 'pace'), params.fleet!));
   await run('peers', () => peersSection(buildTool(REPO, 'pace'), params.peers!));
+  await run('startup', () => startupSection(REPO, params.startup_rounds ?? 15));
 
   const finished = new Date();
   res.meta.finished = finished.toISOString();

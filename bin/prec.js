@@ -1,12 +1,21 @@
 #!/usr/bin/env node
 // prec: reads, searches and follows the log written by precd. oclif CLI; its commands are listed in
 // build/src/cli/commands.js (package.json: oclif.commands), bare `prec` is build/src/cli/commands/index.js.
-import { existsSync } from 'node:fs';
+// It runs build/src/bundle/main.js, src/cli/main.ts bundled with oclif and what the commands import by
+// `just build` (packaging/bundle-cli.mjs): node loading those ~300 files one by one was most of every
+// prec's start-up (docs/benchmarks.md, "prec start-up").
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const commands = new URL('../build/src/cli/commands.js', import.meta.url);
-if (!existsSync(commands)) {
+const bundle = new URL('../build/src/bundle/main.js', import.meta.url);
+const compiled = new URL('../build/src/cli/main.js', import.meta.url);
+const tsBuild = new URL('../build/.tsbuildinfo', import.meta.url);
+// A tsc run without the bundler after it (npx tsc -p .) leaves the bundle stale: the compiled modules
+// then run as they are, only slower. (A packaged prec has no .tsbuildinfo.)
+const mtime = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+const main = existsSync(bundle) && mtime(bundle) >= mtime(tsBuild) ? bundle : compiled;
+if (!existsSync(main)) {
   process.stderr.write('prec: prec is not built yet: run npm run setup\n');
   process.exit(1);
 }
@@ -21,13 +30,7 @@ process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 
 try {
-  const { run } = await import('@oclif/core');
-  // oclif would take the first word for a command name: anything that is not a subcommand is bare prec's.
-  const { commandArgv } = await import(commands.href);
-  // prec has no user plugins: without this oclif opens $HOME/.local/share/prec/package.json, and with
-  // an unreadable HOME (sudo keeping HOME=/root for another user) prints a two-line EACCES warning
-  // before prec's own one-line message.
-  await run(commandArgv(process.argv.slice(2)), { root, userPlugins: false, devPlugins: false });
+  await (await import(main.href)).main(root, process.argv.slice(2));
 } catch (err) {
   // Failures before the command runs (oclif's own loading) still end as one line.
   const message = err instanceof Error ? err.message : String(err);

@@ -8,6 +8,7 @@ import type { QueryResults } from '../sections/query.js';
 import type { ExternalResult } from '../sections/external.js';
 import type { FleetParams, FleetResults } from '../sections/fleet.js';
 import type { PeersParams, PeersResults } from '../sections/peers.js';
+import type { StartupResult } from '../sections/startup.js';
 
 export interface Meta {
   started: string;
@@ -34,6 +35,7 @@ export interface Params {
   follow_samples: number;
   query_commands: number;
   query_rounds: number;
+  startup_rounds?: number;
   fleet?: FleetParams;
   peers?: PeersParams;
 }
@@ -49,7 +51,8 @@ export interface Results {
   query_predicate?: ExternalResult;
   fleet?: FleetResults;
   peers?: PeersResults;
+  startup?: StartupResult;
 }
 
-export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet', 'peers'] as const;
+export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet', 'peers', 'startup'] as const;
 export type SectionName = (typeof SECTIONS)[number];

@@ -32,6 +32,8 @@ export interface PrecdOptions {
   readyTimeoutMs?: number;
   /** Reuse this temp dir (same log, lock and seal key file): a restart of an earlier precd. */
   dir?: string;
+  /** Node flags instead of bin/precd.js's own (benchmarks comparing them side by side). */
+  nodeFlags?: readonly string[];
 }
 
 /** A unique token to put into argv so a test finds its own records among the host's. */
@@ -99,7 +101,7 @@ export class Precd {
       flush_interval_ms: 50,
     };
     const configPath = writeConfig({ ...base, ...opts.config }, dir);
-    const child = spawn(process.execPath, [...PRECD_NODE_FLAGS, PRECD_BIN, '-c', configPath], {
+    const child = spawn(process.execPath, [...(opts.nodeFlags ?? PRECD_NODE_FLAGS), PRECD_BIN, '-c', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const p = new Precd(dir, configPath, logPath, lockPath, child);

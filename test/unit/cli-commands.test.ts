@@ -60,3 +60,11 @@ test('bare prec keeps its own --help and --version, and rejects a stray word', (
   assert.equal(stray.status, 1);
   assert.equal(stray.stderr, 'prec: Unexpected argument: foo (see prec --help)\n');
 });
+
+test('the bundle bin/prec.js runs (just build) has the same commands and flags as the compiled modules', async () => {
+  const bundled = (await import(new URL('../../src/bundle/main.js', import.meta.url).href)) as { COMMANDS: typeof COMMANDS };
+  assert.deepEqual(Object.keys(bundled.COMMANDS).sort(), Object.keys(COMMANDS).sort());
+  for (const [id, cmd] of Object.entries(COMMANDS)) {
+    assert.deepEqual(Object.keys(bundled.COMMANDS[id]!.flags).sort(), Object.keys(cmd.flags).sort(), id);
+  }
+});
