@@ -2,7 +2,7 @@
 // by side with what a user would run instead. Writes bench/results/results-<time>.json and
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
-//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet]
+//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet,window]
 //                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
 //
 // --quick shrinks every size (a smoke run, not for the docs); --only runs some sections and carries
@@ -22,6 +22,7 @@ import { followSection } from './sections/follow.js';
 import { querySection } from './sections/query.js';
 import { externalBench } from './sections/external.js';
 import { fleetSection } from './sections/fleet.js';
+import { renderWindowDocs, windowSection } from './sections/window.js';
 import { renderDocs } from './render.js';
 import { renderFleetDocs } from './render-fleet.js';
 
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
       query_commands: fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
       rounds: quick ? 1 : 3,
     },
+    window: { days: 365, commands_per_day: quick ? 200 : 2000, pairs: quick ? 3 : 9 },
   };
 
   const previous: Partial<Results> =
@@ -144,6 +146,8 @@ async function main(): Promise<void> {
   await run('query_predicate', () => externalBench(REPO, 'query'));
   await run('query', () => querySection(REPO, RESULTS, params.query_commands, params.query_rounds));
   await run('fleet', () => fleetSection(REPO, RESULTS, buildTool(REPO, 'pace'), params.fleet!));
+  const w = params.window!;
+  await run('window', () => windowSection(REPO, RESULTS, w.days, w.commands_per_day, w.pairs));
 
   const finished = new Date();
   res.meta.finished = finished.toISOString();
@@ -157,8 +161,9 @@ async function main(): Promise<void> {
   } else {
     // The fleet block stands apart: `--only fleet` on a machine without an earlier latest.json must
     // not render the main block from nothing.
-    if (SECTIONS.some((s) => s !== 'fleet' && res[s] !== undefined)) renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
+    if (SECTIONS.some((s) => s !== 'fleet' && s !== 'window' && res[s] !== undefined)) renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
     if (res.fleet) renderFleetDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes-fleet.md'));
+    if (res.window) renderWindowDocs(res.window, join(REPO, 'docs', 'benchmarks.md'));
     log('docs/benchmarks.md rendered');
   }
   log(`done in ${res.meta.duration_s.toFixed(0)} s; results in bench/results/results-${stamp}.json`);

@@ -7,6 +7,7 @@ import type { FollowResult } from '../sections/follow.js';
 import type { QueryResults } from '../sections/query.js';
 import type { ExternalResult } from '../sections/external.js';
 import type { FleetParams, FleetResults } from '../sections/fleet.js';
+import type { WindowResults } from '../sections/window.js';
 
 export interface Meta {
   started: string;
@@ -34,6 +35,7 @@ export interface Params {
   query_commands: number;
   query_rounds: number;
   fleet?: FleetParams;
+  window?: { days: number; commands_per_day: number; pairs: number };
 }
 
 export interface Results {
@@ -46,7 +48,8 @@ export interface Results {
   pipeline?: ExternalResult;
   query_predicate?: ExternalResult;
   fleet?: FleetResults;
+  window?: WindowResults;
 }
 
-export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet'] as const;
+export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet', 'window'] as const;
 export type SectionName = (typeof SECTIONS)[number];
