@@ -15,11 +15,11 @@
 // without inflating).
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import zstd from 'zstd-napi/binding.js';
 import { cachedSource, walkZstdFrames, type ByteSource, type FrameSpan } from '../codec/zstd-frames.js';
 import { parseTimestampNs } from '../schema/index.js';
 import type { ByteRange } from './chunks.js';
 import { parseRecord } from './record.js';
+import { ZstdHead } from './zstd-head.js';
 
 /** A time window in epoch nanoseconds, both ends inclusive; an absent end is open. */
 export interface Window {
@@ -32,9 +32,6 @@ export interface Window {
  * clock may step): a file or frame is skipped only when it is outside the window by more than this.
  */
 export const WINDOW_SLACK_NS = 60_000_000_000n;
-
-/** Decoded bytes looked at for a frame's first line, at most (precd's lines are far shorter). */
-const FIRST_LINE_MAX = 1 << 20;
 
 /**
  * The bytes of the open log `fh` that can hold records of the window, or undefined for the whole
@@ -106,31 +103,20 @@ function lastIndex(lo: number, hi: number, pred: (i: number) => boolean): number
 
 /** The time of a frame's first line, when that line is a record; decodes only the first block(s). */
 function firstTime(src: ByteSource, frame: FrameSpan): bigint | undefined {
-  const dctx = new zstd.DCtx();
-  const out = Buffer.allocUnsafe(zstd.dStreamOutSize());
-  const decoded: Buffer[] = [];
-  let size = 0;
+  const head = new ZstdHead();
+  let time: bigint | undefined;
   const STEP = 16 * 1024;
   try {
-    for (let pos = frame.start; pos < frame.end && size < FIRST_LINE_MAX; ) {
-      let input = src.read(pos, Math.min(STEP, frame.end - pos));
+    for (let pos = frame.start; pos < frame.end; ) {
+      const input = src.read(pos, Math.min(STEP, frame.end - pos));
       if (input.length === 0) return undefined;
       pos += input.length;
-      for (;;) {
-        const [, produced, consumed] = dctx.decompressStream(out, input);
-        input = input.subarray(consumed);
-        if (produced > 0) {
-          const piece = out.subarray(0, produced);
-          const nl = piece.indexOf(0x0a);
-          if (nl >= 0) return lineTime(Buffer.concat([...decoded, piece.subarray(0, nl)]));
-          decoded.push(Buffer.from(piece));
-          size += produced;
-        }
-        if (input.length === 0 && produced < out.length) break;
-      }
+      if (head.push(input, (line) => ((time = lineTime(line)), true))) return time;
     }
   } catch {
     // Damage: no time; the read reports it if the frame is read.
+  } finally {
+    head.close();
   }
   return undefined;
 }
