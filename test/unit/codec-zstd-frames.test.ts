@@ -182,3 +182,44 @@ test('reading a frame range gives the same window records as the whole file, off
   assert.equal(warnings.length, 1);
   assert.deepEqual(all.slice(0, lines.length), lines);
 });
+
+test('the first record of a zstd log (discover.ts): past blank and other lines, past 16 KiB, and through the full pipeline when in doubt', async () => {
+  const { readFirstRecord } = await import('../../src/log/discover.js');
+  const { open } = await import('node:fs/promises');
+  const dir = tempDir();
+  const first = async (bytes: Buffer): Promise<{ line: string; time: bigint } | undefined> => {
+    const path = join(dir, `f${Math.random()}`);
+    writeFileSync(path, bytes);
+    const fh = await open(path);
+    try {
+      return await readFirstRecord(fh, path);
+    } finally {
+      await fh.close();
+    }
+  };
+  const rec = lineAt(5, 5);
+  const t5 = BigInt(Date.UTC(2026, 10, 22, 15, 0, 5)) * 1_000_000n;
+  assert.deepEqual(await first(frame([['', 'not a record', '{"a":1}'], [rec]])), { line: rec, time: t5 });
+  // 40,000 lines of noise (incompressible enough to pass 16 KiB compressed), then the record
+  const noise = Array.from({ length: 4000 }, (_, i) => `noise ${i} ${(i * 2654435761) % 1000003} ${Math.sin(i)}`);
+  assert.deepEqual(await first(frame([noise, [rec]])), { line: rec, time: t5 });
+  // a first record line that is not UTF-8: the full pipeline's reading of it (surrogate escapes)
+  const cut = rec.indexOf('/home/alice') + 5;
+  const raw = Buffer.concat([Buffer.from(rec.slice(0, cut)), Buffer.from([0xff]), Buffer.from(rec.slice(cut))]);
+  const f = new ZstdFrame(3);
+  const parts: Buffer[] = [];
+  f.write(Buffer.concat([raw, Buffer.from('\n')]), true, (c) => void parts.push(Buffer.from(c)));
+  f.end((c) => void parts.push(Buffer.from(c)));
+  const odd = await first(Buffer.concat(parts));
+  assert.equal(odd?.time, t5);
+  assert.equal(odd?.line, `${rec.slice(0, cut)}\udcff${rec.slice(cut)}`);
+  // a first frame damaged in its first block: the record of the frame after it, as the full pipeline reads it
+  const damaged = frame([[rec]]);
+  damaged[10] ^= 0xff;
+  damaged[11] ^= 0xff;
+  const next = lineAt(7, 7);
+  const r = await first(Buffer.concat([damaged, frame([[next]])]));
+  assert.equal(r?.line, next);
+  // plain and gzip logs are read as before
+  assert.deepEqual(await first(Buffer.from(`${rec}\n`)), { line: rec, time: t5 });
+});
