@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SECTIONS, type Results } from './lib/results.js';
+import { renderWindowDocs } from './sections/window.js';
 import { renderFleetDocs } from './render-fleet.js';
 import { renderPeersDocs } from './render-peers.js';
 import type { CaptureRow } from './sections/capture.js';
@@ -418,8 +419,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const file = process.argv[2] ?? join(repo, 'bench', 'results', 'latest.json');
   const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
   // As run.ts: a results file of `--only fleet` alone must not render the main block from nothing.
-  if (SECTIONS.some((s) => s !== 'fleet' && s !== 'peers' && r[s] !== undefined)) renderDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes.md'));
+  if (SECTIONS.some((s) => s !== 'fleet' && s !== 'peers' && s !== 'window' && r[s] !== undefined)) renderDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes.md'));
   if (r.fleet) renderFleetDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes-fleet.md'));
   if (r.peers) renderPeersDocs(r, join(repo, 'docs', 'benchmarks.md'), join(repo, 'bench', 'notes-peers.md'));
+  if (r.window) renderWindowDocs(r.window, join(repo, 'docs', 'benchmarks.md'));
   process.stderr.write(`bench: docs/benchmarks.md rendered from ${file}\n`);
 }

@@ -2,7 +2,7 @@
 // by side with what a user would run instead. Writes bench/results/results-<time>.json and
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
-//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet,peers,startup]
+//   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet,peers,startup,window]
 //                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
 //                           [--fleet-parts throughput,lag,query]   (default all; the fleet block keeps
 //                                                    the other parts' subsections from its last rendering)
@@ -26,6 +26,7 @@ import { externalBench } from './sections/external.js';
 import { fleetSection } from './sections/fleet.js';
 import { peersSection } from './sections/peers.js';
 import { startupSection } from './sections/startup.js';
+import { renderWindowDocs, windowSection } from './sections/window.js';
 import { renderDocs } from './render.js';
 import { renderFleetDocs } from './render-fleet.js';
 import { renderPeersDocs } from './render-peers.js';
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
       rounds: quick ? 1 : 3,
     },
     peers: { rates: [100, 400, 1600], seconds: quick ? 3 : 10, rounds: quick ? 1 : 3 },
+    window: { days: 365, commands_per_day: quick ? 200 : 2000, pairs: quick ? 3 : 9 },
   };
 
   const previous: Partial<Results> =
@@ -167,6 +169,8 @@ async function main(): Promise<void> {
   await run('fleet', () => fleetSection(REPO, RESULTS, buildTool(REPO, 'pace'), params.fleet!));
   await run('peers', () => peersSection(buildTool(REPO, 'pace'), params.peers!));
   await run('startup', () => startupSection(REPO, params.startup_rounds ?? 15));
+  const w = params.window!;
+  await run('window', () => windowSection(REPO, RESULTS, w.days, w.commands_per_day, w.pairs));
 
   const finished = new Date();
   res.meta.finished = finished.toISOString();
@@ -180,9 +184,10 @@ async function main(): Promise<void> {
   } else {
     // The fleet block stands apart: `--only fleet` on a machine without an earlier latest.json must
     // not render the main block from nothing.
-    if (SECTIONS.some((s) => s !== 'fleet' && s !== 'peers' && res[s] !== undefined)) renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
+    if (SECTIONS.some((s) => s !== 'fleet' && s !== 'peers' && s !== 'window' && res[s] !== undefined)) renderDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes.md'));
     if (res.fleet) renderFleetDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes-fleet.md'));
     if (res.peers) renderPeersDocs(res, join(REPO, 'docs', 'benchmarks.md'), join(REPO, 'bench', 'notes-peers.md'));
+    if (res.window) renderWindowDocs(res.window, join(REPO, 'docs', 'benchmarks.md'));
     log('docs/benchmarks.md rendered');
   }
   log(`done in ${res.meta.duration_s.toFixed(0)} s; results in bench/results/results-${stamp}.json`);

@@ -226,7 +226,41 @@ class ZstdFile {
   }
 }
 
+/** Where the generator's lines go: each with its write time (ns since the log's start); flush on precd's timer. */
+export interface LogOut {
+  write(line: string, atNs: number): void;
+  flush(atNs: number): void;
+  /** After each record and its flush, if any: the count of records so far. */
+  written?(records: number): void;
+}
+
+/** The log's start: 2026-11-01T00:00:00Z, on a host in UTC+01:00. */
+export const LOG_BASE_NS = 1_793_491_200_000_000_000n;
+export const LOG_OFFSET_MINUTES = 60;
+
 export function generateLog(path: string, commands: number, seed = 20261122): GeneratedLog {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o640);
+  const z = new ZstdFile(fd, 3);
+  const counted = generateRecords(commands, seed, 250e6, {
+    write: (line) => z.write(line + '\n'),
+    flush: () => z.flush(),
+    // A new frame every 200,000 records (a restart or a reopen after SIGHUP).
+    written: (records) => {
+      if (records % 200_000 === 0) z.endFrame();
+    },
+  });
+  z.endFrame();
+  closeSync(fd);
+  renameSync(tmp, path);
+  return { version: GENERATOR_VERSION, path, commands, records: counted.records, fails: counted.fails, bytes: z.bytes, expected: counted.expected };
+}
+
+/**
+ * The records of `commands` commands, exponential gaps of mean `meanGapNs`, in write order (ends
+ * when they happen), flushed every 1..64 records.
+ */
+export function generateRecords(commands: number, seed: number, meanGapNs: number, out: LogOut): { records: number; fails: number; expected: GeneratedLog['expected'] } {
   const r = prng(seed);
   const totalWeight = USERS.reduce((s, u) => s + u.weight, 0);
   const pickUser = (): User => {
@@ -237,14 +271,8 @@ export function generateLog(path: string, commands: number, seed = 20261122): Ge
     }
     return USERS[0]!;
   };
-  const baseNs = 1_793_491_200_000_000_000n; // 2026-11-01T00:00:00Z
-  const offsetMinutes = 60; // a host in UTC+01:00
-  const ts = (offNs: number): string => formatTimestamp(baseNs + BigInt(Math.round(offNs)), offsetMinutes);
+  const ts = (offNs: number): string => formatTimestamp(LOG_BASE_NS + BigInt(Math.round(offNs)), LOG_OFFSET_MINUTES);
   const bootId = '20261101000000';
-
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o640);
-  const z = new ZstdFile(fd, 3);
   const ends = new EndHeap();
   let records = 0;
   let fails = 0;
@@ -254,24 +282,27 @@ export function generateLog(path: string, commands: number, seed = 20261122): Ge
   let sinceFlush = 0;
   let flushEvery = int(r, 1, 64);
   const expected = { nginx: 0, uidRange: 0, base64: 0, tsRange: 0 };
+  let at = 0;
   const emit = (line: string): void => {
-    z.write(line + '\n');
     records++;
+    out.write(line, at);
     if (++sinceFlush >= flushEvery) {
-      z.flush();
+      out.flush(at);
       sinceFlush = 0;
       flushEvery = int(r, 1, 64);
     }
-    if (records % 200_000 === 0) z.endFrame();
+    out.written?.(records);
   };
   const sessions = new Map<string, number>();
 
   for (let c = 0; c < commands; c++) {
-    now += -Math.log(1 - r()) * 250e6; // exponential gaps, mean 250 ms: ~4 commands/s
+    now += -Math.log(1 - r()) * meanGapNs; // exponential gaps (250 ms: ~4 commands/s)
     while (ends.peek() <= now) {
       const e = ends.pop();
+      at = e.at;
       emit(e.line(e.at));
     }
+    at = now;
     const u = pickUser();
     const webshell = (u.name === 'www-data' || u.name === 'nginx') && r() < 0.03;
     const cmd = commandFor(r, u, webshell);
@@ -348,8 +379,5 @@ export function generateLog(path: string, commands: number, seed = 20261122): Ge
       }),
     );
   }
-  z.endFrame();
-  closeSync(fd);
-  renameSync(tmp, path);
-  return { version: GENERATOR_VERSION, path, commands, records, fails, bytes: z.bytes, expected };
+  return { records, fails, expected };
 }

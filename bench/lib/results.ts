@@ -9,6 +9,7 @@ import type { ExternalResult } from '../sections/external.js';
 import type { FleetParams, FleetResults } from '../sections/fleet.js';
 import type { PeersParams, PeersResults } from '../sections/peers.js';
 import type { StartupResult } from '../sections/startup.js';
+import type { WindowResults } from '../sections/window.js';
 
 export interface Meta {
   started: string;
@@ -38,6 +39,7 @@ export interface Params {
   startup_rounds?: number;
   fleet?: FleetParams;
   peers?: PeersParams;
+  window?: { days: number; commands_per_day: number; pairs: number };
 }
 
 export interface Results {
@@ -52,7 +54,8 @@ export interface Results {
   fleet?: FleetResults;
   peers?: PeersResults;
   startup?: StartupResult;
+  window?: WindowResults;
 }
 
-export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet', 'peers', 'startup'] as const;
+export const SECTIONS = ['capture', 'slowdown', 'bytes', 'follow', 'pipeline', 'query_predicate', 'query', 'fleet', 'peers', 'startup', 'window'] as const;
 export type SectionName = (typeof SECTIONS)[number];

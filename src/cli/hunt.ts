@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { stringify } from 'csv-stringify/sync';
 import type { CompiledRule, RuleSet, SupportedRule } from '../hunt/index.js';
-import { rowsFromFiles, resolveInputsIn, type RowBag, type TimeRange } from '../rows/index.js';
+import { rowsFromFiles, resolveInputsIn, windowRanges, type RowBag, type TimeRange } from '../rows/index.js';
 import { parseTimestampNs } from '../schema/index.js';
 import { emit, type OutputContext } from './context.js';
 import { escapeText } from './escape.js';
@@ -98,6 +98,8 @@ async function huntFiles(h: HuntRead): Promise<void> {
   const { set, filter, out, format } = h;
   // Hits never need an end: a file wholly after the window holds nothing to report.
   const files = await resolveInputsIn(h.input, h.allLogs, h.window ?? {}, false);
+  // --tree shows ancestors from whatever is read: only whole files then, as before.
+  const ranges = h.tree ? undefined : await windowRanges(files, h.window ?? {}, false);
   const progress = new Progress(process.stderr, { label: 'hunting' });
   out.setBeforeWrite(() => progress.clear());
   const hits = new Map<number, RowBag[]>();
@@ -106,6 +108,7 @@ async function huntFiles(h: HuntRead): Promise<void> {
   const rows = rowsFromFiles(files, {
     needEnd: false, signal: h.signal, stats, onProgress: progress.onBytes, onWarning: progress.warn,
     selector: h.tree ? undefined : () => set.selector(),
+    ranges,
   });
   await progress.around(async () => {
     for await (const batch of rows) {

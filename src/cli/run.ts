@@ -8,7 +8,7 @@ import { checkCombination, defaultInput, parseLimit, parseOutput } from './optio
 import { Output } from './output.js';
 import { Progress } from './progress.js';
 import { reportBadLines, warningLine } from './report.js';
-import { readRecordsFrom, resolveInputsIn, type ReadStats } from '../rows/index.js';
+import { readRecordsFrom, resolveInputsIn, windowRanges, type ReadStats } from '../rows/index.js';
 import type { OutputContext, ViewContext } from './context.js';
 import { buildSelection } from './selection.js';
 import { UsageError } from './errors.js';
@@ -112,6 +112,8 @@ export async function runPrec(raw: RawOptions): Promise<void> {
     });
   } else {
     const files = await resolveInputsIn(input, raw.allLogs, window ?? {}, needEnd);
+    // --tree shows ancestors from whatever is read: only whole files then, as before.
+    const ranges = raw.tree ? undefined : await windowRanges(files, window ?? {}, needEnd);
     const progress = new Progress(process.stderr);
     const { NeedleSelector } = await import('../log/index.js');
     out.setBeforeWrite(() => progress.clear());
@@ -124,6 +126,7 @@ export async function runPrec(raw: RawOptions): Promise<void> {
             onWarning: first ? progress.warn : undefined,
             // A fresh one per pass: a second pass (rows/ordered.ts scanLateEnds) must see the same records.
             selector: needles && new NeedleSelector(needles, needEnd),
+            ranges,
           },
           first ? stats : { badLines: 0 },
         ),

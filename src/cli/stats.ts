@@ -2,7 +2,7 @@
 // counts them without keeping any, and prints the totals, top lists and a bar chart, or one JSON
 // object (-o json; its shape is StatsSummary in src/stats/counters.ts, documented in the README).
 import { hostname } from 'node:os';
-import { CompletionMerger, readRecordsFrom, resolveInputsIn, type ReadStats } from '../rows/index.js';
+import { CompletionMerger, readRecordsFrom, resolveInputsIn, windowRanges, type ReadStats } from '../rows/index.js';
 import { barChart, StatsCounter, type StatsSummary, type TopEntry } from '../stats/index.js';
 import { escapeText } from './escape.js';
 import { UsageError } from './errors.js';
@@ -40,6 +40,7 @@ export async function runStats(o: StatsOptions): Promise<void> {
   const sel = await buildSelection(o, false);
   const inWindow = sel.window ? windowFilter(sel.window) : (): boolean => true;
   const files = await resolveInputsIn(o.input ?? defaultInput(), o.allLogs, sel.window ?? {}, true);
+  const ranges = await windowRanges(files, sel.window ?? {}, true);
   const progress = new Progress(process.stderr, { label: 'counting' });
   const counter = new StatsCounter();
   const stats: ReadStats = { badLines: 0 };
@@ -50,7 +51,7 @@ export async function runStats(o: StatsOptions): Promise<void> {
     else if (row.record_type === 'loss' && inWindow(row)) counter.addLoss(row);
   };
   await progress.around(async () => {
-    for await (const batch of readRecordsFrom(files, { onProgress: progress.onBytes, onWarning: progress.warn }, stats)) {
+    for await (const batch of readRecordsFrom(files, { onProgress: progress.onBytes, onWarning: progress.warn, ranges }, stats)) {
       for (const rec of batch) {
         const r = merger.push(rec);
         if (r) take(r.row);

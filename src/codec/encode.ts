@@ -8,6 +8,20 @@ const EMPTY = Buffer.alloc(0);
 
 export type Sink = (chunk: Uint8Array) => void;
 
+/**
+ * precd ends its frame (and starts a new one) at the first flush point after this much input or
+ * this long: a time window then skips the whole frames outside it without decompressing them
+ * (src/log/time-index.ts), where one frame per daily file would have to be decoded to its end to
+ * reach the last hour. An hour of frame costs a frame header, a checksum and a fresh history.
+ */
+export const FRAME_MAX_BYTES = 16 << 20;
+export const FRAME_MAX_MS = 3_600_000;
+
+/** Whether a frame holding `bytes` of input, started `ageMs` ago, is to be ended at this flush point. */
+export function frameFull(bytes: number, ageMs: number): boolean {
+  return bytes >= FRAME_MAX_BYTES || ageMs >= FRAME_MAX_MS;
+}
+
 /** One compressed frame in progress. */
 export interface Frame {
   /** Compresses `data`; with `flush`, everything given so far becomes decodable from the output. */

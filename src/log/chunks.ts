@@ -44,6 +44,14 @@ export interface ReadOptions {
    * errors. Undefined: never (follow mode, PREC_NO_WORKER=1).
    */
   workerMinBytes?: number;
+  /** Regular files only: read just these bytes of the file (time-index.ts: the frames a time window needs). */
+  range?: ByteRange | undefined;
+}
+
+/** Bytes [start, end) of a file; no end: to the end of the file, however far it has grown. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end?: number | undefined;
 }
 
 export async function openLog(path: string): Promise<FileHandle> {
@@ -98,18 +106,22 @@ export async function* readChunks(
   path: string,
   from?: FileHandle | number,
   onWarning?: (message: string) => void,
+  range?: ByteRange,
 ): AsyncGenerator<{ chunk: Buffer; pos: number; total: number }> {
   const fh: Readable = typeof from === 'number' ? borrowed(from) : (from ?? (await openLog(path)));
   try {
     const st = await fh.stat();
     // A pipe (`-i /dev/stdin`) is read as it comes; a file by offset.
     const seekable = st.isFile();
-    let pos = 0;
+    let pos = seekable ? (range?.start ?? 0) : 0;
+    const end = seekable ? range?.end : undefined;
     for (;;) {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      const want = end === undefined ? READ_CHUNK : Math.min(READ_CHUNK, end - pos);
+      if (want <= 0) return;
+      const buf = Buffer.allocUnsafe(want);
       let n: number;
       try {
-        n = (await fh.read(buf, 0, READ_CHUNK, seekable ? pos : null)).bytesRead;
+        n = (await fh.read(buf, 0, want, seekable ? pos : null)).bytesRead;
       } catch (err) {
         throw toLogError(err, path);
       }
@@ -118,7 +130,7 @@ export async function* readChunks(
         return;
       }
       pos += n;
-      yield { chunk: n === READ_CHUNK ? buf : buf.subarray(0, n), pos, total: Math.max(st.size, pos) };
+      yield { chunk: n === want ? buf : buf.subarray(0, n), pos, total: Math.max(st.size, pos) };
     }
   } finally {
     await fh.close();

@@ -40,6 +40,12 @@ export class AutoDecoder implements ByteSink {
     return this.inner === undefined || this.inner.copiesInput === true;
   }
 
+  /** The stream is read from byte `offset` of the file (a time window skipped what is before): warnings count from there. */
+  startAt(offset: number): this {
+    if (this.total === 0) this.total = offset;
+    return this;
+  }
+
   write(data: Buffer): void {
     const at = this.total;
     this.total += data.length;

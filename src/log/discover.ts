@@ -1,5 +1,6 @@
 // The rotated siblings logrotate leaves next to a log: numbered (`prec.log.1`, `prec.log.2.gz`)
 // or dated with `dateext` (`prec.log-20261122`, `prec.log-20261122.gz`), compressed or not.
+import { isUtf8 } from 'node:buffer';
 import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseTimestampNs } from '../schema/index.js';
@@ -9,6 +10,8 @@ import { LineSplitter } from './lines.js';
 import { openLog } from './chunks.js';
 import { pinLog } from './read.js';
 import { parseRecord } from './record.js';
+import { ZstdHead } from './zstd-head.js';
+import { ZSTD_MAGIC } from '../codec/format.js';
 
 const SUFFIX = '(?:\\.gz|\\.zst|\\.zstd)?';
 
@@ -22,7 +25,8 @@ interface Sibling {
   first?: bigint;
 }
 
-/** Compressed bytes read from a file's start to find its first record, at most. */
+/** Compressed bytes read from a file's start to find its first record: first, and at most per read. */
+const HEAD_FIRST_READ = 1024;
 const HEAD_READ = 16 * 1024;
 /** Rotated files kept open from listing to reading (discoverLogs), and heads read at once. */
 const PIN_MAX = 256;
@@ -48,6 +52,8 @@ export async function readFirstRecord(fh: FileHandle, label: string): Promise<Fi
  * anything at all: a line that is not blank, or damage (a compressed empty file holds nothing).
  */
 export async function readHead(fh: FileHandle, label: string): Promise<{ first: FirstRecord | undefined; content: boolean }> {
+  const fast = await zstdHead(fh).catch(() => undefined);
+  if (fast !== undefined) return fast;
   let found: FirstRecord | undefined;
   let content = false;
   const take = (line: string): void => {
@@ -68,9 +74,11 @@ export async function readHead(fh: FileHandle, label: string): Promise<{ first: 
   });
   const decoder = new AutoDecoder(splitter, label, () => void (content = true));
   try {
-    for (let pos = 0; pos < HEAD_MAX && found === undefined; ) {
-      const buf = Buffer.alloc(HEAD_READ);
-      const { bytesRead } = await fh.read(buf, 0, HEAD_READ, pos);
+    // Small reads first, growing: the decoder decodes every whole block it is given, and the first
+    // record is usually in the first block (365 daily files are 365 heads for a time window).
+    for (let pos = 0, want = HEAD_FIRST_READ; pos < HEAD_MAX && found === undefined; want = Math.min(HEAD_READ, want * 2)) {
+      const buf = Buffer.alloc(want);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
       if (bytesRead === 0) {
         decoder.finish();
         break;
@@ -83,6 +91,44 @@ export async function readHead(fh: FileHandle, label: string): Promise<{ first: 
     content = true;
   }
   return { first: found, content };
+}
+
+/** A zstd record line's record and time; undefined for a line the full pipeline must judge (not UTF-8). */
+function recordLine(bytes: Buffer): FirstRecord | undefined | null {
+  if (!isUtf8(bytes)) return null;
+  const line = bytes.toString('utf8');
+  const record = parseRecord(line);
+  const time = record === undefined ? undefined : parseTimestampNs(record.timestamp);
+  return time === undefined ? undefined : { line, time };
+}
+
+/**
+ * readHead of a zstd log the cheap way (ZstdHead: only the blocks up to the first record are
+ * decoded); undefined when the file is not zstd, is damaged there, or holds no record that is
+ * plainly one in its first HEAD_MAX bytes: the full pipeline then decides, as it always did.
+ */
+async function zstdHead(fh: FileHandle): Promise<{ first: FirstRecord; content: true } | undefined> {
+  const head = new ZstdHead();
+  try {
+    let found: FirstRecord | undefined;
+    let doubt = false;
+    const take = (bytes: Buffer): boolean => {
+      const r = recordLine(bytes);
+      if (r === null) doubt = true;
+      else found = r;
+      return doubt || found !== undefined;
+    };
+    for (let pos = 0, want = HEAD_FIRST_READ; pos < HEAD_MAX; want = Math.min(HEAD_READ, want * 2)) {
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      if (bytesRead === 0 || (pos === 0 && !buf.subarray(0, 4).equals(ZSTD_MAGIC))) return undefined;
+      pos += bytesRead;
+      if (head.push(buf.subarray(0, bytesRead), take)) return found && !doubt ? { first: found, content: true } : undefined;
+    }
+    return undefined;
+  } finally {
+    head.close();
+  }
 }
 
 /**

@@ -94,6 +94,8 @@
  *   a regular file at least this big is read and decompressed on a worker thread, worker.ts,
  *   while the caller handles the lines; same lines, warnings, bad lines and errors; the CLI sets
  *   it for prefiltered queries unless PREC_NO_WORKER=1; follow mode never uses it).
+ * - windowRange(fh, window, keepEnds): the byte range of a zstd log that can hold a time window's
+ *   records (time-index.ts: whole frames outside it skipped undecoded), for ReadOptions.range.
  * All I/O failures are LogError; nothing else is thrown for bad content.
  */
 export { detectFormat, type LogFormat } from '../codec/format.js';
@@ -113,5 +115,7 @@ export { NeedleSelector, eventIdAt, type LineNeedle } from './needle-selector.js
 export { followRecords, followLineBatches, type FollowOptions } from './follow.js';
 // For prec-ship, which identifies a file by its first record (a compressed copy keeps it).
 export { readFirstRecord, type FirstRecord } from './discover.js';
-export { pinLog, takePinned } from './read.js';
+export { pinLog, takePinned, peekPinned } from './read.js';
+export { windowRange, WINDOW_SLACK_NS, type Window } from './time-index.js';
+export type { ByteRange } from './chunks.js';
 export { openLog } from './chunks.js';

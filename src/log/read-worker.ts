@@ -11,7 +11,7 @@ import type { ByteSink } from '../codec/sink.js';
 import { POOL_BUFFER_SIZE, type WorkerInput, type WorkerMessage } from './worker.js';
 import { exposedGc } from './gc.js';
 
-const { path, fd, inFlight, maxInFlight } = workerData as WorkerInput;
+const { path, fd, inFlight, maxInFlight, range } = workerData as WorkerInput;
 const port = parentPort!;
 /** inFlight[0]: data messages posted and not yet taken by the main thread; inFlight[1]: 1 = stop. */
 const counter = new Int32Array(inFlight);
@@ -68,8 +68,8 @@ const COLLECT_EVERY = 8 * 1024 * 1024;
 const collect = exposedGc();
 
 async function run(): Promise<void> {
-  const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m }));
-  for await (const { chunk, pos, total } of readChunks(path, fd, (m) => post({ t: 'warn', m }))) {
+  const decoder = new AutoDecoder(forward, path, (m) => post({ t: 'warn', m })).startAt(range?.start ?? 0);
+  for await (const { chunk, pos, total } of readChunks(path, fd, (m) => post({ t: 'warn', m }), range)) {
     decoder.write(chunk);
     const n = chunk.length;
     if (collect && Math.floor(pos / COLLECT_EVERY) !== Math.floor((pos - n) / COLLECT_EVERY)) collect();

@@ -20,6 +20,11 @@ export function pinLog(path: string, fh: FileHandle): void {
   pinned.set(path, fh);
 }
 
+/** The handle discoverLogs opened `path` with, if it is still unread, left in place (the read takes it). */
+export function peekPinned(path: string): FileHandle | undefined {
+  return pinned.get(path);
+}
+
 /** The handle discoverLogs opened `path` with, if it is still unread; the caller closes it. */
 export function takePinned(path: string): FileHandle | undefined {
   const fh = pinned.get(path);
@@ -50,8 +55,8 @@ async function* lineBatches(
   onTail: (text: string) => void,
 ): AsyncGenerator<string[]> {
   const batches: Queued[] = [];
-  const decoder = new AutoDecoder(queueLines(batches, onTail, opts.selector), path, (m) => opts.onWarning?.(m));
-  for await (const { chunk, pos, total } of readChunks(path, fh, (m) => opts.onWarning?.(m))) {
+  const decoder = new AutoDecoder(queueLines(batches, onTail, opts.selector), path, (m) => opts.onWarning?.(m)).startAt(opts.range?.start ?? 0);
+  for await (const { chunk, pos, total } of readChunks(path, fh, (m) => opts.onWarning?.(m), opts.range)) {
     decoder.write(chunk);
     opts.onProgress?.(pos, total);
     yield* drain(batches, opts);

@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { LogError } from './errors.js';
-import { drain, queueLines, type Queued, type ReadOptions } from './chunks.js';
+import { drain, queueLines, type ByteRange, type Queued, type ReadOptions } from './chunks.js';
 
 /** Decoded chunks (POOL_BUFFER_SIZE each) posted and not yet taken: bounds memory when output is slow. */
 const MAX_IN_FLIGHT = 2;
@@ -21,6 +21,8 @@ export interface WorkerInput {
   /** Int32Array over it: [0] data messages in flight, [1] 1 = stop reading. */
   inFlight: SharedArrayBuffer;
   maxInFlight: number;
+  /** ReadOptions.range. */
+  range?: ByteRange | undefined;
 }
 
 export type WorkerMessage =
@@ -44,7 +46,7 @@ export async function* workerLineBatches(
 ): AsyncGenerator<string[]> {
   const shared = new SharedArrayBuffer(8);
   const counter = new Int32Array(shared);
-  const input: WorkerInput = { path, fd: fh?.fd, inFlight: shared, maxInFlight: MAX_IN_FLIGHT };
+  const input: WorkerInput = { path, fd: fh?.fd, inFlight: shared, maxInFlight: MAX_IN_FLIGHT, range: opts.range };
   // A small heap: the worker holds only a few buffers, and its memory counts against prec's.
   const worker = new Worker(new URL('./read-worker.js', import.meta.url), {
     workerData: input,

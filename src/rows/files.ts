@@ -3,7 +3,18 @@
 import { statSync } from 'node:fs';
 import type { LogRecord } from '../schema/index.js';
 import { keepHeapSmall } from './memory.js';
-import { discoverLogs, discoverLogTimes, readRecordBatches, type LineSelector, type TimedLog } from '../log/index.js';
+import {
+  discoverLogs,
+  discoverLogTimes,
+  openLog,
+  peekPinned,
+  readRecordBatches,
+  windowRange,
+  WINDOW_SLACK_NS,
+  type ByteRange,
+  type LineSelector,
+  type TimedLog,
+} from '../log/index.js';
 
 /**
  * Files at least this big are decompressed on a worker thread, in parallel with the query, when
@@ -26,6 +37,8 @@ export interface InputOptions {
   readonly onWarning?: (message: string) => void;
   /** Picks the lines worth parsing from the raw bytes (a query's prefilter), across all files. */
   readonly selector?: LineSelector;
+  /** The part of a file to read (windowRanges), by path; absent: the whole file. */
+  readonly ranges?: ReadonlyMap<string, ByteRange>;
 }
 
 export interface ReadStats {
@@ -43,11 +56,6 @@ export interface TimeRange {
   readonly until?: bigint;
 }
 
-/**
- * Records are written in about time order, but not exactly (an end is written when it happens, a
- * clock may step): a file is skipped only when it is outside the window by more than this.
- */
-const WINDOW_SLACK_NS = 60_000_000_000n;
 
 /**
  * resolveInputs for a time window: the files that may hold rows starting inside it. A rotated
@@ -77,6 +85,28 @@ export function filesInRange(files: readonly TimedLog[], range: TimeRange, keepE
   return keep;
 }
 
+/**
+ * For the files resolveInputsIn chose: the part of each that can hold rows starting inside the
+ * window (log/time-index.ts: the zstd frames wholly outside it are skipped undecoded). Files read
+ * whole are absent. Read from the handle the read will use (pinned) when there is one.
+ */
+export async function windowRanges(files: readonly string[], range: TimeRange, keepEnds: boolean): Promise<Map<string, ByteRange>> {
+  const ranges = new Map<string, ByteRange>();
+  if (range.since === undefined && range.until === undefined) return ranges;
+  for (const path of files) {
+    const pinned = peekPinned(path);
+    const fh = pinned ?? (await openLog(path).catch(() => undefined));
+    if (fh === undefined) continue;
+    try {
+      const r = await windowRange(fh, range, keepEnds);
+      if (r !== undefined) ranges.set(path, r);
+    } finally {
+      if (pinned === undefined) await fh.close();
+    }
+  }
+  return ranges;
+}
+
 /** Records of every file in turn, in batches; progress is over all files together. */
 export async function* readRecordsFrom(
   files: readonly string[],
@@ -100,6 +130,7 @@ export async function* readRecordsFrom(
       onBadLine: () => stats.badLines++,
       selector: opts.selector,
       workerMinBytes: workerMinBytes(opts.selector !== undefined),
+      range: opts.ranges?.get(files[i]!),
     });
     for await (const batch of batches) {
       keepHeapSmall();

@@ -4,5 +4,5 @@ export { toRow, finalize, type RowBag, type SeqRow } from './row.js';
 export { CompletionMerger } from './completion.js';
 export { OrderedMerger, scanLateEnds } from './ordered.js';
 export { LastRows } from './last.js';
-export { resolveInputs, resolveInputsIn, filesInRange, readRecordsFrom, type InputOptions, type ReadStats, type TimeRange } from './files.js';
+export { resolveInputs, resolveInputsIn, windowRanges, filesInRange, readRecordsFrom, type InputOptions, type ReadStats, type TimeRange } from './files.js';
 export { selectRows, collectRows, rowsFromFiles, type RecordSource, type RowSelection, type FileRowOptions } from './select.js';

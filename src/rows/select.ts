@@ -108,6 +108,8 @@ export interface FileRowOptions extends RowSelection {
    * second pass must see the same records as the first.
    */
   readonly selector?: () => LineSelector | undefined;
+  /** The part of each file to read (windowRanges); absent: whole files. */
+  readonly ranges?: InputOptions['ranges'];
 }
 
 /**
@@ -121,5 +123,6 @@ export function rowsFromFiles(files: readonly string[], opts: FileRowOptions): A
 
 function passOptions(opts: FileRowOptions, first: boolean): InputOptions {
   const selector = opts.selector?.();
-  return first ? { onProgress: opts.onProgress, onWarning: opts.onWarning, selector } : { selector };
+  const { ranges } = opts;
+  return first ? { onProgress: opts.onProgress, onWarning: opts.onWarning, selector, ranges } : { selector, ranges };
 }

@@ -105,3 +105,34 @@ test('-F with --since and --until: history and live rows inside the window only'
   assert.equal(await closed, 0);
   assert.equal(out, 'h2\nh3\ninside\n');
 });
+
+test('a window over rotated zstd, gzip and plain files (files and frames outside it skipped) prints what one plain file of them all prints', async () => {
+  const { buildSet, BASE_MS, FILE_S } = await import('../helpers/rotated-set.js');
+  const { discoverLogs, readLogLines } = await import('../../src/log/index.js');
+  const { writeFileSync } = await import('node:fs');
+  const input = buildSet();
+  // The same records in one plain file: nothing there is skipped.
+  const lines: string[] = [];
+  for (const f of await discoverLogs(input, true)) for await (const l of readLogLines(f)) lines.push(l);
+  const plain = join(tempDir(), 'all.log');
+  writeFileSync(plain, lines.map((l) => `${l}\n`).join(''));
+  const at = (s: number): string => new Date(BASE_MS + s * 1000).toISOString();
+  const windows = [
+    [at(3 * FILE_S + 2400), at(3 * FILE_S + 6000)],
+    [at(FILE_S - 30), at(FILE_S + 90)],
+    [at(5 * FILE_S + 100), at(7 * FILE_S + 1)],
+    [at(8 * FILE_S + 600), at(9 * FILE_S)],
+  ];
+  let rows = 0;
+  for (const [since, until] of windows) {
+    for (const extra of [[], ['-f', 'all', '-o', 'json'], ['-q', 'record_type=command && argv~=u1'], ['--tree']]) {
+      const win = ['-A', '--since', since!, '--until', until!, ...extra];
+      const want = precOk(['-i', plain, ...win]);
+      assert.equal(precOk(['-a', '-i', input, ...win]), want, `${win.join(' ')}`);
+      rows += want.split('\n').length - 1;
+    }
+    const stats = ['stats', '-A', '--since', since!, '--until', until!, '-o', 'json'];
+    assert.equal(precOk([...stats, '-a', '-i', input]), precOk([...stats, '-i', plain]));
+  }
+  assert.ok(rows > 100);
+});

@@ -81,3 +81,26 @@ test('many small records cross batch boundaries without a byte lost or reordered
   const got = writeAll(join(dir, 'many'), 'no', lines, new Set());
   assert.ok(got.equals(Buffer.from(lines.join('\n') + '\n')));
 });
+
+test('precd ends its zstd frame at the first flush point after FRAME_MAX_BYTES: several whole frames, same bytes', async (t) => {
+  const { FRAME_MAX_BYTES, frameFull } = await import('../../src/codec/encode.js');
+  const { walkZstdFrames } = await import('../../src/codec/zstd-frames.js');
+  const { decompress } = await import('zstd-napi');
+  const dir = tempDir(t);
+  const path = join(dir, 'prec.log');
+  const line = `{"timestamp":"2026-11-22T15:04:05Z","argv":["${'x'.repeat(900)}"]}`;
+  const count = Math.ceil((2.5 * FRAME_MAX_BYTES) / (line.length + 1));
+  const lines = Array.from({ length: count }, (_, i) => `${line.slice(0, -2)}${i}"]}`);
+  // a flush every 1000 lines (about 1 MB): the frame ends at the first one past the limit
+  const flushAt = new Set(lines.map((_, i) => i).filter((i) => i % 1000 === 999));
+  const raw = writeAll(path, 'zstd', lines, flushAt);
+  const walk = walkZstdFrames({ size: raw.length, read: (p, n) => raw.subarray(p, p + n) });
+  assert.equal(walk.rest, raw.length);
+  assert.equal(walk.frames.length, 3);
+  // each frame decodes on its own and ends with a whole line; together they are every line
+  const texts = walk.frames.map((f) => decompress(raw.subarray(f.start, f.end)));
+  for (const text of texts) assert.equal(text[text.length - 1], 0x0a);
+  assert.equal(Buffer.concat(texts).toString(), lines.map((l) => `${l}\n`).join(''));
+  assert.equal(frameFull(FRAME_MAX_BYTES - 1, 0), false);
+  assert.equal(frameFull(0, 3_600_000), true);
+});

@@ -4,7 +4,7 @@
 import { CHUNK_BYTES, PendingLines } from './batch.js';
 import type { Compress } from '../defaults.js';
 import type { LogFile } from './file.js';
-import { newFrame, type Frame } from './frames.js';
+import { frameFull, newFrame, type Frame } from './frames.js';
 
 export class LineEncoder {
   private readonly pending = new PendingLines();
@@ -18,6 +18,9 @@ export class LineEncoder {
   flushes = 0;
   lastFlushMs: number | undefined;
   private unflushedBytes = 0;
+  /** Input bytes in the frame in progress, and when it started (ms): see frameFull. */
+  private frameBytes = 0;
+  private frameStartMs = 0;
 
   constructor(
     private readonly file: LogFile,
@@ -46,9 +49,20 @@ export class LineEncoder {
   /** Hands the batch to the frame; with `flush`, everything becomes decodable (a flush point). Throws on write errors. */
   feed(flush: boolean): void {
     const data = this.take();
-    this.frame ??= newFrame(this.compress, this.level);
+    if (!this.frame) {
+      this.frame = newFrame(this.compress, this.level);
+      this.frameBytes = 0;
+      this.frameStartMs = Date.now();
+    }
     this.frame.write(data, flush, this.file.append);
-    if (flush) this.committed(false);
+    this.frameBytes += data.length;
+    if (!flush) return;
+    // Ended before the flush point is committed: a failed end is cut back with the batch.
+    if (frameFull(this.frameBytes, Date.now() - this.frameStartMs)) {
+      this.frame.end(this.file.append);
+      this.frame = null;
+    }
+    this.committed(false);
   }
 
   /** Ends the frame (no empty frame when nothing was written); `sync` fsyncs. Throws on write errors. */
