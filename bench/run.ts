@@ -3,7 +3,7 @@
 // bench/results/latest.json, then renders docs/benchmarks.md from them.
 //
 //   node build/bench/run.js [--quick] [--only capture,slowdown,bytes,follow,pipeline,query_predicate,query,fleet]
-//                           [--fleet-commands N,N]   (sizes of the prec --server comparison; default 1M,10M)
+//                           [--fleet-commands N,N] [--fleet-query-only]   (sizes of the prec --server comparison; default 1M: 10M is opt-in, it loads 20M records and reads 10M commands locally 3 times)
 //
 // --quick shrinks every size (a smoke run, not for the docs); --only runs some sections and carries
 // the others over from the previous latest.json.
@@ -31,17 +31,19 @@ const RESULTS = join(REPO, 'bench', 'results');
 const PACKAGES = ['auditd', 'bpftrace', 'time', 'jq', 'zstd', 'gzip', 'gcc', 'libc6-dev'];
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}] [--fleet-commands N,N]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: node build/bench/run.js [--quick] [--only ${SECTIONS.join(',')}] [--fleet-commands N,N] [--fleet-query-only]\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleetCommands?: number[] } {
+function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleetCommands?: number[]; fleetQueryOnly: boolean } {
   let quick = false;
+  let fleetQueryOnly = false;
   let fleetCommands: number[] | undefined;
   let only: SectionName[] = [...SECTIONS];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') quick = true;
+    else if (a === '--fleet-query-only') fleetQueryOnly = true;
     else if (a === '--fleet-commands' || a.startsWith('--fleet-commands=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       fleetCommands = (v ?? '').split(',').map(Number);
@@ -55,7 +57,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: SectionName[]; fleet
       });
     } else usage(`unknown argument ${a}`);
   }
-  return { quick, only, fleetCommands };
+  return { quick, only, fleetCommands, fleetQueryOnly };
 }
 
 function version(cmd: string, args: string[]): string {
@@ -64,7 +66,7 @@ function version(cmd: string, args: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, fleetCommands } = parseArgs(process.argv.slice(2));
+  const { quick, only, fleetCommands, fleetQueryOnly } = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('must run as root (precd, auditd and bpftrace load kernel probes)');
   const started = new Date();
   mkdirSync(RESULTS, { recursive: true });
@@ -85,10 +87,11 @@ async function main(): Promise<void> {
     query_commands: quick ? 100_000 : 1_000_000,
     query_rounds: quick ? 1 : 3,
     fleet: {
-      ship_commands: quick ? 100_000 : 1_000_000,
-      lag_rate: quick ? 100 : 500,
+      // --fleet-query-only: the prec --server comparison alone (the shipper and lag runs skipped).
+      ship_commands: fleetQueryOnly ? 0 : quick ? 100_000 : 1_000_000,
+      lag_rate: fleetQueryOnly ? 0 : quick ? 100 : 500,
       lag_seconds: quick ? 10 : 60,
-      query_commands: fleetCommands ?? (quick ? [100_000] : [1_000_000, 10_000_000]),
+      query_commands: fleetCommands ?? (quick ? [100_000] : [1_000_000]),
       rounds: quick ? 1 : 3,
     },
   };
