@@ -353,10 +353,13 @@ function fleetLog(resultsDir: string, path: string, hosts: number): string {
   return out;
 }
 
-/** Host k's copy of host 1's rows, on one shard: every column as it is but host. */
+/**
+ * Host k's copy of host 1's rows, on one shard: every column as it is but host. The new host is
+ * not aliased `host`: ClickHouse would read the alias in the WHERE, which then selects nothing.
+ */
 function copyHostSql(local: string, k: number): string {
   const cols = tableColumns().map((c) => c.name);
-  const select = cols.map((c) => (c === 'host' ? `'bench-${k}' AS host` : `\`${c}\``)).join(', ');
+  const select = cols.map((c) => (c === 'host' ? `'bench-${k}'` : `\`${c}\``)).join(', ');
   return `INSERT INTO ${local} (${cols.map((c) => `\`${c}\``).join(', ')}) SELECT ${select} FROM ${local} WHERE host = '${HOST}'`;
 }
 
