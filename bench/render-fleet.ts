@@ -77,11 +77,16 @@ ${table(
 ${insertMd(l)}`;
 }
 
+/** CPU seconds per run, or n/a for runs before they were recorded. */
+function cpu(xs: number[] | undefined): string {
+  return xs && xs.length ? xs.map((x) => num(x, 2)).join(', ') : 'n/a';
+}
+
 function queryMd(f: FleetResults): string {
   if (!f.query.length) return '';
   const rows = f.query.flatMap((c) => [
-    [int(c.commands), 'local', c.local.command, c.local.wall_s.map((x) => num(x, 2)).join(', '), num(c.local.median_s, 2), int(c.local.max_rss_mb), int(c.local.matches), ''],
-    [int(c.commands), 'server', c.server.command, c.server.wall_s.map((x) => num(x, 2)).join(', '), num(c.server.median_s, 2), int(c.server.max_rss_mb), int(c.server.matches), `${num(c.speedup, 1)}x ${goal(c.error ? undefined : c.speedup >= 10)}`],
+    [int(c.commands), 'local', c.local.command, c.local.wall_s.map((x) => num(x, 2)).join(', '), num(c.local.median_s, 2), cpu(c.local.cpu_s), int(c.local.max_rss_mb), int(c.local.matches), ''],
+    [int(c.commands), 'server', c.server.command, c.server.wall_s.map((x) => num(x, 2)).join(', '), num(c.server.median_s, 2), cpu(c.server.cpu_s), int(c.server.max_rss_mb), int(c.server.matches), `${num(c.speedup, 1)}x ${goal(c.error ? undefined : c.speedup >= 10)}`],
   ]);
   const bytes = f.query.map((c) => [
     int(c.commands), int(c.records), int(c.bytes.compressed), int(c.bytes.uncompressed), int(c.bytes.on_disk), num(c.bytes.per_command), num(c.bytes.per_record),
@@ -92,13 +97,18 @@ function queryMd(f: FleetResults): string {
   return `### \`prec --server -q user=nginx\` against local \`prec -q user=nginx\` (goal: server ≥ 10x faster)
 
 The generated log of the query benchmark (bench/lib/loggen.ts; ~1 % of commands by nginx), and the same
-records in ClickHouse: loaded with prec-ship's own reader and row function (bench/fleetload.ts piped into
-\`clickhouse-client ... INSERT ... FORMAT JSONEachRow\`, so every column is what prec-ship sends), table
-from \`createTableSql\` (what \`prec-ship --print-schema\` prints), \`count() FINAL\` checked against the log.
+records in ClickHouse: two shards (a clickhouse-server each, \`createTableSql\` on each, what \`prec-ship
+--print-schema\` prints, and a Distributed table over them, as a fleet runs it), loaded with prec-ship's own
+reader and row function (bench/fleetload.ts piped into \`clickhouse-client ... INSERT ... FORMAT JSONEachRow\`
+through the Distributed table, so every column is what prec-ship sends), \`count() FINAL\` checked against
+the log. Sizes above 1,000,000 commands are a fleet of hosts that each shipped the same 1,000,000-command
+log (bench-1's rows copied per host on each shard, INSERT ... SELECT), and the local side reads that log
+repeated once per host (zstd frames concatenate): the same records, in the same numbers. CPU s is user +
+sys of the command (prec and wc), not ClickHouse's.
 Local and server runs alternate (A B A B ...), median of ${f.params.rounds}; both print JSON lines, counted by \`wc -l\`.
 ${extra}.
 ${errors ? `\n${errors}\n` : ''}
-${table(['commands', 'side', 'command', 'wall s per run', 'median s', 'peak RSS MB', 'rows', 'local / server'], rows)}
+${table(['commands', 'side', 'command', 'wall s per run', 'median s', 'CPU s per run (prec)', 'peak RSS MB', 'rows', 'local / server (wall)'], rows)}
 
 ### Bytes per command in ClickHouse
 
@@ -132,7 +142,8 @@ export function renderFleetBlock(r: Results, notes: string, old = ''): string {
     `Run of ${r.meta.started.slice(0, 16).replace('T', ' ')} UTC, commit ${r.meta.commit}, ${r.meta.host.cpus} cores shared with other sessions' builds and tests
 (the 1-minute load average is given with each figure). ClickHouse ${f.clickhouse} (Debian's clickhouse-server), a temp instance
 on loopback ports (test/helpers/clickhouse.ts), stopped by pid. Reproduce with ${reproduce} (as root; without
---fleet-commands: 1,000,000 and 10,000,000).`,
+--fleet-commands: 1,000,000 only; 10,000,000 is opt-in, \`--fleet-commands 1000000,10000000\`: it reads 10M commands locally three times;
+\`--fleet-parts query\` (or \`--fleet-query-only\`) skips the shipper and lag runs).`,
     notes.trim() ? `### Notes\n\n${notes.trim()}\n` : '',
     f.throughput ? throughputMd(f) : kept(old, ['### Shipper throughput']),
     f.lag ? lagMd(f) : kept(old, ['### Lag exec']),

@@ -8,14 +8,14 @@
 //     log, loaded with prec-ship's own reader and row function (bench/fleetload.ts), alternated;
 //  4. bytes per command in ClickHouse (compressed column data) for that load.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ClickHouseServer, freePort } from '../../test/helpers/clickhouse.js';
-import { createTableSql } from '../../src/schema/clickhouse.js';
 import { clickHouseLine } from '../../src/ship/sinks/clickhouse.js';
 import { readFromCursor } from '../../src/ship/source.js';
 import { followLineBatches } from '../../src/log/index.js';
+import { basename, join } from 'node:path';
+import { ClickHouseCluster, ClickHouseServer, freePort } from '../../test/helpers/clickhouse.js';
+import { createDistributedSql, createTableSql, tableColumns } from '../../src/schema/clickhouse.js';
 import { cpuSeconds, log, median, onAbort, percentile, sleep, timed } from '../lib/proc.js';
 import { PrecdTracer } from '../lib/tracers.js';
 import { uniquePrefix } from '../lib/storm.js';
@@ -76,11 +76,15 @@ export interface LagResult {
 
 export interface ServerQueryCase {
   commands: number;
+  /** Hosts that shipped the generated log (commands / HOST_COMMANDS), and shards; absent in older runs: 1 host, 1 server. */
+  hosts?: number;
+  shards?: number;
   records: number;
   expected: number;
   load_s: number;
-  local: { command: string; wall_s: number[]; median_s: number; max_rss_mb: number; matches: number | null };
-  server: { command: string; wall_s: number[]; median_s: number; max_rss_mb: number; matches: number | null };
+  /** cpu_s: user + sys of the command (prec, and wc); ClickHouse's own CPU not included. Absent in older runs. */
+  local: { command: string; wall_s: number[]; cpu_s?: number[]; median_s: number; max_rss_mb: number; matches: number | null };
+  server: { command: string; wall_s: number[]; cpu_s?: number[]; median_s: number; max_rss_mb: number; matches: number | null };
   speedup: number;
   bytes: { compressed: number; uncompressed: number; on_disk: number; per_command: number; per_record: number; top_columns: [string, number][] };
   load1: number[];
@@ -405,49 +409,107 @@ function runAsync(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-/** The table's compressed and uncompressed column bytes, bytes on disk, and its five largest columns. */
-async function tableBytes(ch: ClickHouseServer, table: string, commands: number, records: number): Promise<ServerQueryCase['bytes']> {
+/** The table's compressed and uncompressed column bytes, bytes on disk, and its five largest columns, summed over the shards. */
+async function tableBytes(shards: readonly ClickHouseServer[], table: string, commands: number, records: number): Promise<ServerQueryCase['bytes']> {
   const [db, name] = table.split('.') as [string, string];
   const where = `database = '${db}' AND table = '${name}'`;
-  const [c, u] = (await chq(ch, `SELECT sum(data_compressed_bytes), sum(data_uncompressed_bytes) FROM system.columns WHERE ${where}`)).trim().split('\t').map(Number);
-  const disk = Number((await chq(ch, `SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND ${where}`)).trim());
-  const top = (await chq(ch, `SELECT name, data_compressed_bytes FROM system.columns WHERE ${where} ORDER BY data_compressed_bytes DESC LIMIT 5`))
-    .trim().split('\n').map((l) => l.split('\t')).map(([n, b]) => [n!, Number(b)] as [string, number]);
-  return { compressed: c!, uncompressed: u!, on_disk: disk, per_command: c! / commands, per_record: c! / records, top_columns: top };
+  let c = 0;
+  let u = 0;
+  let disk = 0;
+  const cols = new Map<string, number>();
+  for (const s of shards) {
+    const [ci, ui] = (await chq(s, `SELECT sum(data_compressed_bytes), sum(data_uncompressed_bytes) FROM system.columns WHERE ${where}`)).trim().split('\t').map(Number);
+    c += ci!;
+    u += ui!;
+    disk += Number((await chq(s, `SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND ${where}`)).trim());
+    for (const l of (await chq(s, `SELECT name, data_compressed_bytes FROM system.columns WHERE ${where}`)).trim().split('\n')) {
+      const [n, b] = l.split('\t');
+      cols.set(n!, (cols.get(n!) ?? 0) + Number(b));
+    }
+  }
+  const top = [...cols].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return { compressed: c, uncompressed: u, on_disk: disk, per_command: c / commands, per_record: c / records, top_columns: top };
 }
 
-/** 3 and 4. Loads the generated log, then `prec --server` and local `prec` alternated; then the table's bytes. */
-async function serverQuery(repoRoot: string, resultsDir: string, ch: ClickHouseServer, commands: number, rounds: number): Promise<ServerQueryCase> {
-  const g = ensureQueryLog(resultsDir, commands);
+/**
+ * Commands per host of the `prec --server` comparison: a larger size is a fleet of that many hosts
+ * (bench-1, bench-2, ...), each having shipped the same generated log, and the local side reads
+ * those logs one after the other (the zstd file repeated: frames concatenate). Generating and
+ * loading 10,000,000 distinct commands takes hours on this machine; copies per host in ClickHouse
+ * (INSERT ... SELECT on each shard) take seconds, and the local side reads every record all the same.
+ */
+const HOST_COMMANDS = 1_000_000;
+
+/** The per-host log repeated `hosts` times, cached beside it. */
+function fleetLog(resultsDir: string, path: string, hosts: number): string {
+  if (hosts === 1) return path;
+  const out = join(resultsDir, `${basename(path, '.zst')}-x${hosts}.zst`);
+  const one = readFileSync(path);
+  if (existsSync(out) && statSync(out).size === one.length * hosts) return out;
+  const fd = openSync(`${out}.tmp`, 'w', 0o640);
+  for (let i = 0; i < hosts; i++) writeSync(fd, one);
+  closeSync(fd);
+  renameSync(`${out}.tmp`, out);
+  return out;
+}
+
+/**
+ * Host k's copy of host 1's rows, on one shard: every column as it is but host. The new host is
+ * not aliased `host`: ClickHouse would read the alias in the WHERE, which then selects nothing.
+ */
+function copyHostSql(local: string, k: number): string {
+  const cols = tableColumns().map((c) => c.name);
+  const select = cols.map((c) => (c === 'host' ? `'bench-${k}'` : `\`${c}\``)).join(', ');
+  return `INSERT INTO ${local} (${cols.map((c) => `\`${c}\``).join(', ')}) SELECT ${select} FROM ${local} WHERE host = '${HOST}'`;
+}
+
+/**
+ * 3 and 4. Two shards (clickhouse-server 18.16 each, a Distributed table over them, as a fleet
+ * runs it), loaded with the generated log (and per-host copies above HOST_COMMANDS); then
+ * `prec --server` and local `prec` alternated; then the table's bytes.
+ */
+async function serverQuery(repoRoot: string, resultsDir: string, commands: number, rounds: number): Promise<ServerQueryCase> {
+  const hosts = Math.max(1, Math.ceil(commands / HOST_COMMANDS));
+  const g = ensureQueryLog(resultsDir, Math.round(commands / hosts));
+  const logPath = fleetLog(resultsDir, g.path, hosts);
   const table = `default.prec_q${commands}`;
+  const local = `${table}_local`;
   const loads = [load1()];
-  const local = `node bin/prec.js -i ${q(g.path)} -A -q user=nginx -o json | wc -l`;
-  const server = `node bin/prec.js --server ${ch.url} --table ${table} -A -q user=nginx -o json | wc -l`;
-  const run = { wall_s: [] as number[], median_s: NaN, max_rss_mb: 0, matches: null as number | null };
+  const localCmd = `node bin/prec.js -i ${q(logPath)} -A -q user=nginx -o json | wc -l`;
+  const run = { wall_s: [] as number[], cpu_s: [] as number[], median_s: NaN, max_rss_mb: 0, matches: null as number | null };
   const out: ServerQueryCase = {
-    commands, records: g.records, expected: g.expected.nginx, load_s: NaN,
-    local: { command: local, ...structuredClone(run) }, server: { command: server, ...structuredClone(run) }, speedup: NaN,
+    commands, hosts, shards: 2, records: g.records * hosts, expected: g.expected.nginx * hosts, load_s: NaN,
+    local: { command: localCmd, ...structuredClone(run) }, server: { command: '', ...structuredClone(run) }, speedup: NaN,
     bytes: { compressed: 0, uncompressed: 0, on_disk: 0, per_command: NaN, per_record: NaN, top_columns: [] }, load1: loads,
   };
+  const cluster = await ClickHouseCluster.start(2, 'prec_bench');
+  const unregister = onAbort(() => cluster.servers.forEach((s) => s.child?.kill('SIGKILL')));
+  const [first] = cluster.servers as [ClickHouseServer];
+  out.server.command = `node bin/prec.js --server ${first.url} --table ${table} -A -q user=nginx -o json | wc -l`;
   try {
-    await chq(ch, `DROP TABLE IF EXISTS ${table}`);
-    await chq(ch, createTableSql(table));
-    log(`fleet: loading ${g.records} records into ${table}`);
+    for (const s of cluster.servers) {
+      await chq(s, createTableSql(local));
+      await chq(s, createDistributedSql(table, 'prec_bench', local));
+    }
+    log(`fleet: loading ${g.records} records into ${table} (2 shards)${hosts > 1 ? `, then ${hosts - 1} more hosts' copies` : ''}`);
     const t = await timed(
-      `node build/bench/fleetload.js ${q(g.path)} ${HOST} | clickhouse-client --port ${ch.tcpPort} --input_format_skip_unknown_fields=1 --max_insert_block_size=100000 --query ${q(`INSERT INTO ${table} FORMAT JSONEachRow`)}`,
+      `node build/bench/fleetload.js ${q(g.path)} ${HOST} | clickhouse-client --port ${first.tcpPort} --input_format_skip_unknown_fields=1 --insert_distributed_sync=1 --max_insert_block_size=100000 --query ${q(`INSERT INTO ${table} FORMAT JSONEachRow`)}`,
       { cwd: repoRoot, timeoutMs: 7_200_000 },
     );
     if (t.status !== 0) throw new Error(`load: ${t.stderr.trim().split('\n').pop()}`);
-    out.load_s = t.wallS;
-    const counted = await countFinal(ch, table);
-    if (counted !== g.records) throw new Error(`load: count() FINAL ${counted}, log ${g.records}`);
+    const t0 = Date.now();
+    for (let k = 2; k <= hosts; k++) for (const s of cluster.servers) await chq(s, copyHostSql(local, k));
+    out.load_s = t.wallS + (Date.now() - t0) / 1000;
+    const counted = await countFinal(first, table);
+    if (counted !== out.records) throw new Error(`load: count() FINAL ${counted}, logs ${out.records}`);
     loads.push(load1());
     for (let i = 0; i < rounds; i++) {
-      for (const [side, cmd] of [['local', local], ['server', server]] as const) {
+      for (const side of ['local', 'server'] as const) {
         log(`fleet: ${side} query over ${commands} commands, round ${i + 1}`);
-        const r = await timed(cmd, { cwd: repoRoot, timeoutMs: 1_800_000 });
+        const r = await timed(out[side].command, { cwd: repoRoot, timeoutMs: 1_800_000 });
         if (r.status !== 0) throw new Error(`${side}: ${r.stderr.trim().split('\n')[0]}`);
         out[side].wall_s.push(r.wallS);
+        out[side].cpu_s!.push(r.userS + r.sysS);
         out[side].max_rss_mb = Math.max(out[side].max_rss_mb, r.maxRssKb / 1024);
         out[side].matches = Number(r.stdout.trim());
       }
@@ -456,14 +518,16 @@ async function serverQuery(repoRoot: string, resultsDir: string, ch: ClickHouseS
     out.local.median_s = median(out.local.wall_s);
     out.server.median_s = median(out.server.wall_s);
     out.speedup = out.local.median_s / out.server.median_s;
-    if (out.local.matches !== g.expected.nginx || out.server.matches !== g.expected.nginx) {
-      out.error = `matches: local ${out.local.matches}, server ${out.server.matches}, expected ${g.expected.nginx}`;
+    if (out.local.matches !== out.expected || out.server.matches !== out.expected) {
+      out.error = `matches: local ${out.local.matches}, server ${out.server.matches}, expected ${out.expected}`;
     }
-    out.bytes = await tableBytes(ch, table, commands, g.records);
+    out.bytes = await tableBytes(cluster.servers, local, commands, out.records);
   } catch (e) {
     out.error = String(e).slice(0, 300);
   } finally {
-    await chq(ch, `DROP TABLE IF EXISTS ${table}`).catch(() => '');
+    await cluster.stop();
+    cluster.cleanup();
+    unregister();
   }
   return out;
 }
@@ -479,7 +543,7 @@ export async function fleetSection(repoRoot: string, resultsDir: string, pace: s
       res.throughput = await shipThroughput(repoRoot, resultsDir, ch, p.ship_commands);
     }
     if (p.lag_rate > 0) res.lag = await lag(repoRoot, ch, pace, p.lag_rate, p.lag_seconds);
-    for (const n of p.query_commands) res.query.push(await serverQuery(repoRoot, resultsDir, ch, n, p.rounds));
+    for (const n of p.query_commands) res.query.push(await serverQuery(repoRoot, resultsDir, n, p.rounds));
     return res;
   } finally {
     await ch.stop();

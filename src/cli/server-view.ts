@@ -12,6 +12,7 @@ import { HiddenLosses } from './losses.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
 import { serverPositions, serverRecords, serverRows, type ServerQuery, type ServerTarget } from './server.js';
+import { startColumnsFor } from '../query/sql-select.js';
 import type { LogRecord } from '../schema/index.js';
 import type { RowBag, TimeRange } from '../rows/index.js';
 import { withinWindow } from './window.js';
@@ -37,15 +38,17 @@ export async function runServerView(
   raw: ServerViewOptions,
   opts: { fields: string[]; limit: number; output: OutputFormat; window?: TimeRange | undefined },
 ): Promise<void> {
-  const { compileAst, namesClause, parseQuery, whereSql } = await import('../query/index.js');
+  const { compileAst, keyHintSql, namesClause, parseQuery, whereSql } = await import('../query/index.js');
   const texts = raw.queries.length > 0 ? raw.queries : raw.allSources ? [] : [IMPLICIT_QUERY];
   const asts = texts.map((t) => parseQuery(t));
   const all: QueryNode | undefined = asts.length === 0 ? undefined : asts.length === 1 ? asts[0] : { kind: 'and', operands: asts };
   const compiled = compileAst(asts);
   const hidden = raw.queries.length > 0 ? new HiddenLosses(compiled.predicate) : undefined;
   const keys = [...compiled.keys];
+  const needEnd = compiled.needsEnd || opts.fields.some((f) => END_ONLY.has(f));
   // The tree needs every row (ancestors of matches): it filters here, with the same AST.
   const selected = all === undefined || raw.tree ? undefined : `(${whereSql(all)}) OR row_type = 'loss'`;
+  const hint = all === undefined || raw.tree ? undefined : keyHintSql(all);
   // Seal rows (SPEC 12) are shown only to a query naming record_type=seal, as for a log.
   const showSeals = namesClause(asts, 'record_type', 'seal');
   const where = showSeals ? selected : selected === undefined ? `row_type != 'seal'` : `(${selected}) AND row_type != 'seal'`;
@@ -55,6 +58,11 @@ export async function runServerView(
   const query: ServerQuery = {
     where,
     whereBeforeJoin: !keys.some((k) => END_ONLY.has(k)),
+    ...(hint !== undefined ? { keyHint: `${hint} OR record_type = 'loss'` } : {}),
+    // The list and follow views drop ends unless a field shown or queried needs them; the tree merges them.
+    withEnds: raw.tree || needEnd,
+    // Only the columns of the fields shown and queried; the tree reads ancestors' every field.
+    ...(raw.tree ? {} : { startColumns: startColumnsFor([...opts.fields, ...keys]) }),
     hosts: raw.hosts ?? [],
     limit: raw.tree || raw.follow ? 0 : opts.limit,
     withHost: opts.fields.includes('host'),
@@ -69,7 +77,6 @@ export async function runServerView(
   const formatter = await createFormatter(opts.output, {
     fields: opts.fields, fullTime: raw.fullTime, csvRaw: raw.csvRaw, tree: raw.tree, streaming: raw.follow,
   });
-  const needEnd = compiled.needsEnd || opts.fields.some((f) => END_ONLY.has(f));
   if (raw.follow) {
     await followServer(target, query, { out, formatter, matches, signal: abort.signal, limit: opts.limit });
   } else {

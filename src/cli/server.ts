@@ -75,10 +75,10 @@ function recordValue(name: string, v: unknown, row: SqlRow): unknown {
 }
 
 /** The records a merged row came from: its start (or fail, loss) and, when known, its end. */
-export function rowRecords(row: SqlRow, withHost: boolean): LogRecord[] {
+export function rowRecords(row: SqlRow, withHost: boolean, columns: readonly string[] = START_COLUMNS): LogRecord[] {
   const type = row[ROW_TYPE_COLUMN] === 'command' ? 'start' : row[ROW_TYPE_COLUMN];
   const start: Record<string, unknown> = {};
-  for (const col of START_COLUMNS) {
+  for (const col of columns) {
     if (PRESENCE.has(col)) continue;
     if (col === 'event_id' && type === 'loss') continue;
     const v = recordValue(col, row[col], row);
@@ -139,14 +139,14 @@ export async function serverPositions(target: ServerTarget, hosts: readonly stri
  * Throws UsageError (one line) when the server cannot be asked.
  */
 export async function* serverRecords(target: ServerTarget, q: ServerQuery): AsyncGenerator<LogRecord[]> {
-  for await (const rows of sqlRows(target, q)) yield rows.flatMap((r) => rowRecords(r, q.withHost));
+  for await (const rows of sqlRows(target, q)) yield rows.flatMap((r) => rowRecords(r, q.withHost, q.startColumns));
 }
 
 /** The selected rows, merged (a command with its end when known), for follow mode. */
 export async function* serverRows(target: ServerTarget, q: ServerQuery, seen: (host: string, order: bigint) => void): AsyncGenerator<RowBag[]> {
   for await (const rows of sqlRows(target, q, seen)) {
     yield rows.map((r) => {
-      const [start, end] = rowRecords(r, q.withHost);
+      const [start, end] = rowRecords(r, q.withHost, q.startColumns);
       const row = toRow(start!);
       if (end) finalize(row, end as EndRecord);
       return row;

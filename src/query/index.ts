@@ -12,7 +12,7 @@ export { printQuery, printValue } from './ast.js';
 export { OPERATORS, operatorSpec, operatorsFor, type Operator, type OperatorSpec, type NeedleKind } from './operators.js';
 export type { QueryNode, ClauseNode, NotNode, AndNode, OrNode } from './ast.js';
 export { isFinalized } from './predicate.js';
-export { whereSql, quoteString } from './sql.js';
+export { keyHintSql, whereSql, quoteString } from './sql.js';
 export { necessaryNeedles, necessaryTexts, type Needle } from './needles.js';
 
 export interface CompiledQuery {

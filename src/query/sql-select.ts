@@ -10,7 +10,7 @@
 // every end in the table (GLOBAL IN: over a Distributed table a plain IN would make every shard
 // run the distributed subquery again, which ClickHouse refuses). `ANY LEFT JOIN ... USING` runs on 18.16 and on current releases; a
 // command without an end gets `finalized` 0 and NULL end columns.
-import { END_PART_FIELDS } from '../schema/index.js';
+import { END_PART_FIELDS, fieldByName } from '../schema/index.js';
 import { HOST_COLUMN, LOG_ORDER_COLUMN, SORTING_KEY, STORED_FIELDS, TIME_NS_COLUMN, presenceColumn, quoteTable } from '../schema/clickhouse.js';
 import { END_TIME_NS_COLUMN, FINALIZED_COLUMN, ROW_TYPE_COLUMN, numberLiteral, quoteIdent, quoteString } from './sql.js';
 
@@ -21,6 +21,21 @@ export interface SelectOptions {
   readonly where?: string;
   /** The condition names only start-side columns: it is applied before the join (far fewer rows joined). */
   readonly whereBeforeJoin?: boolean;
+  /**
+   * A condition on the sorting key's expressions that every selected row satisfies (sql.ts
+   * keyHintSql, with loss rows let through): applied to the starts, and so to the ends, wherever
+   * `where` is applied, so that ClickHouse reads only the granules that can match.
+   */
+  readonly keyHint?: string;
+  /**
+   * false: the view drops end records (no field shown or queried comes from them, and not the
+   * tree): no join, no end read; every row has `finalized` 0, as a command without an end. The
+   * ends are the bulk of the work once the starts are narrowed (every end's host and event_id
+   * tested against the selected starts).
+   */
+  readonly withEnds?: boolean;
+  /** The start-side columns to fetch (startColumnsFor); every one when absent. */
+  readonly startColumns?: readonly string[];
   /** Only these hosts (--host); every host when empty. */
   readonly hosts?: readonly string[];
   /** Only the last N rows (0: all). */
@@ -52,6 +67,33 @@ export const START_COLUMNS: readonly string[] = STORED_FIELDS.filter(
   (f) => f.records.some((r) => r !== 'end') && f.name !== 'record_type',
 ).flatMap((f) => (f.type === 'string[]' ? [f.name, presenceColumn(f.name)] : [f.name]));
 
+/**
+ * Fields every row needs whatever is shown: the merge (event_id), the window and the hidden-loss
+ * count (timestamp, lost_samples) and a loss row's identity (lost_samples_total).
+ */
+const ROW_FIELDS = ['event_id', 'timestamp', 'lost_samples', 'lost_samples_total'];
+
+/**
+ * The START_COLUMNS a view reading `fields` needs (derived fields by their sources, arrays with
+ * their presence column), in START_COLUMNS order. A command row is 1.3 KB of JSON with every
+ * column, a few hundred bytes with those of the default output: the transfer and its parsing
+ * dominate `prec --server` once ClickHouse reads only the matching granules.
+ */
+export function startColumnsFor(fields: Iterable<string>): string[] {
+  const want = new Set<string>();
+  const add = (name: string): void => {
+    const spec = fieldByName(name);
+    if (spec?.derivedFrom !== undefined) add(spec.derivedFrom);
+    else if (spec?.basenamesOf) spec.basenamesOf.forEach(add);
+    else if (!want.has(name)) {
+      want.add(name);
+      if (spec?.type === 'string[]') want.add(presenceColumn(name));
+    }
+  };
+  for (const f of [...ROW_FIELDS, ...fields]) add(f);
+  return START_COLUMNS.filter((c) => want.has(c));
+}
+
 /** The end-side columns of a command row: [row column, end record column]. */
 export const END_COLUMNS: readonly (readonly [string, string])[] = END_PART_FIELDS;
 
@@ -61,11 +103,11 @@ export function selectRowsSql(o: SelectOptions): string {
   const hostFilter = hostsIn(o.hosts);
   const after = (o.after ? ` AND ${LOG_ORDER_COLUMN} > ${byHost(o.after)}` : '') +
     (o.upTo ? ` AND ${LOG_ORDER_COLUMN} <= ${byHost(o.upTo)}` : '') + windowSql(o);
-  const early = o.where !== undefined && o.whereBeforeJoin ? ` AND (${o.where})` : '';
+  const early = (o.keyHint !== undefined ? ` AND (${o.keyHint})` : '') + (o.where !== undefined && o.whereBeforeJoin ? ` AND (${o.where})` : '');
   const late = o.where !== undefined && !o.whereBeforeJoin ? `WHERE ${o.where}` : '';
   const starts = [
     HOST_COLUMN, TIME_NS_COLUMN, LOG_ORDER_COLUMN, `toString(${LOG_ORDER_COLUMN}) AS ${ORDER_TEXT_COLUMN}`, `if(record_type = 'start', 'command', record_type) AS ${ROW_TYPE_COLUMN}`,
-    ...START_COLUMNS.map(quoteIdent),
+    ...(o.startColumns ?? START_COLUMNS).map(quoteIdent),
   ].join(', ');
   const ends = [
     HOST_COLUMN, 'event_id', `1 AS ${FINALIZED_COLUMN}`, `${TIME_NS_COLUMN} AS ${END_TIME_NS_COLUMN}`,
@@ -74,13 +116,20 @@ export function selectRowsSql(o: SelectOptions): string {
   const order = o.limit ? 'DESC' : 'ASC';
   const startsSql = `SELECT ${starts} FROM ${table} WHERE record_type != 'end'${hostFilter}${after}${early} LIMIT 1 BY ${SORTING_KEY.slice(1, -1)}`;
   const ofStarts = early !== '' || after !== '' ? ` AND (${HOST_COLUMN}, event_id) GLOBAL IN (SELECT ${HOST_COLUMN}, event_id FROM (${startsSql}))` : '';
-  return [
+  const joined = o.withEnds === false && late === '' ? [
+    `SELECT *, 0 AS ${FINALIZED_COLUMN} FROM (`,
+    `  ${startsSql}`,
+    ')',
+  ] : [
     'SELECT * FROM (',
     `  ${startsSql}`,
     ') AS starts ANY LEFT JOIN (',
     `  SELECT ${ends} FROM ${table} WHERE record_type = 'end'${hostFilter}${ofStarts}`,
     ') AS ends USING (host, event_id)',
     late,
+  ];
+  return [
+    ...joined,
     `ORDER BY ${LOG_ORDER_COLUMN} ${order}, ${HOST_COLUMN} ${order}`,
     o.limit ? `LIMIT ${Math.floor(o.limit)}` : '',
   ].filter((l) => l !== '').join('\n');

@@ -9,7 +9,7 @@
 // (false, except the `!` forms: true); a clause on an end-only field holds only on finalized rows.
 // Every clause is a plain 0/1 (NULLs are folded by ifNull), so NOT never meets a NULL.
 import { fieldByName, parseDuration, parseTimeValue, type FieldSpec } from '../schema/index.js';
-import { presenceColumn } from '../schema/clickhouse.js';
+import { KEY_TEXT_EXPRESSIONS, presenceColumn } from '../schema/clickhouse.js';
 import type { ClauseNode, QueryNode } from './ast.js';
 import { operatorSpec, type OperatorSpec } from './operators.js';
 
@@ -159,5 +159,30 @@ export function whereSql(node: QueryNode): string {
       return `(${node.operands.map(whereSql).join(' AND ')})`;
     case 'or':
       return `(${node.operands.map(whereSql).join(' OR ')})`;
+  }
+}
+
+/**
+ * A condition on the sorting key's expressions that every row matching `node` satisfies (a clause
+ * `user=V`, case-sensitive, becomes `ifNull(user, '') = 'V'`), or undefined when the query implies
+ * none. ANDed to the WHERE clause it changes no answer; ClickHouse uses it to read only the
+ * granules that can match (the primary index does not see through the WHERE's ifNull forms).
+ */
+export function keyHintSql(node: QueryNode): string | undefined {
+  switch (node.kind) {
+    case 'clause': {
+      const expr = KEY_TEXT_EXPRESSIONS.get(checkedSpec(node.key).name);
+      return expr !== undefined && node.op === '=' && node.caseless !== true ? `${expr} = ${quoteString(node.value)}` : undefined;
+    }
+    case 'not':
+      return undefined;
+    case 'and': {
+      const hints = node.operands.map(keyHintSql).filter((h): h is string => h !== undefined);
+      return hints.length === 0 ? undefined : `(${hints.join(' AND ')})`;
+    }
+    case 'or': {
+      const hints = node.operands.map(keyHintSql);
+      return hints.some((h) => h === undefined) ? undefined : `(${hints.join(' OR ')})`;
+    }
   }
 }

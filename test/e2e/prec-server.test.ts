@@ -171,6 +171,9 @@ line" >/dev/null`,
       ['-A', '-q', `argv~=${mark}`, '--tree', '-f', 'comm'], ['-A', '--tree', '-f', 'comm,pid,ppid,exit_status'],
       ['-A', '--tree', '-o', 'json', '-f', 'all,-host'], ['--tree', '-q', `argv~=${mark}-exec`, '-f', 'command'],
       ['-q', `argv~=${mark}`, '-o', 'csv', '-f', 'all,-host'], ['-n', '5'], ['-A', '-n', '7', '-o', 'json', '-f', 'all,-host'],
+      // The default fields (no end read, only their columns fetched) and the sorting-key condition of a user.
+      ['-A', '-q', 'user=root', '-o', 'json'], ['-A', '-q', `user=root && argv~=${mark}-q`, '-f', 'timestamp,command,exit_status,duration'],
+      ['-A', '-q', 'user=root || user=nobody', '-n', '3', '-o', 'json'], ['-A', '-q', `argv~=${mark}-b`, '-o', 'csv'],
     ];
     for (const args of views) {
       const local = prec(['-i', d.logPath, ...args]);

@@ -3,7 +3,7 @@
 // test/e2e/prec-server.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { quoteString, whereSql } from '../../src/query/sql.js';
+import { keyHintSql, quoteString, whereSql } from '../../src/query/sql.js';
 import { parseQuery } from '../../src/query/index.js';
 
 test('quoteString escapes backslash, quote, NUL, newlines and control characters, keeps UTF-8', () => {
@@ -31,4 +31,21 @@ test('whereSql: absent keys false, `!` forms true, end-only clauses only on fina
   assert.equal(whereSql(parseQuery('command^="a b"')), "if(`has_argv` = 1, ifNull(startsWith(arrayStringConcat(`argv`, ' '), 'a b'), 0), 0)");
   assert.equal(whereSql(parseQuery('record_type=command')), "ifNull(`row_type` = 'command', 0)");
   assert.equal(whereSql(parseQuery("user=\"'; DROP TABLE x; --\"")), "ifNull(`user` = '\\'; DROP TABLE x; --', 0)");
+});
+
+test('keyHintSql: a case-sensitive user or host equality becomes a condition on the sorting key; anything it cannot imply gives none', () => {
+  const hint = (q: string): string | undefined => keyHintSql(parseQuery(q));
+  assert.equal(hint('user=nginx'), "ifNull(user, '') = 'nginx'");
+  assert.equal(hint('host=web-1'), "host = 'web-1'");
+  assert.equal(hint(`user="o'x\\\\y"`), "ifNull(user, '') = 'o\\'x\\\\y'");
+  // Every row matching an AND matches each operand: the hints of those that have one.
+  assert.equal(hint('user=nginx && comm=sh'), "(ifNull(user, '') = 'nginx')");
+  assert.equal(hint('comm=sh && exit_status=0'), undefined);
+  // An OR implies a hint only when each of its operands does.
+  assert.equal(hint('user=a || user=b'), "(ifNull(user, '') = 'a' OR ifNull(user, '') = 'b')");
+  assert.equal(hint('user=a || comm=b'), undefined);
+  // Not, caseless, other operators and fields: none.
+  for (const q of ['!(user=nginx)', 'user!=nginx', 'user="NGINX"i', 'user~=ngi', 'user^=ng', 'comm=nginx', 'uid=0', 'event_id=x']) {
+    assert.equal(hint(q), undefined, q);
+  }
 });
