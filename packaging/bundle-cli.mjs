@@ -34,7 +34,9 @@ await build({
   // typescript: oclif requires it only to run a project's .ts sources, which main.ts switches off.
   // chevrotain: src/query/chevrotain.ts imports its single-file build by path, the package entry
   // (600 lodash-es modules) being only a fallback.
-  external: ['typescript', 'chevrotain'],
+  // Native addons (zstd-napi, re2) stay node's to load: their .node files cannot be bundled, whether a
+  // module imports them or requires them.
+  external: ['typescript', 'chevrotain', 'zstd-napi', 'zstd-napi/*', 're2'],
   // oclif checks the running node against its own engines field on load, through semver (~10 % of
   // prec --version); prec's package and node's own checks already pin node.
   define: { 'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"' },
