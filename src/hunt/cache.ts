@@ -13,12 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import type { CompiledRule } from './rule.js';
 
+// Paths go through ../hunt/ on purpose: this module also runs from prec's bundle (build/src/bundle/,
+// packaging/bundle-cli.mjs), at the same depth; './' would then name the bundle's directory, and the
+// cache would never be found or trusted there.
 /** build/src/hunt/shipped-rules.json (in the .deb too: packaging/build-deb.sh). */
-export const SHIPPED_CACHE = fileURLToPath(new URL('./shipped-rules.json', import.meta.url));
+export const SHIPPED_CACHE = fileURLToPath(new URL('../hunt/shipped-rules.json', import.meta.url));
 
 const FORMAT = 'prec-rules-cache 1';
 /** The compiler's code: every .js file of these directories (relative to this module). */
-const COMPILER_DIRS = ['./', '../query/', '../schema/'];
+const COMPILER_DIRS = ['../hunt/', '../query/', '../schema/'];
 
 interface CacheFile {
   readonly format: string;

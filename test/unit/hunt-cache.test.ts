@@ -3,7 +3,7 @@
 // others makes it ignored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RULES_DIR, loadRules } from '../../src/hunt/index.js';
@@ -47,4 +47,23 @@ test('hunt cache: `just build` wrote a current cache of the shipped rules, which
   assert.ok(cached, `${SHIPPED_CACHE} is current (packaging/rules-cache.mjs)`);
   assert.deepEqual(cached, loadRules([DEFAULT_RULES_DIR]));
   assert.deepEqual(loadRules(), cached);
+});
+
+test('hunt cache: found and trusted from prec\'s bundle too (build/src/bundle/, where bin/prec.js runs it)', async () => {
+  // The same module placed where the bundle's chunks live must name the same cache file and compute
+  // the same fingerprint; with paths relative to its own directory it looked in the bundle's.
+  const here = new URL('../../src/hunt/cache.js', import.meta.url);
+  const probe = new URL(`../../src/bundle/cache-probe-${process.pid}.mjs`, import.meta.url);
+  mkdirSync(new URL('.', probe), { recursive: true });
+  copyFileSync(here, probe);
+  try {
+    const moved = (await import(probe.href)) as typeof import('../../src/hunt/cache.js');
+    assert.equal(moved.SHIPPED_CACHE, SHIPPED_CACHE);
+    const files = ymlFiles(DEFAULT_RULES_DIR);
+    const texts = files.map((f) => readFileSync(f, 'utf8'));
+    assert.equal(moved.rulesFingerprint(DEFAULT_RULES_DIR, files, texts), rulesFingerprint(DEFAULT_RULES_DIR, files, texts));
+    assert.ok(moved.readRulesCache(moved.SHIPPED_CACHE, DEFAULT_RULES_DIR, fingerprint(DEFAULT_RULES_DIR)));
+  } finally {
+    rmSync(probe, { force: true });
+  }
 });
