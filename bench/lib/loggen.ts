@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { formatTimestamp, recordKeys, type RecordType } from '../../src/schema/index.js';
+import { prng } from '../../test/helpers/prng.js';
 
 type ZstdBinding = typeof import('zstd-napi/binding.js');
 const zstd = createRequire(import.meta.url)('zstd-napi/binding.js') as ZstdBinding;
@@ -24,18 +25,6 @@ export interface GeneratedLog {
   bytes: number;
   /** Expected match counts of the benchmark queries, counted while generating. */
   expected: { nginx: number; uidRange: number; base64: number; tsRange: number };
-}
-
-// mulberry32: small, fast, good enough for test data.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface User {

@@ -7,23 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GzipFrame, ZstdFrame, type Frame } from '../../src/codec/encode.js';
 import { startRecord, endRecord, tempDir } from '../unit/log-fixtures.js';
+import { prng } from './prng.js';
 
 export const BASE_MS = Date.UTC(2026, 10, 22, 0, 0, 0);
 export const FILE_S = 2 * 3600;
 export const FILES = 9;
 const iso = (s: number): string => new Date(BASE_MS + s * 1000).toISOString().replace('Z', '+00:00');
-
-// mulberry32: the same set every run.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Lines of one file's time span in write order, each with its write time (s). */
 function fileLines(r: () => number, from: number, to: number, seq: { n: number }): { at: number; line: string }[] {
