@@ -1,4 +1,4 @@
-// prec's entry point, run by bin/prec.js. `just build` bundles it with oclif into build/cli/prec.js
+// prec's entry point, run by bin/prec.js. `just build` bundles it with oclif into build/src/bundle/main.js
 // (packaging/bundle-cli.mjs): every `prec` pays its start-up, and loading oclif's ~200 CommonJS
 // files one by one was most of it (docs/benchmarks.md, "prec start-up").
 //
@@ -25,7 +25,7 @@ export async function main(root: string, argv: readonly string[]): Promise<void>
   settings.enableAutoTranspile = false;
   // prec has no user plugins: without this oclif opens $HOME/.local/share/prec/package.json, and with
   // an unreadable HOME (sudo keeping HOME=/root for another user) prints a two-line EACCES warning
-  // before prec's own one-line message.
+  // before prec's own one-line message (hence userPlugins: false below).
   // oclif would take the first word for a command name: anything that is not a subcommand is bare prec's.
   await run(commandArgv(argv), { root, pjson: pjson as never, userPlugins: false, devPlugins: false });
 }
